@@ -1,0 +1,40 @@
+/*
+ * json.h - building JSON documents, over cJSON.
+ *
+ * This adapter is the only place that includes cjson/cJSON.h. A document
+ * is a tree of struct sv_json nodes; adding a child to an object or array
+ * hands its ownership to the parent, so only the root is freed.
+ */
+#ifndef SV_ADAPT_JSON_H
+#define SV_ADAPT_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sv_json; /* opaque */
+
+/* New empty object / array; the caller owns it (or adds it to a parent). */
+struct sv_json *sv_json_object(void);
+struct sv_json *sv_json_array(void);
+
+/* Set key in object o. A NULL string is written as null. */
+void sv_json_set_str(struct sv_json *o, const char *key, const char *val);
+void sv_json_set_int(struct sv_json *o, const char *key, int64_t val);
+void sv_json_set_bool(struct sv_json *o, const char *key, bool val);
+void sv_json_set_null(struct sv_json *o, const char *key);
+
+/* Set key in o to child; o takes ownership of child. */
+void sv_json_set(struct sv_json *o, const char *key, struct sv_json *child);
+
+/* Append child (owned by a from now on) / a string to array a. */
+void sv_json_push(struct sv_json *a, struct sv_json *child);
+void sv_json_push_str(struct sv_json *a, const char *val);
+
+/* Serialise j on one line, without a trailing newline. The caller frees
+ * the result. */
+char *sv_json_print(const struct sv_json *j);
+
+/* Free a root node and everything below it (NULL is allowed). */
+void sv_json_free(struct sv_json *j);
+
+#endif

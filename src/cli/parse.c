@@ -1,0 +1,278 @@
+#include "config.h"
+
+#include "cli/parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/xalloc.h"
+
+const char *
+sv_arg(const struct sv_args *a, const char *name)
+{
+	int i;
+
+	for (i = 0; a->cmd->options[i].name != NULL; i++)
+		if (strcmp(a->cmd->options[i].name, name) == 0)
+			return a->value[i];
+	fprintf(stderr, "smoothver: bug: command '%s' has no option '%s'\n",
+	    a->cmd->name, name);
+	abort();
+}
+
+bool
+sv_flag(const struct sv_args *a, const char *name)
+{
+	int i;
+
+	for (i = 0; a->cmd->options[i].name != NULL; i++)
+		if (strcmp(a->cmd->options[i].name, name) == 0)
+			return a->count[i] > 0;
+	fprintf(stderr, "smoothver: bug: command '%s' has no option '%s'\n",
+	    a->cmd->name, name);
+	abort();
+}
+
+int
+sv_ctx_prefix(const struct sv_ctx *ctx, const struct sv_args *a,
+    const char **prefix, struct sv_err *e)
+{
+	const char *p = sv_arg(a, "prefix");
+
+	if (p == NULL) {
+		*prefix = ctx->config.tag_prefix;
+		return SV_OK;
+	}
+	*prefix = p;
+	return sv_config_check_prefix(p, "--prefix", e);
+}
+
+/* True if word is one of the space-separated words in list. */
+static bool
+in_choices(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	while (*p) {
+		size_t m = strcspn(p, " ");
+
+		if (m == n && strncmp(p, word, n) == 0)
+			return true;
+		p += m;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
+/*
+ * Find the option argv[*i] names in table. Returns its index, -1 if it is
+ * not in the table, or -2 on a usage error (msg filled). *val receives its
+ * value (advancing *i when the value is the next word); for a short flag
+ * cluster ("-qn") only the first is handled and *rest points to the rest.
+ */
+static int
+match(const struct sv_option *table, int argc, char **argv, int *i,
+    const char **val, const char **rest, struct buf *msg)
+{
+	const char *arg = argv[*i];
+	int k;
+
+	*val = NULL;
+	*rest = NULL;
+	if (arg[1] == '-') {
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+		for (k = 0; table[k].name != NULL; k++) {
+			if (strlen(table[k].name) != len ||
+			    strncmp(table[k].name, name, len) != 0)
+				continue;
+			if (table[k].metavar == NULL) {
+				if (eq) {
+					buf_addf(msg, "option '--%s' takes no "
+					    "value", table[k].name);
+					return -2;
+				}
+				return k;
+			}
+			if (eq) {
+				*val = eq + 1;
+			} else if (*i + 1 < argc) {
+				*val = argv[++*i];
+			} else {
+				buf_addf(msg, "option '--%s' needs a value (%s)",
+				    table[k].name, table[k].metavar);
+				return -2;
+			}
+			return k;
+		}
+		return -1;
+	}
+	for (k = 0; table[k].name != NULL; k++) {
+		if (table[k].short_name == 0 || table[k].short_name != arg[1])
+			continue;
+		if (table[k].metavar == NULL) {
+			if (arg[2] != '\0')
+				*rest = arg + 2;
+			return k;
+		}
+		if (arg[2] != '\0') {
+			*val = arg + 2;
+		} else if (*i + 1 < argc) {
+			*val = argv[++*i];
+		} else {
+			buf_addf(msg, "option '-%c' needs a value (%s)",
+			    table[k].short_name, table[k].metavar);
+			return -2;
+		}
+		return k;
+	}
+	return -1;
+}
+
+static int
+check_choice(const struct sv_option *o, const char *val, struct buf *msg)
+{
+	if (o->choices == NULL || in_choices(o->choices, val))
+		return SV_OK;
+	buf_addf(msg, "invalid value '%s' for '--%s' (expected one of: %s)",
+	    val, o->name, o->choices);
+	return SV_USAGE;
+}
+
+static void
+apply_global(int k, const char *val, struct sv_globals *g)
+{
+	const char *name = sv_global_options[k].name;
+
+	if (strcmp(name, "json") == 0)
+		g->json = true;
+	else if (strcmp(name, "quiet") == 0)
+		g->quiet = true;
+	else if (strcmp(name, "color") == 0)
+		g->color = val;
+	else if (strcmp(name, "help") == 0)
+		g->help = true;
+	else if (strcmp(name, "directory") == 0)
+		g->dir = val;
+	else if (strcmp(name, "version") == 0)
+		g->version = true;
+}
+
+/* Handle a short-flag cluster's remaining letters ("-qh" after 'q'). */
+static int
+cluster(const struct sv_option *cmdopts, const char *rest, struct sv_args *a,
+    struct sv_globals *g, struct buf *msg)
+{
+	for (; rest && *rest; rest++) {
+		int k;
+
+		for (k = 0; cmdopts && cmdopts[k].name; k++)
+			if (cmdopts[k].short_name == *rest &&
+			    cmdopts[k].metavar == NULL)
+				break;
+		if (cmdopts && cmdopts[k].name) {
+			a->count[k]++;
+			a->value[k] = "";
+			continue;
+		}
+		for (k = 0; sv_global_options[k].name; k++)
+			if (sv_global_options[k].short_name == *rest &&
+			    sv_global_options[k].metavar == NULL)
+				break;
+		if (sv_global_options[k].name == NULL) {
+			buf_addf(msg, "unknown option '-%c'", *rest);
+			return SV_USAGE;
+		}
+		apply_global(k, NULL, g);
+	}
+	return SV_OK;
+}
+
+int
+sv_parse_global(int argc, char **argv, int *i, bool top,
+    struct sv_globals *g, struct buf *msg)
+{
+	const char *val, *rest;
+	int k;
+
+	if (argv[*i][0] != '-' || argv[*i][1] == '\0')
+		return 0;
+	k = match(sv_global_options, argc, argv, i, &val, &rest, msg);
+	if (k == -2)
+		return SV_USAGE;
+	if (k == -1 || (sv_global_options[k].top_only && !top))
+		return 0;
+	if (val && check_choice(&sv_global_options[k], val, msg))
+		return SV_USAGE;
+	apply_global(k, val, g);
+	if (rest && cluster(NULL, rest, NULL, g, msg))
+		return SV_USAGE;
+	return 1;
+}
+
+int
+sv_parse_command(const struct sv_command *cmd, int argc, char **argv,
+    struct sv_args *a, struct sv_globals *g, struct buf *msg)
+{
+	bool dashdash = false;
+	int i, npos = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->cmd = cmd;
+	a->argv = argv + 1;
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i], *val, *rest;
+		int k;
+
+		if (dashdash || arg[0] != '-' || arg[1] == '\0') {
+			argv[1 + npos++] = argv[i];
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			dashdash = true;
+			continue;
+		}
+		k = match(cmd->options, argc, argv, &i, &val, &rest, msg);
+		if (k == -2)
+			return SV_USAGE;
+		if (k >= 0) {
+			if (val && check_choice(&cmd->options[k], val, msg))
+				return SV_USAGE;
+			a->count[k]++;
+			a->value[k] = val ? val : "";
+			if (rest && cluster(cmd->options, rest, a, g, msg))
+				return SV_USAGE;
+			continue;
+		}
+		k = sv_parse_global(argc, argv, &i, false, g, msg);
+		if (k == SV_USAGE)
+			return SV_USAGE;
+		if (k == 1)
+			continue;
+		buf_addf(msg, "unknown option '%s' for '%s'", arg, cmd->name);
+		return SV_USAGE;
+	}
+	a->argc = npos;
+	if (g->help)
+		return SV_OK;
+	if (npos < cmd->min_args) {
+		if (npos == 0)
+			buf_addf(msg, "'%s' needs %s", cmd->name, cmd->args);
+		else
+			buf_addf(msg, "'%s' needs %s (got %d argument%s)",
+			    cmd->name, cmd->args, npos, npos == 1 ? "" : "s");
+		return SV_USAGE;
+	}
+	if (cmd->max_args >= 0 && npos > cmd->max_args) {
+		buf_addf(msg, "unexpected argument '%s' for '%s' (usage: "
+		    "%s%s%s)", a->argv[cmd->max_args], cmd->name, cmd->name,
+		    cmd->args[0] ? " " : "", cmd->args);
+		return SV_USAGE;
+	}
+	return SV_OK;
+}

@@ -1,0 +1,56 @@
+/*
+ * table.c - the list of commands and the global options.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "cli/command.h"
+
+extern const struct sv_command sv_cmd_compare;
+extern const struct sv_command sv_cmd_bump;
+extern const struct sv_command sv_cmd_version;
+extern const struct sv_command sv_cmd_tag;
+extern const struct sv_command sv_cmd_log;
+extern const struct sv_command sv_cmd_help;
+extern const struct sv_command sv_cmd_gen_completion;
+extern const struct sv_command sv_cmd_gen_man;
+
+const struct sv_command *const sv_commands[] = {
+	&sv_cmd_compare,
+	&sv_cmd_bump,
+	&sv_cmd_version,
+	&sv_cmd_tag,
+	&sv_cmd_log,
+	&sv_cmd_help,
+	&sv_cmd_gen_completion,
+	&sv_cmd_gen_man,
+	NULL
+};
+
+const struct sv_option sv_global_options[] = {
+	{ "directory", 'C', "DIR", "run as if started in DIR",
+	  SV_COMPLETE_DIR, NULL, false },
+	{ "json", 0, NULL, "print machine-readable JSON on stdout",
+	  SV_COMPLETE_NONE, NULL, false },
+	{ "quiet", 'q', NULL, "print nothing on success; only the exit status "
+	  "answers", SV_COMPLETE_NONE, NULL, false },
+	{ "color", 0, "WHEN", "colour output: auto, always or never",
+	  SV_COMPLETE_CHOICES, "auto always never", false },
+	{ "help", 'h', NULL, "show help and exit", SV_COMPLETE_NONE, NULL,
+	  false },
+	{ "version", 0, NULL, "print smoothver's version and exit",
+	  SV_COMPLETE_NONE, NULL, true },
+	{ NULL, 0, NULL, NULL, SV_COMPLETE_NONE, NULL, false }
+};
+
+const struct sv_command *
+sv_command_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; sv_commands[i]; i++)
+		if (strcmp(sv_commands[i]->name, name) == 0)
+			return sv_commands[i];
+	return NULL;
+}

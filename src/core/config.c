@@ -1,0 +1,149 @@
+#include "config.h"
+
+#include "core/config.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+struct key {
+	const char *name;  /* as in .smoothver: section.key, lowercase */
+	const char *env;   /* environment variable */
+	size_t offset;     /* of the char * in struct sv_config */
+};
+
+static const struct key keys[] = {
+	{ "release.name", "SMOOTHVER_RELEASE_NAME",
+	  offsetof(struct sv_config, release_name) },
+	{ "tag.prefix", "SMOOTHVER_TAG_PREFIX",
+	  offsetof(struct sv_config, tag_prefix) },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static char **
+slot(struct sv_config *c, const struct key *k)
+{
+	return (char **)(void *)((char *)c + k->offset);
+}
+
+static void
+set(struct sv_config *c, const struct key *k, const char *val)
+{
+	char **p = slot(c, k);
+
+	free(*p);
+	*p = xstrdup(val);
+}
+
+void
+sv_config_init(struct sv_config *c)
+{
+	c->release_name = NULL;
+	c->tag_prefix = xstrdup("v");
+	buf_init(&c->warnings);
+}
+
+void
+sv_config_release(struct sv_config *c)
+{
+	free(c->release_name);
+	free(c->tag_prefix);
+	buf_release(&c->warnings);
+	c->release_name = c->tag_prefix = NULL;
+}
+
+int
+sv_config_check_prefix(const char *prefix, const char *source,
+    struct sv_err *e)
+{
+	struct buf probe;
+	bool ok;
+
+	buf_init(&probe);
+	buf_addf(&probe, "%s0.0.0", prefix);
+	ok = sv_git_tag_name_valid(probe.s) && strchr(prefix, '/') != prefix;
+	buf_release(&probe);
+	if (!ok)
+		return sv_err_set(e, SV_INPUT, "invalid tag prefix '%s' from %s: "
+		    "'%s0.0.0' is not a valid tag name", prefix, source, prefix);
+	return SV_OK;
+}
+
+struct file_walk {
+	struct sv_config *c;
+	const char *path;
+};
+
+static int
+file_entry(const char *name, const char *value, void *data, struct sv_err *e)
+{
+	struct file_walk *w = data;
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(name, keys[i].name) == 0) {
+			set(w->c, &keys[i], value);
+			return SV_OK;
+		}
+	}
+	buf_addf(&w->c->warnings, "unknown key '%s' in '%s' (ignored)\n",
+	    name, w->path);
+	return SV_OK;
+}
+
+int
+sv_config_load(struct sv_config *c, struct sv_git *g, struct sv_err *e)
+{
+	const char *workdir = g ? sv_git_workdir(g) : NULL;
+	struct buf path, gitkey;
+	size_t i;
+	int status = SV_OK;
+
+	buf_init(&path);
+	buf_init(&gitkey);
+	if (workdir != NULL) {
+		struct file_walk w = { c, NULL };
+
+		buf_addf(&path, "%s.smoothver", workdir);
+		w.path = path.s;
+		status = sv_git_config_file_foreach(path.s, file_entry, &w, e);
+		if (status != SV_OK)
+			goto out;
+		if ((status = sv_config_check_prefix(c->tag_prefix, path.s, e)))
+			goto out;
+	}
+	for (i = 0; i < NKEYS; i++) {
+		char *val = NULL;
+
+		if (g == NULL)
+			break;
+		buf_reset(&gitkey);
+		buf_addf(&gitkey, "smoothver.%s", keys[i].name);
+		if ((status = sv_git_config_get(g, gitkey.s, &val, e)))
+			goto out;
+		if (val != NULL) {
+			free(*slot(c, &keys[i]));
+			*slot(c, &keys[i]) = val;
+		}
+	}
+	if (g != NULL && (status = sv_config_check_prefix(c->tag_prefix,
+	    "git config smoothver.tag.prefix", e)))
+		goto out;
+	for (i = 0; i < NKEYS; i++) {
+		const char *val = getenv(keys[i].env);
+
+		if (val != NULL)
+			set(c, &keys[i], val);
+	}
+	if (getenv("SMOOTHVER_TAG_PREFIX") != NULL)
+		status = sv_config_check_prefix(c->tag_prefix,
+		    "SMOOTHVER_TAG_PREFIX", e);
+out:
+	buf_release(&path);
+	buf_release(&gitkey);
+	return status;
+}
