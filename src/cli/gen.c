@@ -3,8 +3,9 @@
  * generated parts of the man pages from the command table.
  *
  *   smoothver __complete bash|zsh|fish   > completions/...
- *   smoothver __man [COMMAND]            NAME, SYNOPSIS, OPTIONS (and, for
- *                                        smoothver(1), COMMANDS) in roff
+ *   smoothver __man synopsis [COMMAND]   NAME and SYNOPSIS in roff
+ *   smoothver __man options [COMMAND]    OPTIONS (and, for smoothver(1),
+ *                                        COMMANDS) in roff
  *
  * ci/gen-docs.sh splices their output into the committed files, and
  * tests/e2e/t0900-docs.sh fails when the committed files differ.
@@ -120,59 +121,80 @@ roff_options(struct buf *out, const struct sv_option *opts, bool top)
 }
 
 static void
-man_main(struct buf *out)
+begin(struct buf *out, const char *part)
 {
-	size_t i;
-
-	buf_addf(out, ".\\\" %s\n", generated);
-	buf_adds(out, ".SH NAME\nsmoothver \\- Smoothver versions and release "
-	    "tooling for live\\-upgraded services\n.SH SYNOPSIS\n.B smoothver\n");
-	for (i = 0; sv_global_options[i].name; i++)
-		if (!sv_global_options[i].top_only)
-			roff_synopsis_option(out, &sv_global_options[i]);
-	buf_adds(out, "\\fICOMMAND\\fR [\\fIARGS\\fR]\n.br\n.B smoothver\n"
-	    "\\fB\\-\\-version\\fR\n.SH OPTIONS\n"
-	    "These options are accepted before the command name and, except "
-	    "\\fB\\-\\-version\\fR, also after it.\n");
-	roff_options(out, sv_global_options, true);
-	buf_adds(out, ".SH COMMANDS\n");
-	for (i = 0; sv_commands[i]; i++) {
-		if (!visible(sv_commands[i]))
-			continue;
-		buf_adds(out, ".TP\n");
-		if (strcmp(sv_commands[i]->name, "help") == 0)
-			buf_adds(out, ".B smoothver help\n");
-		else
-			buf_addf(out, ".BR smoothver\\-%s (1)\n",
-			    sv_commands[i]->name);
-		roff_sentence(out, sv_commands[i]->summary);
-	}
-	buf_adds(out, ".\\\" end of generated part\n");
+	buf_addf(out, ".\\\" begin generated %s: %s\n", part, generated);
 }
 
 static void
-man_command(const struct sv_command *c, struct buf *out)
+end(struct buf *out, const char *part)
+{
+	buf_addf(out, ".\\\" end generated %s\n", part);
+}
+
+static void
+man_main(const char *part, struct buf *out)
 {
 	size_t i;
 
-	buf_addf(out, ".\\\" %s\n", generated);
-	buf_addf(out, ".SH NAME\nsmoothver\\-%s \\- ", c->name);
-	roff_text(out, c->summary);
-	buf_addf(out, "\n.SH SYNOPSIS\n.B smoothver\n[\\fIglobal\\-options\\fR]\n"
-	    ".B %s\n", c->name);
-	for (i = 0; c->options[i].name; i++)
-		roff_synopsis_option(out, &c->options[i]);
-	if (c->args[0]) {
-		roff_args(out, c->args);
-		buf_addc(out, '\n');
+	begin(out, part);
+	if (strcmp(part, "synopsis") == 0) {
+		buf_adds(out, ".SH NAME\nsmoothver \\- Smoothver versions and "
+		    "release tooling for live\\-upgraded services\n"
+		    ".SH SYNOPSIS\n.B smoothver\n");
+		for (i = 0; sv_global_options[i].name; i++)
+			if (!sv_global_options[i].top_only)
+				roff_synopsis_option(out, &sv_global_options[i]);
+		buf_adds(out, "\\fICOMMAND\\fR [\\fIARGS\\fR]\n.br\n"
+		    ".B smoothver\n\\fB\\-\\-version\\fR\n");
+	} else {
+		buf_adds(out, ".SH OPTIONS\nThese options are accepted before "
+		    "the command name and, except \\fB\\-\\-version\\fR, also "
+		    "after it.\n");
+		roff_options(out, sv_global_options, true);
+		buf_adds(out, ".SH COMMANDS\n");
+		for (i = 0; sv_commands[i]; i++) {
+			if (!visible(sv_commands[i]))
+				continue;
+			buf_adds(out, ".TP\n");
+			if (strcmp(sv_commands[i]->name, "help") == 0)
+				buf_adds(out, ".B smoothver help\n");
+			else
+				buf_addf(out, ".BR smoothver\\-%s (1)\n",
+				    sv_commands[i]->name);
+			roff_sentence(out, sv_commands[i]->summary);
+		}
 	}
-	buf_adds(out, ".SH OPTIONS\n");
-	if (c->options[0].name)
-		roff_options(out, c->options, false);
-	else
-		buf_adds(out, "This command has no options of its own.\n");
-	buf_adds(out, "The global options are described in\n.BR smoothver (1).\n");
-	buf_adds(out, ".\\\" end of generated part\n");
+	end(out, part);
+}
+
+static void
+man_command(const struct sv_command *c, const char *part, struct buf *out)
+{
+	size_t i;
+
+	begin(out, part);
+	if (strcmp(part, "synopsis") == 0) {
+		buf_addf(out, ".SH NAME\nsmoothver\\-%s \\- ", c->name);
+		roff_text(out, c->summary);
+		buf_addf(out, "\n.SH SYNOPSIS\n.B smoothver\n"
+		    "[\\fIglobal\\-options\\fR]\n.B %s\n", c->name);
+		for (i = 0; c->options[i].name; i++)
+			roff_synopsis_option(out, &c->options[i]);
+		if (c->args[0]) {
+			roff_args(out, c->args);
+			buf_addc(out, '\n');
+		}
+	} else {
+		buf_adds(out, ".SH OPTIONS\n");
+		if (c->options[0].name)
+			roff_options(out, c->options, false);
+		else
+			buf_adds(out, "This command has no options of its own.\n");
+		buf_adds(out, ".PP\nThe global options are described in\n"
+		    ".BR smoothver (1).\n");
+	}
+	end(out, part);
 }
 
 /* ---- shells ---- */
@@ -546,19 +568,26 @@ run_man(struct sv_ctx *ctx, const struct sv_args *a)
 	const struct sv_command *c = NULL;
 	struct buf out;
 
-	if (a->argc == 1) {
-		c = sv_command_find(a->argv[0]);
+	const char *part = a->argv[0];
+
+	if (strcmp(part, "synopsis") != 0 && strcmp(part, "options") != 0) {
+		sv_out_usage_error(a->cmd, "unknown part '%s' (expected "
+		    "synopsis or options)", part);
+		return SV_USAGE;
+	}
+	if (a->argc == 2) {
+		c = sv_command_find(a->argv[1]);
 		if (c == NULL || !visible(c)) {
 			sv_out_usage_error(a->cmd, "unknown command '%s'",
-			    a->argv[0]);
+			    a->argv[1]);
 			return SV_USAGE;
 		}
 	}
 	buf_init(&out);
 	if (c)
-		man_command(c, &out);
+		man_command(c, part, &out);
 	else
-		man_main(&out);
+		man_main(part, &out);
 	sv_out_write(out.s, out.len);
 	buf_release(&out);
 	return SV_OK;
@@ -582,9 +611,9 @@ const struct sv_command sv_cmd_gen_completion = {
 const struct sv_command sv_cmd_gen_man = {
 	.name = "__man",
 	.summary = "print the generated sections of a man page",
-	.args = "[COMMAND]",
-	.min_args = 0,
-	.max_args = 1,
+	.args = "synopsis|options [COMMAND]",
+	.min_args = 1,
+	.max_args = 2,
 	.arg_complete = SV_COMPLETE_COMMAND,
 	.flags = SV_CMD_HIDDEN,
 	.options = no_options,
