@@ -392,8 +392,16 @@ sv_git_config_file_foreach(const char *path, sv_git_config_fn fn,
 	if (!S_ISREG(st.st_mode))
 		return sv_err_set(e, SV_INPUT, "cannot read '%s': not a regular "
 		    "file", path);
-	if (git_config_open_ondisk(&cfg, path) < 0)
-		return git_fail(e, SV_INPUT, "invalid configuration file");
+	if (git_config_open_ondisk(&cfg, path) < 0) {
+		const git_error *ge = git_error_last();
+		const char *m = ge && ge->message ? ge->message : "unreadable";
+		const char *skip = "failed to parse config file: ";
+
+		if (strncmp(m, skip, strlen(skip)) == 0)
+			m += strlen(skip);
+		return sv_err_set(e, SV_INPUT, "invalid configuration file "
+		    "'%s': %s", path, m);
+	}
 	if (git_config_iterator_new(&it, cfg) < 0) {
 		git_config_free(cfg);
 		return git_fail(e, SV_INPUT, "cannot read configuration file");

@@ -47,7 +47,7 @@ current(struct sv_ctx *ctx, const char *prefix, struct sv_version *v,
 		status = sv_current_find(ctx->repo, &list, &cur, e);
 	if (status == SV_OK && cur.release == NULL)
 		status = sv_err_set(e, SV_NO, "no release tag reachable from "
-		    "HEAD (tags named '%s' + a version)", prefix);
+		    "HEAD (tags named '%s<version>')", prefix);
 	if (status == SV_OK)
 		sv_version_copy(v, &cur.release->version);
 	sv_releases_release(&list);

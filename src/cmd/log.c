@@ -128,7 +128,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 			if (prev) {
 				char *ps = sv_version_str(&prev->version);
 
-				printf("%*s  from %s", (int)(9 - strlen(tname)),
+				printf("%*s  from %s", (int)(7 - strlen(tname)),
 				    "", ps);
 				free(ps);
 			}

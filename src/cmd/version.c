@@ -81,7 +81,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		if (ctx->json)
 			print_json(&cur, NULL, level);
 		sv_err_set(&e, SV_NO, "no release tag reachable from HEAD "
-		    "(tags named '%s' + a version)", prefix);
+		    "(tags named '%s<version>')", prefix);
 		sv_err_hint(&e, "create the first with 'smoothver tag VERSION'");
 		goto fail;
 	}

@@ -13,6 +13,7 @@
 #   expect_err TEXT     ./err must be exactly TEXT (plus a final newline)
 #   expect_empty FILE   FILE must be empty
 #   contains FILE TEXT  FILE must contain TEXT (fixed string)
+#   lacks FILE TEXT     FILE must not contain TEXT
 #   json FILTER         run jq -r FILTER on ./out
 #   expect_json FILTER VALUE   jq -r FILTER on ./out must print VALUE
 #   new_repo [DIR]      a git repository with one commit, cd'd into
@@ -83,6 +84,14 @@ expect_empty() {
 contains() {
 	if ! grep -qF -- "$2" "$1"; then
 		echo "$1 does not contain '$2'; it has:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
+lacks() {
+	if grep -qF -- "$2" "$1"; then
+		echo "$1 should not contain '$2'; it has:" >&2
 		cat "$1" >&2
 		return 1
 	fi
