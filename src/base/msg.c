@@ -61,6 +61,9 @@ msg_quiet(void)
 	return quiet;
 }
 
+static void vmsg(const char *kind, const char *code, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
+
 static void
 vmsg(const char *kind, const char *code, const char *fmt, va_list ap)
 {
