@@ -22,6 +22,16 @@ test_expect_success '-h wins over missing arguments and needs no repository' '
 	sv 0 version -h && contains out "usage: smoothver version"
 '
 
+test_expect_success 'help --json is the command table' '
+	sv 0 help --json && expect_json .schema smoothver.help/1 &&
+	expect_json "[.commands[].name] | join(\",\")" compare,bump,version,tag,log,help &&
+	expect_json ".commands[3].usage" "smoothver tag [-m MSG] [-n] [--allow-dirty] [--prefix PREFIX] LEVEL|VERSION [VERSION]" &&
+	expect_json ".commands[3].options[0].short" m &&
+	expect_json ".commands[3].options[1].value" null &&
+	expect_json "[.global_options[].name] | join(\",\")" directory,json,quiet,color,help,version &&
+	sv 0 help tag --json && expect_json ".commands | length" 1
+'
+
 test_expect_success 'hidden commands are not listed' '
 	sv 0 -h && lacks out __complete && lacks out __man &&
 	sv 2 help __man && contains err "unknown command '\''__man'\''"
