@@ -44,8 +44,25 @@ sv_git_open(const char *dir, struct sv_git **out, struct sv_err *e)
 	git_repository *repo = NULL;
 	int rc;
 
+	const char *gitdir = getenv("GIT_DIR"), *worktree = getenv("GIT_WORK_TREE");
+
 	*out = NULL;
-	rc = git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	if (worktree && *worktree && gitdir && *gitdir) {
+		/* libgit2 does not implement GIT_WORK_TREE: do what git does. */
+		rc = git_repository_open_ext(&repo, gitdir,
+		    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+		if (rc == 0 && git_repository_set_workdir(repo, worktree, 0) < 0) {
+			git_repository_free(repo);
+			return git_fail(e, SV_INPUT, "cannot use GIT_WORK_TREE");
+		}
+	} else {
+		/* With a NULL path libgit2 honours GIT_DIR (and, without it,
+		 * finds the repository from the current directory as git
+		 * does). */
+		rc = git_repository_open_ext(&repo,
+		    strcmp(dir, ".") == 0 ? NULL : dir,
+		    GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	}
 	if (rc == GIT_ENOTFOUND) {
 		sv_err_set(e, SV_INPUT, "not a git repository: '%s' (or any of "
 		    "its parent directories)", dir);

@@ -240,6 +240,15 @@ sv_tag_plan_make(struct sv_git *g, const struct sv_tag_request *req,
 		p->transition.kind = SV_T_RESTART;
 		p->transition.level = SV_LEVEL_RESTART;
 		p->level = sv_version_own_level(&p->version);
+		if (req->level && req->version && p->level != level) {
+			char *vs = sv_version_str(&p->version);
+
+			status = sv_err_set(e, SV_INPUT, "%s is a %s release by "
+			    "its number, not a %s (there is no earlier release)",
+			    vs, sv_level_name(p->level), sv_level_name(level));
+			free(vs);
+			goto out;
+		}
 	}
 
 	buf_adds(&name, req->prefix);

@@ -78,6 +78,13 @@ test_expect_success 'not a repository; no commits yet' '
 	sv 3 version && contains err "HEAD does not point to a commit yet"
 '
 
+test_expect_success 'GIT_DIR names the repository, as for git' '
+	new_repo && git tag v0.2.0 && cd .. && mkdir elsewhere && cd elsewhere &&
+	GIT_DIR=../repo/.git sv 0 version && expect_out 0.2.0 &&
+	echo dirt >>../repo/f &&
+	GIT_DIR=../repo/.git GIT_WORK_TREE=../repo sv 0 version && expect_out "0.2.0 (dirty)"
+'
+
 test_expect_success '-C runs in another directory' '
 	new_repo && git tag v0.1.0 && cd .. &&
 	sv 0 -C repo version && expect_out 0.1.0 &&

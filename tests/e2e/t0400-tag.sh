@@ -39,6 +39,12 @@ hint: '\''smoothver bump reload 1.2.4'\'' gives the next reload version" &&
 	sv 0 tag relup 1.3.0 && contains out "tagged v1.3.0 (relup from v1.2.4)"
 '
 
+test_expect_success 'LEVEL and VERSION on the first release: the number decides' '
+	new_repo && sv 3 tag reload 1.0.0 &&
+	expect_err "smoothver: error: 1.0.0 is a restart release by its number, not a reload (there is no earlier release)" &&
+	sv 0 tag reload 0.0.1 && contains out "tagged v0.0.1 (reload, first release)"
+'
+
 test_expect_success 'refuses a dirty work tree unless --allow-dirty' '
 	new_repo && sv 0 tag 1.0.0 && commit a && echo dirt >>f &&
 	sv 3 tag reload && expect_empty out &&
