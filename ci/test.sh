@@ -8,6 +8,7 @@
 # "N passed, M failed" for everything that ran.
 set -eu
 SV_TOP=$(cd "$(dirname "$0")/.." && pwd)
+export SV_TOP
 . "$SV_TOP/ci/lib.sh"
 # shellcheck disable=SC2086
 ensure_packages $SV_BUILD_PKGS $SV_TEST_PKGS
@@ -26,7 +27,7 @@ step sh -c 'cd _build/gcc && ../../configure -q --enable-werror CC=gcc && make -
 step sh -c 'cd _build/gcc && make -j2 check'
 step sh -c 'cd _build/gcc && make -j2 distcheck >distcheck.log 2>&1 || { tail -50 distcheck.log; exit 1; }'
 step sh -c 'cd _build/sanitize && ../../configure -q --enable-werror --enable-sanitizers CC=clang && make -j2'
-step sh -c 'cd _build/sanitize && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 make -j2 check'
+step sh -c 'cd _build/sanitize && LSAN_OPTIONS=suppressions=$SV_TOP/tests/lsan.supp ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 make -j2 check'
 
 for f in _build/*/tests/*/*.log; do
 	case $f in *test-suite.log) continue ;; esac

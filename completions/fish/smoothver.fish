@@ -18,6 +18,7 @@ complete -c smoothver -n __fish_use_subcommand -a bump -d 'print the next versio
 complete -c smoothver -n __fish_use_subcommand -a version -d 'print the repository\'s current release version'
 complete -c smoothver -n __fish_use_subcommand -a tag -d 'create an annotated release tag on HEAD'
 complete -c smoothver -n __fish_use_subcommand -a log -d 'list the tagged releases, newest first, with their transitions'
+complete -c smoothver -n __fish_use_subcommand -a index -d 'list every entry of a directory or tarball with its digest'
 complete -c smoothver -n __fish_use_subcommand -a help -d 'show help for smoothver or one of its commands'
 complete -c smoothver -n '__fish_seen_subcommand_from compare' -l prefix -x -d 'tag prefix of release tags (default: tag.prefix from the configuration, else v)'
 complete -c smoothver -n '__fish_seen_subcommand_from bump' -l prefix -x -d 'tag prefix of release tags (default: tag.prefix from the configuration, else v)'
@@ -31,4 +32,5 @@ complete -c smoothver -n '__fish_seen_subcommand_from tag' -l prefix -x -d 'tag 
 complete -c smoothver -n '__fish_seen_subcommand_from tag' -a 'reload relup restart'
 complete -c smoothver -n '__fish_seen_subcommand_from log' -s n -l max-count -x -d 'show at most N releases'
 complete -c smoothver -n '__fish_seen_subcommand_from log' -l prefix -x -d 'tag prefix of release tags (default: tag.prefix from the configuration, else v)'
-complete -c smoothver -n '__fish_seen_subcommand_from help' -a 'compare bump version tag log help'
+complete -c smoothver -n '__fish_seen_subcommand_from index' -F
+complete -c smoothver -n '__fish_seen_subcommand_from help' -a 'compare bump version tag log index help'

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/buf.h"
 #include "base/xalloc.h"
 
 /* struct sv_json is never defined: the pointers are cJSON nodes. */
@@ -48,6 +49,88 @@ sv_json_set_str(struct sv_json *o, const char *key, const char *val)
 		sv_json_set_null(o, key);
 	else
 		sv_json_set(o, key, S(must(cJSON_CreateString(val))));
+}
+
+/* Length of the valid UTF-8 sequence at p, or 0 if there is none. */
+static size_t
+utf8_seq(const unsigned char *p)
+{
+	unsigned c = p[0];
+	size_t n, i;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+bool
+sv_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_seq(p);
+
+		if (n == 0)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+void
+sv_json_set_bytes(struct sv_json *o, const char *key, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf lit;
+
+	if (sv_utf8_valid(s)) {
+		sv_json_set_str(o, key, s);
+		return;
+	}
+	buf_init(&lit);
+	buf_addc(&lit, '"');
+	while (*p) {
+		size_t n = utf8_seq(p);
+
+		if (n == 0) {
+			buf_addf(&lit, "\\udc%02x", *p);
+			p++;
+		} else if (n == 1 && (*p < 0x20 || *p == '"' || *p == '\\')) {
+			if (*p == '"' || *p == '\\')
+				buf_addf(&lit, "\\%c", *p);
+			else if (*p == '\n')
+				buf_adds(&lit, "\\n");
+			else if (*p == '\t')
+				buf_adds(&lit, "\\t");
+			else
+				buf_addf(&lit, "\\u%04x", *p);
+			p++;
+		} else {
+			buf_add(&lit, p, n);
+			p += n;
+		}
+	}
+	buf_addc(&lit, '"');
+	sv_json_set(o, key, S(must(cJSON_CreateRaw(lit.s))));
+	buf_release(&lit);
 }
 
 void

@@ -23,6 +23,17 @@ void sv_json_set_int(struct sv_json *o, const char *key, int64_t val);
 void sv_json_set_bool(struct sv_json *o, const char *key, bool val);
 void sv_json_set_null(struct sv_json *o, const char *key);
 
+/* Set key in o to the byte string s (NUL-terminated). Valid UTF-8 is
+ * written as usual; a string that is not valid UTF-8 keeps every byte:
+ * each byte that is not part of a valid sequence is written as the escape
+ * \udcXX (XX its value), the "surrogateescape" convention, so the bytes
+ * can be recovered exactly. */
+void sv_json_set_bytes(struct sv_json *o, const char *key, const char *s);
+
+/* True if s is valid UTF-8 (no overlongs, surrogates or values past
+ * U+10FFFF). */
+bool sv_utf8_valid(const char *s);
+
 /* Set key in o to child; o takes ownership of child. */
 void sv_json_set(struct sv_json *o, const char *key, struct sv_json *child);
 

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 
 #include "adapt/git.h"
-#include "core/config.h"
+#include "core/settings.h"
 
 /* What the shell should offer for an option's value or an argument. */
 enum sv_complete {

@@ -363,8 +363,10 @@ zsh_action(struct buf *out, enum sv_complete c, const char *ch)
 	}
 }
 
+/* One _arguments spec per line; cont adds the line continuation that an
+ * argument list (as opposed to an array literal) needs. */
 static void
-zsh_specs(struct buf *out, const struct sv_option *opts, bool top)
+zsh_specs(struct buf *out, const struct sv_option *opts, bool top, bool cont)
 {
 	size_t i;
 
@@ -386,7 +388,7 @@ zsh_specs(struct buf *out, const struct sv_option *opts, bool top)
 			buf_addf(out, ":%s:", o->metavar);
 			zsh_action(out, o->complete, o->choices);
 		}
-		buf_adds(out, "'\n");
+		buf_adds(out, cont ? "' \\\n" : "'\n");
 	}
 }
 
@@ -398,7 +400,7 @@ gen_zsh(struct buf *out)
 	buf_addf(out, "#compdef smoothver\n# zsh completion for smoothver\n"
 	    "# %s\n\n_smoothver() {\n\tlocal curcontext=$curcontext state "
 	    "line ret=1\n\tlocal -a globals commands\n\tglobals=(\n", generated);
-	zsh_specs(out, sv_global_options, false);
+	zsh_specs(out, sv_global_options, false, false);
 	buf_adds(out, "\t)\n\tcommands=(\n");
 	for (i = 0; sv_commands[i]; i++) {
 		if (!visible(sv_commands[i]))
@@ -419,13 +421,13 @@ gen_zsh(struct buf *out)
 		if (!visible(c))
 			continue;
 		buf_addf(out, "\t\t%s)\n\t\t\t_arguments $globals \\\n", c->name);
-		zsh_specs(out, c->options, false);
+		zsh_specs(out, c->options, false, true);
 		if (c->max_args != 0) {
-			buf_adds(out, "\t\t\t\t'*:argument:");
+			buf_adds(out, "\t\t'*:argument:");
 			zsh_action(out, c->arg_complete, c->arg_choices);
-			buf_adds(out, "'");
+			buf_adds(out, "' \\\n");
 		}
-		buf_adds(out, " && ret=0\n\t\t\t;;\n");
+		buf_adds(out, "\t\t&& ret=0\n\t\t\t;;\n");
 	}
 	buf_adds(out, "\t\tesac\n\t\t;;\n\tesac\n\treturn ret\n}\n\n"
 	    "_smoothver \"$@\"\n");

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/config.h"
+#include "core/settings.h"
 
 #include <ctype.h>
 #include <stddef.h>

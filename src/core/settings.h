@@ -1,5 +1,5 @@
 /*
- * config.h - project configuration.
+ * settings.h - project configuration.
  *
  * Settings come from, lowest to highest precedence:
  *   1. .smoothver at the top of the work tree (git-config syntax),
@@ -8,8 +8,8 @@
  *   4. command-line flags (applied by the commands themselves).
  * The keys are listed in smoothver(1) FILES and ENVIRONMENT.
  */
-#ifndef SV_CONFIG_H
-#define SV_CONFIG_H
+#ifndef SV_SETTINGS_H
+#define SV_SETTINGS_H
 
 #include "adapt/git.h"
 #include "base/buf.h"

@@ -1,0 +1,81 @@
+#include "config.h"
+
+#include "adapt/sha256.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <openssl/evp.h>
+
+struct sv_sha256 {
+	EVP_MD_CTX *ctx;
+};
+
+static void
+fatal(const char *what)
+{
+	fprintf(stderr, "smoothver: fatal: OpenSSL SHA-256 %s failed\n", what);
+	abort();
+}
+
+struct sv_sha256 *
+sv_sha256_new(void)
+{
+	struct sv_sha256 *h = malloc(sizeof(*h));
+
+	if (h == NULL || (h->ctx = EVP_MD_CTX_new()) == NULL)
+		fatal("allocation");
+	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+		fatal("init");
+	return h;
+}
+
+void
+sv_sha256_update(struct sv_sha256 *h, const void *p, size_t n)
+{
+	if (n > 0 && EVP_DigestUpdate(h->ctx, p, n) != 1)
+		fatal("update");
+}
+
+void
+sv_sha256_final(struct sv_sha256 *h, unsigned char out[SV_SHA256_LEN])
+{
+	unsigned int len = 0;
+
+	if (EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != SV_SHA256_LEN)
+		fatal("final");
+	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+		fatal("init");
+}
+
+void
+sv_sha256_free(struct sv_sha256 *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+}
+
+void
+sv_sha256(const void *p, size_t n, unsigned char out[SV_SHA256_LEN])
+{
+	unsigned int len = 0;
+
+	if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 ||
+	    len != SV_SHA256_LEN)
+		fatal("digest");
+}
+
+void
+sv_sha256_hex(const unsigned char d[SV_SHA256_LEN], char hex[SV_SHA256_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < SV_SHA256_LEN; i++) {
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 15];
+	}
+	hex[2 * SV_SHA256_LEN] = '\0';
+}

@@ -1,0 +1,35 @@
+/*
+ * sha256.h - SHA-256, over OpenSSL's EVP interface.
+ *
+ * This adapter is the only place that includes openssl/evp.h for hashing.
+ */
+#ifndef SV_ADAPT_SHA256_H
+#define SV_ADAPT_SHA256_H
+
+#include <stddef.h>
+
+#define SV_SHA256_LEN 32
+#define SV_SHA256_HEX 65
+
+struct sv_sha256; /* a running hash; opaque */
+
+/* Start a hash. Never NULL (aborts if OpenSSL cannot allocate). The
+ * caller frees it with sv_sha256_free. */
+struct sv_sha256 *sv_sha256_new(void);
+
+/* Feed n bytes. */
+void sv_sha256_update(struct sv_sha256 *h, const void *p, size_t n);
+
+/* Write the digest into out; the hash starts over afterwards. */
+void sv_sha256_final(struct sv_sha256 *h, unsigned char out[SV_SHA256_LEN]);
+
+/* Free h (NULL is allowed). */
+void sv_sha256_free(struct sv_sha256 *h);
+
+/* One-shot digest of n bytes at p. */
+void sv_sha256(const void *p, size_t n, unsigned char out[SV_SHA256_LEN]);
+
+/* Lowercase hex of a digest into hex (65 bytes with the NUL). */
+void sv_sha256_hex(const unsigned char d[SV_SHA256_LEN], char hex[SV_SHA256_HEX]);
+
+#endif

@@ -1,0 +1,643 @@
+#include "config.h"
+
+#include "core/index.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "adapt/archive.h"
+#include "base/buf.h"
+#include "base/xalloc.h"
+
+#define READ_CHUNK (256 * 1024)
+
+const char *
+sv_entry_type_name(enum sv_entry_type t)
+{
+	switch (t) {
+	case SV_ENTRY_FILE:
+		return "file";
+	case SV_ENTRY_DIR:
+		return "dir";
+	case SV_ENTRY_SYMLINK:
+		return "symlink";
+	}
+	return "file";
+}
+
+void
+sv_index_init(struct sv_index *idx)
+{
+	memset(idx, 0, sizeof(*idx));
+}
+
+void
+sv_index_release(struct sv_index *idx)
+{
+	size_t i;
+
+	for (i = 0; i < idx->n; i++) {
+		free(idx->v[i].path);
+		free(idx->v[i].target);
+	}
+	free(idx->v);
+	free(idx->root);
+	sv_index_init(idx);
+}
+
+int
+sv_threads(void)
+{
+	const char *s = getenv("SMOOTHVER_THREADS");
+	long n;
+
+	if (s != NULL && *s != '\0') {
+		char *end;
+
+		n = strtol(s, &end, 10);
+		if (*end == '\0' && n >= 1 && n <= 64)
+			return (int)n;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > 64 ? 64 : (int)n;
+}
+
+bool
+sv_symlink_inside(const char *path, const char *target)
+{
+	const char *p;
+	long depth = 0;
+
+	if (target[0] == '/' || target[0] == '\0')
+		return false;
+	/* The link lives in dirname(path): start at its depth. */
+	for (p = path; *p; p++)
+		if (*p == '/')
+			depth++;
+	p = target;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return false;
+		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
+			depth++;
+		}
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+static struct sv_entry *
+add_entry(struct sv_index *idx, const char *path, enum sv_entry_type type)
+{
+	struct sv_entry *ent;
+
+	xgrow(&idx->v, &idx->alloc, idx->n + 1, sizeof(*idx->v));
+	ent = &idx->v[idx->n++];
+	memset(ent, 0, sizeof(*ent));
+	ent->path = xstrdup(path);
+	ent->type = type;
+	ent->mode = 0755;
+	return ent;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sv_entry *)a)->path,
+	    ((const struct sv_entry *)b)->path);
+}
+
+static void
+sort_entries(struct sv_index *idx)
+{
+	if (idx->n > 1)
+		qsort(idx->v, idx->n, sizeof(*idx->v), entry_cmp);
+}
+
+const struct sv_entry *
+sv_index_find(const struct sv_index *idx, const char *path)
+{
+	size_t lo = 0, hi = idx->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(idx->v[mid].path, path);
+
+		if (c == 0)
+			return &idx->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int64_t
+ns(struct timespec ts)
+{
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- directories ---- */
+
+struct walk {
+	struct sv_index *idx;
+	const char *root;
+	struct sv_err *e;
+};
+
+static const char *
+special_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a fifo";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	return "not a regular file, directory or symlink";
+}
+
+static int walk_dir(struct walk *w, int dfd, struct buf *rel);
+
+static int
+walk_entry(struct walk *w, int dfd, const char *name, struct buf *rel)
+{
+	size_t keep = rel->len;
+	struct sv_entry *ent;
+	struct stat st;
+	int status = SV_OK;
+
+	if (rel->len)
+		buf_addc(rel, '/');
+	buf_adds(rel, name);
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		status = sv_err_set(w->e, SV_INPUT, "cannot stat '%s/%s': %s",
+		    w->root, rel->s, strerror(errno));
+		goto out;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (st.st_nlink > 1) {
+			status = sv_err_set(w->e, SV_INPUT, "'%s/%s' is a hard "
+			    "link (%ju links): a release holds only files, "
+			    "directories and symlinks", w->root, rel->s,
+			    (uintmax_t)st.st_nlink);
+			goto out;
+		}
+		ent = add_entry(w->idx, rel->s, SV_ENTRY_FILE);
+		ent->mode = (st.st_mode & 0111) ? 0755 : 0644;
+		ent->size = (uint64_t)st.st_size;
+	} else if (S_ISDIR(st.st_mode)) {
+		int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+
+		if (sub < 0) {
+			status = sv_err_set(w->e, SV_INPUT, "cannot open "
+			    "directory '%s/%s': %s", w->root, rel->s,
+			    strerror(errno));
+			goto out;
+		}
+		ent = add_entry(w->idx, rel->s, SV_ENTRY_DIR);
+		status = walk_dir(w, sub, rel); /* closes sub */
+		goto out;
+	} else if (S_ISLNK(st.st_mode)) {
+		char *target = xmalloc((size_t)st.st_size + 1);
+		ssize_t n = readlinkat(dfd, name, target, (size_t)st.st_size + 1);
+
+		if (n < 0 || n > st.st_size) {
+			status = sv_err_set(w->e, SV_INPUT, "cannot read symlink "
+			    "'%s/%s': %s", w->root, rel->s,
+			    n < 0 ? strerror(errno) : "it changed while read");
+			free(target);
+			goto out;
+		}
+		target[n] = '\0';
+		if (!sv_symlink_inside(rel->s, target)) {
+			status = sv_err_set(w->e, SV_INPUT, "symlink '%s/%s' -> "
+			    "'%s' leads outside the tree", w->root, rel->s,
+			    target);
+			free(target);
+			goto out;
+		}
+		ent = add_entry(w->idx, rel->s, SV_ENTRY_SYMLINK);
+		ent->mode = 0777;
+		ent->target = target;
+		ent->size = (uint64_t)n;
+		sv_sha256(target, (size_t)n, ent->sha256);
+	} else {
+		status = sv_err_set(w->e, SV_INPUT, "'%s/%s' is %s: a release "
+		    "holds only files, directories and symlinks", w->root,
+		    rel->s, special_kind(st.st_mode));
+		goto out;
+	}
+	ent->dev = (uint64_t)st.st_dev;
+	ent->ino = (uint64_t)st.st_ino;
+	ent->mtime_ns = ns(st.st_mtim);
+	ent->ctime_ns = ns(st.st_ctim);
+out:
+	buf_truncate(rel, keep);
+	return status;
+}
+
+static int
+walk_dir(struct walk *w, int dfd, struct buf *rel)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int status = SV_OK;
+
+	if (d == NULL) {
+		close(dfd);
+		return sv_err_set(w->e, SV_INPUT, "cannot read directory "
+		    "'%s/%s': %s", w->root, rel->s, strerror(errno));
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL) {
+			if (errno != 0)
+				status = sv_err_set(w->e, SV_INPUT, "cannot read "
+				    "directory '%s/%s': %s", w->root, rel->s,
+				    strerror(errno));
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((status = walk_entry(w, dirfd(d), de->d_name, rel)))
+			break;
+	}
+	closedir(d);
+	return status;
+}
+
+/* ---- parallel hashing ---- */
+
+struct hash_job {
+	struct sv_index *idx;
+	int rootfd;
+	size_t *files;      /* indexes of the file entries */
+	size_t nfiles;
+	atomic_size_t next;
+	atomic_bool stop;
+	/* the first failure by position in files[] */
+	pthread_mutex_t lock;
+	size_t fail_at;
+	struct sv_err fail;
+};
+
+static int
+hash_file(struct hash_job *job, struct sv_entry *ent, unsigned char *buf,
+    struct sv_sha256 *h, struct sv_err *e)
+{
+	const char *root = job->idx->root;
+	struct stat st;
+	uint64_t total = 0;
+	int fd;
+
+	fd = openat(job->rootfd, ent->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
+		    ent->path, strerror(errno));
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_ino != ent->ino ||
+	    (uint64_t)st.st_size != ent->size || ns(st.st_mtim) != ent->mtime_ns) {
+		close(fd);
+		return sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
+		    "read", root, ent->path);
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, READ_CHUNK);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			sv_err_set(e, SV_INPUT, "cannot read '%s/%s': %s", root,
+			    ent->path, strerror(errno));
+			close(fd);
+			return SV_INPUT;
+		}
+		if (n == 0)
+			break;
+		sv_sha256_update(h, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	sv_sha256_final(h, ent->sha256);
+	if (fstat(fd, &st) < 0 || total != ent->size ||
+	    (uint64_t)st.st_size != ent->size || ns(st.st_mtim) != ent->mtime_ns) {
+		close(fd);
+		return sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
+		    "read (size or mtime differ after hashing)", root, ent->path);
+	}
+	close(fd);
+	return SV_OK;
+}
+
+static void *
+hash_worker(void *arg)
+{
+	struct hash_job *job = arg;
+	unsigned char *buf = xmalloc(READ_CHUNK);
+	struct sv_sha256 *h = sv_sha256_new();
+	struct sv_err e;
+
+	sv_err_init(&e);
+	while (!atomic_load(&job->stop)) {
+		size_t k = atomic_fetch_add(&job->next, 1);
+
+		if (k >= job->nfiles)
+			break;
+		if (hash_file(job, &job->idx->v[job->files[k]], buf, h, &e)) {
+			pthread_mutex_lock(&job->lock);
+			if (k < job->fail_at) {
+				job->fail_at = k;
+				job->fail = e;
+			}
+			pthread_mutex_unlock(&job->lock);
+			atomic_store(&job->stop, true);
+		}
+	}
+	sv_sha256_free(h);
+	free(buf);
+	return NULL;
+}
+
+static int
+hash_all(struct sv_index *idx, int rootfd, struct sv_err *e)
+{
+	struct hash_job job;
+	pthread_t tid[64];
+	int nthreads = sv_threads(), started = 0, i;
+	size_t k;
+
+	memset(&job, 0, sizeof(job));
+	job.idx = idx;
+	job.rootfd = rootfd;
+	job.files = xcalloc(idx->n ? idx->n : 1, sizeof(*job.files));
+	for (k = 0; k < idx->n; k++)
+		if (idx->v[k].type == SV_ENTRY_FILE)
+			job.files[job.nfiles++] = k;
+	atomic_init(&job.next, 0);
+	atomic_init(&job.stop, false);
+	pthread_mutex_init(&job.lock, NULL);
+	job.fail_at = (size_t)-1;
+	sv_err_init(&job.fail);
+	if ((size_t)nthreads > job.nfiles)
+		nthreads = job.nfiles > 0 ? (int)job.nfiles : 1;
+	for (i = 1; i < nthreads; i++)
+		if (pthread_create(&tid[started], NULL, hash_worker, &job) == 0)
+			started++;
+	hash_worker(&job);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&job.lock);
+	free(job.files);
+	if (job.fail_at != (size_t)-1) {
+		*e = job.fail;
+		return e->status;
+	}
+	return SV_OK;
+}
+
+int
+sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e)
+{
+	struct walk w = { idx, dir, e };
+	struct buf rel;
+	int rootfd, walkfd, status;
+
+	idx->root = xstrdup(dir);
+	idx->is_dir = true;
+	rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open directory '%s': %s",
+		    dir, strerror(errno));
+	walkfd = dup(rootfd);
+	if (walkfd < 0) {
+		close(rootfd);
+		return sv_err_set(e, SV_INPUT, "cannot open directory '%s': %s",
+		    dir, strerror(errno));
+	}
+	buf_init(&rel);
+	status = walk_dir(&w, walkfd, &rel);
+	buf_release(&rel);
+	if (status == SV_OK) {
+		sort_entries(idx);
+		status = hash_all(idx, rootfd, e);
+	}
+	close(rootfd);
+	return status;
+}
+
+/* ---- tarballs ---- */
+
+/* Normalise a stored path into out: drop "." and empty components and a
+ * leading "./"; refuse absolute paths and "..". Returns false (with e set)
+ * for a bad path; out is empty for the archive root itself. */
+static bool
+normalise(const char *tar, const char *in, struct buf *out, struct sv_err *e)
+{
+	const char *p = in;
+
+	buf_reset(out);
+	if (*in == '/') {
+		sv_err_set(e, SV_INPUT, "archive '%s' has an absolute path "
+		    "'%s'", tar, in);
+		return false;
+	}
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			sv_err_set(e, SV_INPUT, "archive '%s' has a path with "
+			    "'..': '%s'", tar, in);
+			return false;
+		}
+		if (n > 0 && !(n == 1 && p[0] == '.')) {
+			if (out->len)
+				buf_addc(out, '/');
+			buf_add(out, p, n);
+		}
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+/* Binary search among the first n (sorted) entries. */
+static bool
+find_sorted(const struct sv_index *idx, size_t n, const char *path)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(idx->v[mid].path, path);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Add the directories that paths imply but the archive lacks. The first
+ * n entries are sorted; new ones are appended, then everything is sorted
+ * once. */
+static void
+add_implied_dirs(struct sv_index *idx)
+{
+	size_t n = idx->n, i, j;
+	struct buf dir;
+
+	buf_init(&dir);
+	for (i = 0; i < n; i++) {
+		char *slash;
+
+		buf_reset(&dir);
+		buf_adds(&dir, idx->v[i].path);
+		while ((slash = strrchr(dir.s, '/')) != NULL) {
+			bool known;
+
+			buf_truncate(&dir, (size_t)(slash - dir.s));
+			known = find_sorted(idx, n, dir.s);
+			for (j = n; !known && j < idx->n; j++)
+				known = strcmp(idx->v[j].path, dir.s) == 0;
+			if (known)
+				break;
+			add_entry(idx, dir.s, SV_ENTRY_DIR);
+		}
+	}
+	buf_release(&dir);
+	sort_entries(idx);
+}
+
+int
+sv_index_tarball(struct sv_index *idx, const char *path, struct sv_err *e)
+{
+	struct sv_tar_reader *r = NULL;
+	struct sv_sha256 *h = sv_sha256_new();
+	unsigned char *buf = xmalloc(READ_CHUNK);
+	struct buf norm;
+	int status;
+	size_t i;
+
+	buf_init(&norm);
+	idx->root = xstrdup(path);
+	idx->is_dir = false;
+	if ((status = sv_tar_open(path, &r, e)))
+		goto out;
+	for (;;) {
+		struct sv_tar_header hd;
+		struct sv_entry *ent;
+		bool eof;
+
+		if ((status = sv_tar_next(r, &hd, &eof, e)))
+			goto out;
+		if (eof)
+			break;
+		if (!normalise(path, hd.path, &norm, e)) {
+			status = SV_INPUT;
+			goto out;
+		}
+		if (norm.len == 0 && hd.type == SV_TAR_DIR)
+			continue; /* "./" itself */
+		switch (hd.type) {
+		case SV_TAR_HARDLINK:
+			status = sv_err_set(e, SV_INPUT, "archive '%s' has a hard "
+			    "link '%s' -> '%s': a release holds only files, "
+			    "directories and symlinks", path, hd.path, hd.link);
+			goto out;
+		case SV_TAR_OTHER:
+			status = sv_err_set(e, SV_INPUT, "archive '%s' has a "
+			    "special file '%s' (device, fifo or socket)", path,
+			    hd.path);
+			goto out;
+		case SV_TAR_SYMLINK:
+			if (!sv_symlink_inside(norm.s, hd.link)) {
+				status = sv_err_set(e, SV_INPUT, "archive '%s' has "
+				    "a symlink '%s' -> '%s' leading outside it",
+				    path, hd.path, hd.link);
+				goto out;
+			}
+			ent = add_entry(idx, norm.s, SV_ENTRY_SYMLINK);
+			ent->mode = 0777;
+			ent->target = xstrdup(hd.link);
+			ent->size = strlen(hd.link);
+			sv_sha256(hd.link, ent->size, ent->sha256);
+			break;
+		case SV_TAR_DIR:
+			add_entry(idx, norm.s, SV_ENTRY_DIR);
+			break;
+		case SV_TAR_FILE: {
+			uint64_t total = 0;
+
+			ent = add_entry(idx, norm.s, SV_ENTRY_FILE);
+			ent->mode = (hd.perm & 0111) ? 0755 : 0644;
+			for (;;) {
+				size_t got;
+
+				if ((status = sv_tar_read(r, buf, READ_CHUNK, &got,
+				    e)))
+					goto out;
+				if (got == 0)
+					break;
+				sv_sha256_update(h, buf, got);
+				total += got;
+			}
+			sv_sha256_final(h, ent->sha256);
+			ent->size = total;
+			break;
+		}
+		}
+	}
+	sort_entries(idx);
+	for (i = 1; i < idx->n; i++) {
+		if (strcmp(idx->v[i - 1].path, idx->v[i].path) == 0) {
+			status = sv_err_set(e, SV_INPUT, "archive '%s' has the "
+			    "entry '%s' twice", path, idx->v[i].path);
+			goto out;
+		}
+	}
+	add_implied_dirs(idx);
+	status = SV_OK;
+out:
+	buf_release(&norm);
+	sv_tar_close(r);
+	sv_sha256_free(h);
+	free(buf);
+	return status;
+}
+
+int
+sv_index_path(struct sv_index *idx, const char *path, struct sv_err *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open '%s': %s", path,
+		    strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return sv_index_dir(idx, path, e);
+	return sv_index_tarball(idx, path, e);
+}
