@@ -19,6 +19,7 @@ complete -c smoothver -n __fish_use_subcommand -a version -d 'print the reposito
 complete -c smoothver -n __fish_use_subcommand -a tag -d 'create an annotated release tag on HEAD'
 complete -c smoothver -n __fish_use_subcommand -a log -d 'list the tagged releases, newest first, with their transitions'
 complete -c smoothver -n __fish_use_subcommand -a index -d 'list every entry of a directory or tarball with its digest'
+complete -c smoothver -n __fish_use_subcommand -a diff -d 'compare two builds and name the level the change requires'
 complete -c smoothver -n __fish_use_subcommand -a help -d 'show help for smoothver or one of its commands'
 complete -c smoothver -n '__fish_seen_subcommand_from compare' -l prefix -x -d 'tag prefix of release tags (default: tag.prefix from the configuration, else v)'
 complete -c smoothver -n '__fish_seen_subcommand_from bump' -l prefix -x -d 'tag prefix of release tags (default: tag.prefix from the configuration, else v)'
@@ -33,4 +34,5 @@ complete -c smoothver -n '__fish_seen_subcommand_from tag' -a 'reload relup rest
 complete -c smoothver -n '__fish_seen_subcommand_from log' -s n -l max-count -x -d 'show at most N releases'
 complete -c smoothver -n '__fish_seen_subcommand_from log' -l prefix -x -d 'tag prefix of release tags (default: tag.prefix from the configuration, else v)'
 complete -c smoothver -n '__fish_seen_subcommand_from index' -F
-complete -c smoothver -n '__fish_seen_subcommand_from help' -a 'compare bump version tag log index help'
+complete -c smoothver -n '__fish_seen_subcommand_from diff' -F
+complete -c smoothver -n '__fish_seen_subcommand_from help' -a 'compare bump version tag log index diff help'

@@ -13,6 +13,7 @@ extern const struct sv_command sv_cmd_version;
 extern const struct sv_command sv_cmd_tag;
 extern const struct sv_command sv_cmd_log;
 extern const struct sv_command sv_cmd_index;
+extern const struct sv_command sv_cmd_diff;
 extern const struct sv_command sv_cmd_help;
 extern const struct sv_command sv_cmd_gen_completion;
 extern const struct sv_command sv_cmd_gen_man;
@@ -24,6 +25,7 @@ const struct sv_command *const sv_commands[] = {
 	&sv_cmd_tag,
 	&sv_cmd_log,
 	&sv_cmd_index,
+	&sv_cmd_diff,
 	&sv_cmd_help,
 	&sv_cmd_gen_completion,
 	&sv_cmd_gen_man,

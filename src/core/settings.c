@@ -44,6 +44,7 @@ sv_config_init(struct sv_config *c)
 {
 	c->release_name = NULL;
 	c->tag_prefix = xstrdup("v");
+	sv_rules_init(&c->rules);
 	buf_init(&c->warnings);
 }
 
@@ -52,6 +53,7 @@ sv_config_release(struct sv_config *c)
 {
 	free(c->release_name);
 	free(c->tag_prefix);
+	sv_rules_release(&c->rules);
 	buf_release(&c->warnings);
 	c->release_name = c->tag_prefix = NULL;
 }
@@ -78,11 +80,58 @@ struct file_walk {
 	const char *path;
 };
 
+/* rule.GLOB.level / rule.GLOB.reason: rules in the order they appear. */
+static int
+rule_entry(struct file_walk *w, const char *name, const char *value,
+    struct sv_err *e)
+{
+	const char *glob = name + strlen("rule."), *dot = strrchr(name, '.');
+	struct sv_rules *r = &w->c->rules;
+	struct sv_rule *rule = NULL;
+	char *g;
+	size_t i;
+
+	if (dot == NULL || dot < glob)
+		return sv_err_set(e, SV_INPUT, "invalid rule '%s' in '%s': "
+		    "expected [rule \"GLOB\"] with level = LEVEL", name,
+		    w->path);
+	g = xstrndup(glob, (size_t)(dot - glob));
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].glob, g) == 0)
+			rule = &r->v[i];
+	if (rule == NULL) {
+		sv_rules_add(r, g, SV_LEVEL_RESTART, NULL, false);
+		rule = &r->v[r->n - 1];
+		rule->builtin = true; /* no level seen yet: checked below */
+	}
+	if (strcmp(dot, ".level") == 0) {
+		if (!sv_level_parse(value, true, &rule->level)) {
+			sv_err_set(e, SV_INPUT, "invalid level '%s' for rule '%s' "
+			    "in '%s' (expected none, reload, relup or restart)",
+			    value, g, w->path);
+			free(g);
+			return SV_INPUT;
+		}
+		rule->builtin = false;
+	} else if (strcmp(dot, ".reason") == 0) {
+		free(rule->reason);
+		rule->reason = xstrdup(value);
+	} else {
+		buf_addf(&w->c->warnings, "unknown key '%s' in '%s' (ignored)\n",
+		    name, w->path);
+	}
+	free(g);
+	return SV_OK;
+}
+
 static int
 file_entry(const char *name, const char *value, void *data, struct sv_err *e)
 {
 	struct file_walk *w = data;
 	size_t i;
+
+	if (strncmp(name, "rule.", 5) == 0)
+		return rule_entry(w, name, value, e);
 
 	for (i = 0; i < NKEYS; i++) {
 		if (strcmp(name, keys[i].name) == 0) {
@@ -113,6 +162,14 @@ sv_config_load(struct sv_config *c, struct sv_git *g, struct sv_err *e)
 		status = sv_git_config_file_foreach(path.s, file_entry, &w, e);
 		if (status != SV_OK)
 			goto out;
+		for (i = 0; i < c->rules.n; i++) {
+			if (c->rules.v[i].builtin) {
+				status = sv_err_set(e, SV_INPUT, "rule '%s' in '%s' "
+				    "has no level (expected level = none, reload, "
+				    "relup or restart)", c->rules.v[i].glob, path.s);
+				goto out;
+			}
+		}
 		if ((status = sv_config_check_prefix(c->tag_prefix, path.s, e)))
 			goto out;
 	}

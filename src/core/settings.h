@@ -14,10 +14,13 @@
 #include "adapt/git.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "core/rules.h"
 
 struct sv_config {
 	char *release_name; /* release.name, or NULL; owned */
 	char *tag_prefix;   /* tag.prefix, default "v"; owned, never NULL */
+	struct sv_rules rules; /* [rule "GLOB"] sections of .smoothver, in
+	                          order (without the built-in defaults) */
 	struct buf warnings; /* one line per warning (unknown keys, ...) */
 };
 
