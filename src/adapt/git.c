@@ -125,6 +125,22 @@ parse_oid(git_oid *oid, const char *hex, struct sv_err *e)
 	return SV_OK;
 }
 
+int
+sv_git_commit_tree(struct sv_git *g, const char *commit,
+    char tree[SV_OID_HEX], struct sv_err *e)
+{
+	git_commit *c = NULL;
+	git_oid oid;
+
+	if (parse_oid(&oid, commit, e))
+		return e->status;
+	if (git_commit_lookup(&c, g->repo, &oid) < 0)
+		return git_fail(e, SV_INPUT, "cannot read commit");
+	git_oid_tostr(tree, SV_OID_HEX, git_commit_tree_id(c));
+	git_commit_free(c);
+	return SV_OK;
+}
+
 struct tag_walk {
 	git_repository *repo;
 	const char *prefix;

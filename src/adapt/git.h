@@ -37,6 +37,10 @@ const char *sv_git_workdir(struct sv_git *g);
 /* True if the repository is a shallow clone. */
 bool sv_git_is_shallow(struct sv_git *g);
 
+/* The tree id of commit (hex in, hex out). */
+int sv_git_commit_tree(struct sv_git *g, const char *commit,
+    char tree[SV_OID_HEX], struct sv_err *e);
+
 /* Resolve HEAD to a commit id. An unborn branch is SV_INPUT. */
 int sv_git_head(struct sv_git *g, char oid[SV_OID_HEX], struct sv_err *e);
 

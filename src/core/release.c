@@ -114,6 +114,32 @@ sv_current_find(struct sv_git *g, const struct sv_releases *list,
 	return SV_OK;
 }
 
+int
+sv_release_before(struct sv_git *g, const struct sv_releases *list,
+    const char *head, const struct sv_version *v,
+    const struct sv_release **out, struct sv_err *e)
+{
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; i < list->n; i++) {
+		bool reachable = false;
+		int status;
+
+		if (sv_version_cmp(&list->v[i].version, v) >= 0)
+			continue;
+		status = sv_git_is_ancestor(g, list->v[i].commit, head,
+		    &reachable, e);
+		if (status != SV_OK)
+			return status;
+		if (reachable) {
+			*out = &list->v[i];
+			return SV_OK;
+		}
+	}
+	return SV_OK;
+}
+
 void
 sv_tag_plan_init(struct sv_tag_plan *p)
 {

@@ -59,6 +59,12 @@ struct sv_current {
 int sv_current_find(struct sv_git *g, const struct sv_releases *list,
     struct sv_current *cur, struct sv_err *e);
 
+/* The highest release in list that is lower than v and on HEAD or an
+ * ancestor of it; *out is NULL if there is none. */
+int sv_release_before(struct sv_git *g, const struct sv_releases *list,
+    const char *head, const struct sv_version *v,
+    const struct sv_release **out, struct sv_err *e);
+
 struct sv_tag_request {
 	const char *prefix;
 	const char *level;    /* "reload", "relup", "restart", or NULL */

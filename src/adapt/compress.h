@@ -1,0 +1,52 @@
+/*
+ * compress.h - streaming compression for packs: gzip (zlib, deflated in
+ * parallel) and zstd (libzstd's own workers).
+ *
+ * This adapter is the only place that includes zlib.h and zstd.h.
+ *
+ * gzip: the input is cut into fixed 128 KiB blocks; each block is deflated
+ * on a worker thread with the 32 KiB before it as dictionary and ends on a
+ * byte boundary (a sync flush), the last one with the final bit, so the
+ * blocks join into one deflate stream inside ONE gzip member (the only
+ * kind OTP's erl_tar reads). The header has no name and mtime 0. The
+ * bytes written depend only on the input and the level, never on the
+ * number of threads.
+ *
+ * zstd: one frame, written with at least one libzstd worker (its output
+ * is the same for any worker count >= 1).
+ */
+#ifndef SV_ADAPT_COMPRESS_H
+#define SV_ADAPT_COMPRESS_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+
+enum sv_compression { SV_COMPRESS_GZIP, SV_COMPRESS_ZSTD };
+
+/* Where compressed bytes go; returns SV_OK or fills e. */
+typedef int (*sv_sink_fn)(void *data, const void *p, size_t n,
+    struct sv_err *e);
+
+struct sv_compressor; /* opaque */
+
+/* A compressor writing to sink; threads >= 1. Owned by the caller, freed
+ * with sv_compressor_free. */
+struct sv_compressor *sv_compressor_new(enum sv_compression kind,
+    int threads, sv_sink_fn sink, void *sink_data);
+
+/* Compress n more bytes. */
+int sv_compressor_write(struct sv_compressor *c, const void *p, size_t n,
+    struct sv_err *e);
+
+/* Flush everything and write the trailer. */
+int sv_compressor_finish(struct sv_compressor *c, struct sv_err *e);
+
+/* Stop the workers and free c (NULL is allowed), finished or not. */
+void sv_compressor_free(struct sv_compressor *c);
+
+/* "gzip" or "zstd"; file name suffix ".tar.gz" or ".tar.zst". */
+const char *sv_compression_name(enum sv_compression kind);
+const char *sv_compression_suffix(enum sv_compression kind);
+
+#endif

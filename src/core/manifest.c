@@ -1,0 +1,93 @@
+#include "config.h"
+
+#include "core/manifest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapt/json.h"
+#include "base/buf.h"
+#include "base/xalloc.h"
+
+/* Every object below is built with its keys added in byte order. */
+
+static struct sv_json *
+content(const struct sv_index *idx)
+{
+	struct sv_json *arr = sv_json_array();
+	size_t i;
+
+	for (i = 0; i < idx->n; i++) {
+		const struct sv_entry *ent = &idx->v[i];
+		struct sv_json *o = sv_json_object();
+		char mode[8], hex[SV_SHA256_HEX];
+
+		snprintf(mode, sizeof(mode), "%04o", ent->mode);
+		sv_json_set_str(o, "mode", mode);
+		sv_json_set_bytes(o, "path", ent->path);
+		if (ent->type == SV_ENTRY_DIR) {
+			sv_json_set_null(o, "sha256");
+		} else {
+			sv_sha256_hex(ent->sha256, hex);
+			sv_json_set_str(o, "sha256", hex);
+		}
+		sv_json_set_int(o, "size", (int64_t)ent->size);
+		if (ent->target)
+			sv_json_set_bytes(o, "target", ent->target);
+		sv_json_set_str(o, "type", sv_entry_type_name(ent->type));
+		sv_json_push(arr, o);
+	}
+	return arr;
+}
+
+char *
+sv_manifest_render(const struct sv_manifest_info *m)
+{
+	struct sv_json *doc = sv_json_object(), *pkg = sv_json_object();
+	char hex[SV_SHA256_HEX], *text;
+	struct buf out;
+
+	sv_json_set(doc, "content", content(&m->pack->index));
+	sv_json_set_bytes(doc, "name", m->name);
+	sv_json_set_str(pkg, "compression", sv_compression_name(m->compression));
+	sv_json_set_int(pkg, "entries", (int64_t)m->pack->index.n);
+	sv_json_set_bytes(pkg, "file", m->file);
+	sv_sha256_hex(m->pack->sha256, hex);
+	sv_json_set_str(pkg, "sha256", hex);
+	sv_json_set_int(pkg, "size", (int64_t)m->pack->size);
+	sv_sha256_hex(m->pack->tar_sha256, hex);
+	sv_json_set_str(pkg, "tar_sha256", hex);
+	sv_json_set_int(pkg, "tar_size", (int64_t)m->pack->tar_size);
+	sv_json_set(doc, "package", pkg);
+	if (m->previous) {
+		struct sv_json *prev = sv_json_object();
+
+		sv_json_set_str(prev, "level", m->level);
+		sv_json_set_str(prev, "version", m->previous);
+		sv_json_set(doc, "previous", prev);
+	} else {
+		sv_json_set_null(doc, "previous");
+	}
+	sv_json_set_str(doc, "schema", "smoothver.manifest/1");
+	if (m->in_repo) {
+		struct sv_json *src = sv_json_object();
+
+		sv_json_set_str(src, "commit", m->commit);
+		sv_json_set_bool(src, "dirty", m->dirty);
+		sv_json_set_str(src, "tree", m->tree);
+		sv_json_set(doc, "source", src);
+	} else {
+		sv_json_set_null(doc, "source");
+	}
+	sv_json_set_int(doc, "source_date_epoch", m->source_date_epoch);
+	sv_json_set_str(doc, "tool", "smoothver " PACKAGE_VERSION);
+	sv_json_set_str(doc, "version", m->version);
+	text = sv_json_print(doc);
+	sv_json_free(doc);
+	buf_init(&out);
+	buf_adds(&out, text);
+	buf_addc(&out, '\n');
+	free(text);
+	return buf_detach(&out);
+}

@@ -1,0 +1,198 @@
+#include "config.h"
+
+#include "core/pack.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "adapt/tarwrite.h"
+#include "base/outfile.h"
+#include "base/xalloc.h"
+
+#define READ_CHUNK (256 * 1024)
+
+void
+sv_pack_result_init(struct sv_pack_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	sv_index_init(&r->index);
+}
+
+void
+sv_pack_result_release(struct sv_pack_result *r)
+{
+	sv_index_release(&r->index);
+	sv_pack_result_init(r);
+}
+
+int
+sv_source_date_epoch(int64_t *out, struct sv_err *e)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	*out = 0;
+	if (s == NULL || *s == '\0')
+		return SV_OK;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v < 0 || v > 077777777777LL)
+		return sv_err_set(e, SV_USAGE, "invalid SOURCE_DATE_EPOCH '%s' "
+		    "(expected seconds since 1970, at most 8589934591)", s);
+	*out = (int64_t)v;
+	return SV_OK;
+}
+
+/* The compressed side: hash, count, write to the output file. */
+struct file_sink {
+	struct sv_outfile *out;
+	struct sv_sha256 *h;
+	uint64_t n;
+};
+
+static int
+file_sink(void *data, const void *p, size_t n, struct sv_err *e)
+{
+	struct file_sink *s = data;
+
+	sv_sha256_update(s->h, p, n);
+	s->n += n;
+	return sv_outfile_write(s->out, p, n, e);
+}
+
+/* The tar side: hash, count, compress. */
+struct tar_sink {
+	struct sv_compressor *c;
+	struct sv_sha256 *h;
+	uint64_t n;
+};
+
+static int
+tar_sink(void *data, const void *p, size_t n, struct sv_err *e)
+{
+	struct tar_sink *s = data;
+
+	sv_sha256_update(s->h, p, n);
+	s->n += n;
+	return sv_compressor_write(s->c, p, n, e);
+}
+
+/* Stream one file into the tar, checking it is what the index hashed. */
+static int
+pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
+    const struct sv_entry *ent, unsigned char *buf, struct sv_sha256 *h,
+    struct sv_err *e)
+{
+	unsigned char d[SV_SHA256_LEN];
+	uint64_t left = ent->size;
+	int fd, status = SV_OK;
+
+	fd = openat(rootfd, ent->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
+		    ent->path, strerror(errno));
+	while (left > 0) {
+		size_t want = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
+		ssize_t k = read(fd, buf, want);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s/%s': %s",
+			    root, ent->path, strerror(errno));
+			goto out;
+		}
+		if (k == 0)
+			break;
+		sv_sha256_update(h, buf, (size_t)k);
+		if ((status = sv_tar_writer_data(w, buf, (size_t)k, e)))
+			goto out;
+		left -= (uint64_t)k;
+	}
+	sv_sha256_final(h, d);
+	if (left != 0 || read(fd, buf, 1) != 0 ||
+	    memcmp(d, ent->sha256, SV_SHA256_LEN) != 0)
+		status = sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
+		    "packed", root, ent->path);
+out:
+	close(fd);
+	return status;
+}
+
+int
+sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
+    struct sv_err *e)
+{
+	struct sv_outfile out = { -1, NULL, NULL };
+	struct file_sink fs = { &out, NULL, 0 };
+	struct tar_sink ts = { NULL, NULL, 0 };
+	struct sv_tar_writer *w = NULL;
+	struct sv_sha256 *h = sv_sha256_new();
+	unsigned char *buf = xmalloc(READ_CHUNK);
+	int rootfd = -1, status;
+	bool ascii = true; /* all names ASCII: plain ustar headers suffice */
+	size_t i;
+
+	fs.h = sv_sha256_new();
+	ts.h = sv_sha256_new();
+	if ((status = sv_index_dir(&r->index, req->dir, e)))
+		goto fail;
+	rootfd = open(req->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		status = sv_err_set(e, SV_INPUT, "cannot open directory '%s': %s",
+		    req->dir, strerror(errno));
+		goto fail;
+	}
+	if ((status = sv_outfile_open(&out, req->output, e)))
+		goto fail;
+	ts.c = sv_compressor_new(req->compression, sv_threads(), file_sink, &fs);
+	for (i = 0; i < r->index.n && ascii; i++)
+		ascii = sv_tar_ascii(r->index.v[i].path) &&
+		    sv_tar_ascii(r->index.v[i].target);
+	if ((status = sv_tar_writer_new(&w, !ascii, tar_sink, &ts, e)))
+		goto fail;
+	for (i = 0; i < r->index.n; i++) {
+		const struct sv_entry *ent = &r->index.v[i];
+		struct sv_tar_item it;
+
+		memset(&it, 0, sizeof(it));
+		it.path = ent->path;
+		it.perm = ent->type == SV_ENTRY_SYMLINK ? 0777 : ent->mode;
+		it.mtime = req->mtime;
+		it.type = ent->type == SV_ENTRY_DIR ? SV_TAR_DIR :
+		    (ent->type == SV_ENTRY_SYMLINK ? SV_TAR_SYMLINK : SV_TAR_FILE);
+		it.size = ent->type == SV_ENTRY_FILE ? ent->size : 0;
+		it.link = ent->target;
+		if ((status = sv_tar_writer_add(w, &it, e)))
+			goto fail;
+		if (ent->type == SV_ENTRY_FILE && (status = pack_file(w, rootfd,
+		    req->dir, ent, buf, h, e)))
+			goto fail;
+	}
+	if ((status = sv_tar_writer_close(w, e)) ||
+	    (status = sv_compressor_finish(ts.c, e)))
+		goto fail;
+	sv_sha256_final(ts.h, r->tar_sha256);
+	sv_sha256_final(fs.h, r->sha256);
+	r->tar_size = ts.n;
+	r->size = fs.n;
+	if ((status = sv_outfile_commit(&out, e)))
+		goto fail;
+	goto out;
+fail:
+	sv_outfile_abort(&out);
+out:
+	sv_tar_writer_free(w);
+	sv_compressor_free(ts.c);
+	if (rootfd >= 0)
+		close(rootfd);
+	sv_sha256_free(h);
+	sv_sha256_free(fs.h);
+	sv_sha256_free(ts.h);
+	free(buf);
+	return status;
+}

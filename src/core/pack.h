@@ -1,0 +1,53 @@
+/*
+ * pack.h - deterministic, content-addressed tarballs of a build tree.
+ *
+ * The same content always gives the same bytes: entries sorted by path
+ * bytes, every mtime set to one epoch (SOURCE_DATE_EPOCH, default 0),
+ * uid/gid 0 without owner names, modes normalised as in the index, no hard
+ * links, pax headers only per file and only when ustar cannot hold an
+ * entry, and compression whose output does not depend on the machine's
+ * thread count (adapt/compress.h). Umask, mtimes, creation order, owners,
+ * locale, time zone and host name do not show in the result.
+ */
+#ifndef SV_PACK_H
+#define SV_PACK_H
+
+#include <stdint.h>
+
+#include "adapt/compress.h"
+#include "core/index.h"
+
+struct sv_pack_request {
+	const char *dir;
+	const char *output;           /* the tarball to write */
+	enum sv_compression compression;
+	int64_t mtime;                /* the epoch every entry gets */
+};
+
+struct sv_pack_result {
+	unsigned char sha256[SV_SHA256_LEN];     /* of the compressed file */
+	unsigned char tar_sha256[SV_SHA256_LEN]; /* of the uncompressed tar */
+	uint64_t size, tar_size;
+	struct sv_index index;                    /* what was packed */
+};
+
+/* Make r empty. */
+void sv_pack_result_init(struct sv_pack_result *r);
+
+/* Free what r owns. */
+void sv_pack_result_release(struct sv_pack_result *r);
+
+/*
+ * Index req->dir and write the tarball atomically: to a temporary file
+ * beside req->output, fsynced and renamed, so an interrupted pack leaves
+ * nothing at the destination. A file whose content differs from what the
+ * index read is an error naming it.
+ */
+int sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
+    struct sv_err *e);
+
+/* The epoch for entries: SOURCE_DATE_EPOCH if set (a whole number of
+ * seconds, else SV_USAGE), else 0. */
+int sv_source_date_epoch(int64_t *out, struct sv_err *e);
+
+#endif
