@@ -20,6 +20,7 @@ complete -c smoothver -n __fish_use_subcommand -a tag -d 'create an annotated re
 complete -c smoothver -n __fish_use_subcommand -a log -d 'list the tagged releases, newest first, with their transitions'
 complete -c smoothver -n __fish_use_subcommand -a index -d 'list every entry of a directory or tarball with its digest'
 complete -c smoothver -n __fish_use_subcommand -a diff -d 'compare two builds and name the level the change requires'
+complete -c smoothver -n __fish_use_subcommand -a pack -d 'write a deterministic, content-addressed tarball and its manifest'
 complete -c smoothver -n __fish_use_subcommand -a help -d 'show help for smoothver or one of its commands'
 complete -c smoothver -n '__fish_seen_subcommand_from compare' -l prefix -x -d 'tag prefix of release tags (default: tag.prefix from the configuration, else v)'
 complete -c smoothver -n '__fish_seen_subcommand_from bump' -l prefix -x -d 'tag prefix of release tags (default: tag.prefix from the configuration, else v)'
@@ -35,4 +36,10 @@ complete -c smoothver -n '__fish_seen_subcommand_from log' -s n -l max-count -x 
 complete -c smoothver -n '__fish_seen_subcommand_from log' -l prefix -x -d 'tag prefix of release tags (default: tag.prefix from the configuration, else v)'
 complete -c smoothver -n '__fish_seen_subcommand_from index' -F
 complete -c smoothver -n '__fish_seen_subcommand_from diff' -F
-complete -c smoothver -n '__fish_seen_subcommand_from help' -a 'compare bump version tag log index diff help'
+complete -c smoothver -n '__fish_seen_subcommand_from pack' -s o -l output -r -F -d 'write the tarball to FILE (default: NAME-VERSION.tar.gz here)'
+complete -c smoothver -n '__fish_seen_subcommand_from pack' -l name -x -d 'release name (default: release.name, else the directory\'s name)'
+complete -c smoothver -n '__fish_seen_subcommand_from pack' -l version -x -d 'release version (default: the release tag on HEAD, if clean)'
+complete -c smoothver -n '__fish_seen_subcommand_from pack' -l compression -x -a 'gzip zstd' -d 'gzip or zstd (default: from the output name, else gzip)'
+complete -c smoothver -n '__fish_seen_subcommand_from pack' -l manifest -r -F -d 'write the manifest to FILE (default: beside the tarball, NAME-VERSION.manifest.json)'
+complete -c smoothver -n '__fish_seen_subcommand_from pack' -F
+complete -c smoothver -n '__fish_seen_subcommand_from help' -a 'compare bump version tag log index diff pack help'

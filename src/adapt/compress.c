@@ -55,6 +55,8 @@ struct sv_compressor {
 	uLong crc;
 	uint64_t total;
 	bool header_written;
+	z_stream helper;      /* the producer's own, when it helps */
+	bool helper_ok;
 	/* zstd */
 	ZSTD_CCtx *zc;
 	unsigned char *zout;
@@ -75,40 +77,42 @@ sv_compression_suffix(enum sv_compression kind)
 
 /* ---- gzip ---- */
 
+/* Deflate one block with the worker's stream z (reset, not re-created:
+ * allocating a deflate state per block costs more than compressing it). */
 static void
-deflate_slot(struct slot *s)
+deflate_slot(z_stream *z, struct slot *s)
 {
-	z_stream z;
 	int rc;
 
-	memset(&z, 0, sizeof(z));
 	s->failed = true;
-	if (deflateInit2(&z, GZ_LEVEL, Z_DEFLATED, -15, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateReset(z) != Z_OK)
 		return;
 	if (s->dict_len > 0 &&
-	    deflateSetDictionary(&z, s->dict, (uInt)s->dict_len) != Z_OK)
-		goto out;
-	z.next_in = s->in;
-	z.avail_in = (uInt)s->in_len;
-	z.next_out = s->out;
-	z.avail_out = (uInt)s->out_cap;
-	rc = deflate(&z, s->last ? Z_FINISH : Z_SYNC_FLUSH);
+	    deflateSetDictionary(z, s->dict, (uInt)s->dict_len) != Z_OK)
+		return;
+	z->next_in = s->in;
+	z->avail_in = (uInt)s->in_len;
+	z->next_out = s->out;
+	z->avail_out = (uInt)s->out_cap;
+	rc = deflate(z, s->last ? Z_FINISH : Z_SYNC_FLUSH);
 	if ((s->last && rc != Z_STREAM_END) || (!s->last && rc != Z_OK) ||
-	    z.avail_in != 0)
-		goto out;
-	s->out_len = s->out_cap - z.avail_out;
+	    z->avail_in != 0)
+		return;
+	s->out_len = s->out_cap - z->avail_out;
 	s->crc = crc32(0L, s->in, (uInt)s->in_len);
 	s->failed = false;
-out:
-	deflateEnd(&z);
 }
 
 static void *
 gz_worker(void *arg)
 {
 	struct sv_compressor *c = arg;
+	z_stream z;
+	bool ok;
 
+	memset(&z, 0, sizeof(z));
+	ok = deflateInit2(&z, GZ_LEVEL, Z_DEFLATED, -15, 8,
+	    Z_DEFAULT_STRATEGY) == Z_OK;
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
 		struct slot *s = &c->slots[c->next_take % c->nslots];
@@ -123,13 +127,18 @@ gz_worker(void *arg)
 		s->state = SLOT_BUSY;
 		c->next_take++;
 		pthread_mutex_unlock(&c->lock);
-		deflate_slot(s);
+		if (ok)
+			deflate_slot(&z, s);
+		else
+			s->failed = true;
 		pthread_mutex_lock(&c->lock);
 		s->state = SLOT_DONE;
 		pthread_cond_broadcast(&c->done);
 		pthread_cond_broadcast(&c->work);
 	}
 	pthread_mutex_unlock(&c->lock);
+	if (ok)
+		deflateEnd(&z);
 	return NULL;
 }
 
@@ -139,7 +148,10 @@ sink(struct sv_compressor *c, const void *p, size_t n, struct sv_err *e)
 	return c->sink(c->sink_data, p, n, e);
 }
 
-/* Write the oldest block once it is compressed (waiting for it). */
+/* Write the oldest block once it is compressed. While it is not, the
+ * producer compresses waiting blocks itself rather than sit idle: there
+ * are one fewer workers than cores, so the producer's reading and tar
+ * work and the compression share the cores without oversubscribing. */
 static int
 write_oldest(struct sv_compressor *c, struct sv_err *e)
 {
@@ -147,8 +159,22 @@ write_oldest(struct sv_compressor *c, struct sv_err *e)
 	int status;
 
 	pthread_mutex_lock(&c->lock);
-	while (!(s->state == SLOT_DONE && s->seq == c->next_write))
+	while (!(s->state == SLOT_DONE && s->seq == c->next_write)) {
+		struct slot *t = &c->slots[c->next_take % c->nslots];
+
+		if (c->helper_ok && t->state == SLOT_FILLED &&
+		    t->seq == c->next_take) {
+			t->state = SLOT_BUSY;
+			c->next_take++;
+			pthread_mutex_unlock(&c->lock);
+			deflate_slot(&c->helper, t);
+			pthread_mutex_lock(&c->lock);
+			t->state = SLOT_DONE;
+			pthread_cond_broadcast(&c->done);
+			continue;
+		}
 		pthread_cond_wait(&c->done, &c->lock);
+	}
 	pthread_mutex_unlock(&c->lock);
 	if (s->failed)
 		return sv_err_set(e, SV_INPUT, "gzip compression failed");
@@ -336,6 +362,11 @@ sv_compressor_new(enum sv_compression kind, int threads, sv_sink_fn fn,
 		c->slots[i].out = xmalloc(c->slots[i].out_cap);
 		c->slots[i].seq = UINT64_MAX;
 	}
+	c->helper_ok = deflateInit2(&c->helper, GZ_LEVEL, Z_DEFLATED, -15, 8,
+	    Z_DEFAULT_STRATEGY) == Z_OK;
+	/* The producer helps (write_oldest), so one fewer worker than cores. */
+	if (threads > 1)
+		threads--;
 	c->tid = xcalloc((size_t)threads, sizeof(*c->tid));
 	for (i = 0; i < (size_t)threads; i++)
 		if (pthread_create(&c->tid[c->nthreads], NULL, gz_worker, c) == 0)
@@ -389,6 +420,8 @@ sv_compressor_free(struct sv_compressor *c)
 	}
 	free(c->slots);
 	free(c->tid);
+	if (c->helper_ok)
+		deflateEnd(&c->helper);
 	pthread_cond_destroy(&c->work);
 	pthread_cond_destroy(&c->done);
 	pthread_mutex_destroy(&c->lock);

@@ -246,6 +246,42 @@ print_result(struct sv_ctx *ctx, const struct what *w,
 	}
 }
 
+/* The manifest goes to its file and through a hash. */
+struct manifest_sink {
+	struct sv_outfile *out;
+	struct sv_sha256 *h;
+};
+
+static int
+manifest_sink(void *data, const void *p, size_t n, struct sv_err *e)
+{
+	struct manifest_sink *ms = data;
+
+	sv_sha256_update(ms->h, p, n);
+	return sv_outfile_write(ms->out, p, n, e);
+}
+
+static int
+write_manifest(const struct what *w, unsigned char md[SV_SHA256_LEN],
+    struct sv_err *e)
+{
+	struct sv_outfile out;
+	struct manifest_sink ms = { &out, NULL };
+	int status;
+
+	if ((status = sv_outfile_open(&out, w->manifest, e)))
+		return status;
+	ms.h = sv_sha256_new();
+	status = sv_manifest_write(&w->info, manifest_sink, &ms, e);
+	sv_sha256_final(ms.h, md);
+	sv_sha256_free(ms.h);
+	if (status != SV_OK) {
+		sv_outfile_abort(&out);
+		return status;
+	}
+	return sv_outfile_commit(&out, e);
+}
+
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
@@ -253,7 +289,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	struct sv_pack_request req;
 	struct sv_pack_result r;
 	unsigned char md[SV_SHA256_LEN];
-	char mhex[SV_SHA256_HEX], *file, *text = NULL;
+	char mhex[SV_SHA256_HEX], *file;
 	struct sv_err e;
 	int status;
 
@@ -278,17 +314,14 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	w.info.compression = w.compression;
 	w.info.pack = &r;
 	w.info.source_date_epoch = req.mtime;
-	text = sv_manifest_render(&w.info);
-	if ((status = sv_write_file(w.manifest, text, strlen(text), &e)))
+	if ((status = write_manifest(&w, md, &e)))
 		goto fail;
-	sv_sha256(text, strlen(text), md);
 	sv_sha256_hex(md, mhex);
 	print_result(ctx, &w, &r, mhex);
 	goto out;
 fail:
 	sv_out_error(a->cmd, &e);
 out:
-	free(text);
 	free(w.name);
 	free(w.version);
 	free(w.output);

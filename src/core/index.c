@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "adapt/archive.h"
 #include "base/buf.h"
+#include "base/outfile.h"
 #include "base/xalloc.h"
 
 #define READ_CHUNK (256 * 1024)
@@ -378,8 +380,10 @@ hash_worker(void *arg)
 	return NULL;
 }
 
+/* Hash every file entry whose hashed[] is false. */
 static int
-hash_all(struct sv_index *idx, int rootfd, struct sv_err *e)
+hash_all(struct sv_index *idx, int rootfd, const bool *hashed,
+    struct sv_err *e)
 {
 	struct hash_job job;
 	pthread_t tid[64];
@@ -391,7 +395,7 @@ hash_all(struct sv_index *idx, int rootfd, struct sv_err *e)
 	job.rootfd = rootfd;
 	job.files = xcalloc(idx->n ? idx->n : 1, sizeof(*job.files));
 	for (k = 0; k < idx->n; k++)
-		if (idx->v[k].type == SV_ENTRY_FILE)
+		if (idx->v[k].type == SV_ENTRY_FILE && !hashed[k])
 			job.files[job.nfiles++] = k;
 	atomic_init(&job.next, 0);
 	atomic_init(&job.stop, false);
@@ -415,13 +419,251 @@ hash_all(struct sv_index *idx, int rootfd, struct sv_err *e)
 	return SV_OK;
 }
 
-int
-sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e)
+/* ---- the hash cache ----
+ *
+ * Hashing a tree that did not change is wasted work, so the digests of a
+ * directory's files are remembered in $XDG_CACHE_HOME/smoothver/index/
+ * (default ~/.cache/...), one file per directory (named by the SHA-256 of
+ * its real path). A file's digest is reused only if its size, mtime,
+ * ctime, inode and device are what they were, and its mtime is older than
+ * the moment the cache was written (as git does with racily clean index
+ * entries: a file changed within the same clock tick would look
+ * unchanged). The cache is an optimisation: if it cannot be read or
+ * written, everything is hashed. SMOOTHVER_NO_CACHE=1 turns it off.
+ *
+ * Format: "smoothver-index-cache 1 WRITTEN_NS\n", then per file
+ * "HEX SIZE MTIME_NS CTIME_NS INO DEV PATH\0".
+ */
+
+struct cache_entry {
+	char *path;
+	unsigned char sha256[SV_SHA256_LEN];
+	uint64_t size, ino, dev;
+	int64_t mtime_ns, ctime_ns;
+};
+
+struct cache {
+	struct cache_entry *v;
+	size_t n, alloc;
+	int64_t written_ns;
+	char *file;
+};
+
+static void
+cache_release(struct cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->v[i].path);
+	free(c->v);
+	free(c->file);
+	memset(c, 0, sizeof(*c));
+}
+
+static bool
+cache_enabled(void)
+{
+	const char *off = getenv("SMOOTHVER_NO_CACHE");
+
+	return off == NULL || *off == '\0' || strcmp(off, "0") == 0;
+}
+
+/* The cache file for dir, or NULL if there is no place for it. */
+static char *
+cache_file(const char *dir)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	unsigned char d[SV_SHA256_LEN];
+	char hex[SV_SHA256_HEX], *real;
+	struct buf b;
+
+	real = realpath(dir, NULL);
+	if (real == NULL)
+		return NULL;
+	sv_sha256(real, strlen(real), d);
+	free(real);
+	sv_sha256_hex(d, hex);
+	buf_init(&b);
+	if (xdg != NULL && xdg[0] == '/')
+		buf_addf(&b, "%s/smoothver/index/%s", xdg, hex);
+	else if (home != NULL && home[0] == '/')
+		buf_addf(&b, "%s/.cache/smoothver/index/%s", home, hex);
+	else
+		return NULL;
+	return buf_detach(&b);
+}
+
+static int
+cache_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct cache_entry *)a)->path,
+	    ((const struct cache_entry *)b)->path);
+}
+
+static bool
+hex_digest(const char *hex, unsigned char out[SV_SHA256_LEN])
+{
+	int i;
+
+	for (i = 0; i < SV_SHA256_LEN; i++) {
+		unsigned v = 0;
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			char ch = hex[2 * i + k];
+
+			v <<= 4;
+			if (ch >= '0' && ch <= '9')
+				v |= (unsigned)(ch - '0');
+			else if (ch >= 'a' && ch <= 'f')
+				v |= (unsigned)(ch - 'a' + 10);
+			else
+				return false;
+		}
+		out[i] = (unsigned char)v;
+	}
+	return true;
+}
+
+/* Load the cache of dir; on any problem c is left empty. */
+static void
+cache_load(struct cache *c, const char *dir)
+{
+	FILE *f;
+	struct buf rec;
+	long long written;
+	int ch;
+
+	memset(c, 0, sizeof(*c));
+	if (!cache_enabled() || (c->file = cache_file(dir)) == NULL)
+		return;
+	f = fopen(c->file, "re");
+	if (f == NULL)
+		return;
+	if (fscanf(f, "smoothver-index-cache 1 %lld", &written) != 1 ||
+	    fgetc(f) != '\n') {
+		fclose(f);
+		return;
+	}
+	c->written_ns = written;
+	buf_init(&rec);
+	for (;;) {
+		struct cache_entry ce;
+		unsigned long long size, ino, dev;
+		long long mt, ct;
+		int off = 0;
+
+		buf_reset(&rec);
+		while ((ch = fgetc(f)) != EOF && ch != '\0')
+			buf_addc(&rec, (char)ch);
+		if (ch == EOF)
+			break;
+		if (rec.len < 66 || !hex_digest(rec.s, ce.sha256) ||
+		    sscanf(rec.s + 64, " %llu %lld %lld %llu %llu %n", &size, &mt,
+		    &ct, &ino, &dev, &off) != 5 || off == 0) {
+			c->n = 0; /* corrupt: ignore it all */
+			break;
+		}
+		ce.size = size;
+		ce.mtime_ns = mt;
+		ce.ctime_ns = ct;
+		ce.ino = ino;
+		ce.dev = dev;
+		ce.path = xstrdup(rec.s + 64 + off);
+		xgrow(&c->v, &c->alloc, c->n + 1, sizeof(*c->v));
+		c->v[c->n++] = ce;
+	}
+	buf_release(&rec);
+	fclose(f);
+	if (c->n > 1)
+		qsort(c->v, c->n, sizeof(*c->v), cache_cmp);
+}
+
+/* Copy cached digests into entries that are unchanged; returns how many
+ * files still need hashing. */
+static size_t
+cache_apply(const struct cache *c, struct sv_index *idx, bool *hashed)
+{
+	size_t i, todo = 0;
+
+	for (i = 0; i < idx->n; i++) {
+		struct sv_entry *ent = &idx->v[i];
+		const struct cache_entry *ce;
+		struct cache_entry key;
+
+		hashed[i] = true;
+		if (ent->type != SV_ENTRY_FILE)
+			continue;
+		key.path = ent->path;
+		ce = c->n ? bsearch(&key, c->v, c->n, sizeof(*c->v), cache_cmp) :
+		    NULL;
+		if (ce != NULL && ce->size == ent->size &&
+		    ce->mtime_ns == ent->mtime_ns &&
+		    ce->ctime_ns == ent->ctime_ns && ce->ino == ent->ino &&
+		    ce->dev == ent->dev && ent->mtime_ns < c->written_ns) {
+			memcpy(ent->sha256, ce->sha256, SV_SHA256_LEN);
+			continue;
+		}
+		hashed[i] = false;
+		todo++;
+	}
+	return todo;
+}
+
+/* Write the cache for idx (best effort). */
+static void
+cache_save(const struct cache *c, const struct sv_index *idx)
+{
+	struct timespec now;
+	struct buf out, dir;
+	struct sv_err ignored;
+	char *slash;
+	size_t i;
+
+	if (c->file == NULL || !cache_enabled())
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	buf_init(&out);
+	buf_addf(&out, "smoothver-index-cache 1 %lld\n", (long long)ns(now));
+	for (i = 0; i < idx->n; i++) {
+		const struct sv_entry *ent = &idx->v[i];
+		char hex[SV_SHA256_HEX];
+
+		if (ent->type != SV_ENTRY_FILE)
+			continue;
+		sv_sha256_hex(ent->sha256, hex);
+		buf_addf(&out, "%s %llu %lld %lld %llu %llu %s", hex,
+		    (unsigned long long)ent->size, (long long)ent->mtime_ns,
+		    (long long)ent->ctime_ns, (unsigned long long)ent->ino,
+		    (unsigned long long)ent->dev, ent->path);
+		buf_addc(&out, '\0');
+	}
+	/* create the directories on the way */
+	buf_init(&dir);
+	buf_adds(&dir, c->file);
+	for (slash = strchr(dir.s + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(dir.s, 0700);
+		*slash = '/';
+	}
+	buf_release(&dir);
+	sv_err_init(&ignored);
+	sv_write_file(c->file, out.s, out.len, &ignored);
+	buf_release(&out);
+}
+
+/* Walk dir into idx (sorted); *rootfd_out receives an open descriptor of
+ * dir that the caller closes. */
+static int
+walk_root(struct sv_index *idx, const char *dir, int *rootfd_out,
+    struct sv_err *e)
 {
 	struct walk w = { idx, dir, e };
 	struct buf rel;
 	int rootfd, walkfd, status;
 
+	*rootfd_out = -1;
 	idx->root = xstrdup(dir);
 	idx->is_dir = true;
 	rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -437,10 +679,44 @@ sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e)
 	buf_init(&rel);
 	status = walk_dir(&w, walkfd, &rel);
 	buf_release(&rel);
-	if (status == SV_OK) {
-		sort_entries(idx);
-		status = hash_all(idx, rootfd, e);
+	if (status != SV_OK) {
+		close(rootfd);
+		return status;
 	}
+	sort_entries(idx);
+	*rootfd_out = rootfd;
+	return SV_OK;
+}
+
+int
+sv_index_walk(struct sv_index *idx, const char *dir, struct sv_err *e)
+{
+	int rootfd, status = walk_root(idx, dir, &rootfd, e);
+
+	if (rootfd >= 0)
+		close(rootfd);
+	return status;
+}
+
+int
+sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e)
+{
+	struct cache c;
+	bool *hashed;
+	size_t todo;
+	int rootfd, status;
+
+	if ((status = walk_root(idx, dir, &rootfd, e)))
+		return status;
+	cache_load(&c, dir);
+	hashed = xcalloc(idx->n ? idx->n : 1, sizeof(*hashed));
+	todo = cache_apply(&c, idx, hashed);
+	if (todo > 0)
+		status = hash_all(idx, rootfd, hashed, e);
+	if (status == SV_OK && todo > 0)
+		cache_save(&c, idx);
+	free(hashed);
+	cache_release(&c);
 	close(rootfd);
 	return status;
 }

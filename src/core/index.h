@@ -66,6 +66,10 @@ void sv_index_release(struct sv_index *idx);
  */
 int sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e);
 
+/* Walk dir like sv_index_dir but hash nothing: file digests stay zero
+ * (pack hashes while it streams the files). */
+int sv_index_walk(struct sv_index *idx, const char *dir, struct sv_err *e);
+
 /*
  * Index a tar archive (.tar, .tar.gz, .tgz, .tar.zst; the compression is
  * detected from the content). Entries with absolute paths or "..",

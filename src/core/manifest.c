@@ -13,42 +13,34 @@
 /* Every object below is built with its keys added in byte order. */
 
 static struct sv_json *
-content(const struct sv_index *idx)
+content_entry(const struct sv_entry *ent)
 {
-	struct sv_json *arr = sv_json_array();
-	size_t i;
+	struct sv_json *o = sv_json_object();
+	char mode[8], hex[SV_SHA256_HEX];
 
-	for (i = 0; i < idx->n; i++) {
-		const struct sv_entry *ent = &idx->v[i];
-		struct sv_json *o = sv_json_object();
-		char mode[8], hex[SV_SHA256_HEX];
-
-		snprintf(mode, sizeof(mode), "%04o", ent->mode);
-		sv_json_set_str(o, "mode", mode);
-		sv_json_set_bytes(o, "path", ent->path);
-		if (ent->type == SV_ENTRY_DIR) {
-			sv_json_set_null(o, "sha256");
-		} else {
-			sv_sha256_hex(ent->sha256, hex);
-			sv_json_set_str(o, "sha256", hex);
-		}
-		sv_json_set_int(o, "size", (int64_t)ent->size);
-		if (ent->target)
-			sv_json_set_bytes(o, "target", ent->target);
-		sv_json_set_str(o, "type", sv_entry_type_name(ent->type));
-		sv_json_push(arr, o);
+	snprintf(mode, sizeof(mode), "%04o", ent->mode);
+	sv_json_set_str(o, "mode", mode);
+	sv_json_set_bytes(o, "path", ent->path);
+	if (ent->type == SV_ENTRY_DIR) {
+		sv_json_set_null(o, "sha256");
+	} else {
+		sv_sha256_hex(ent->sha256, hex);
+		sv_json_set_str(o, "sha256", hex);
 	}
-	return arr;
+	sv_json_set_int(o, "size", (int64_t)ent->size);
+	if (ent->target)
+		sv_json_set_bytes(o, "target", ent->target);
+	sv_json_set_str(o, "type", sv_entry_type_name(ent->type));
+	return o;
 }
 
-char *
-sv_manifest_render(const struct sv_manifest_info *m)
+/* Everything after "content", as an object. */
+static struct sv_json *
+tail(const struct sv_manifest_info *m)
 {
 	struct sv_json *doc = sv_json_object(), *pkg = sv_json_object();
-	char hex[SV_SHA256_HEX], *text;
-	struct buf out;
+	char hex[SV_SHA256_HEX];
 
-	sv_json_set(doc, "content", content(&m->pack->index));
 	sv_json_set_bytes(doc, "name", m->name);
 	sv_json_set_str(pkg, "compression", sv_compression_name(m->compression));
 	sv_json_set_int(pkg, "entries", (int64_t)m->pack->index.n);
@@ -83,11 +75,47 @@ sv_manifest_render(const struct sv_manifest_info *m)
 	sv_json_set_int(doc, "source_date_epoch", m->source_date_epoch);
 	sv_json_set_str(doc, "tool", "smoothver " PACKAGE_VERSION);
 	sv_json_set_str(doc, "version", m->version);
-	text = sv_json_print(doc);
-	sv_json_free(doc);
-	buf_init(&out);
-	buf_adds(&out, text);
-	buf_addc(&out, '\n');
-	free(text);
-	return buf_detach(&out);
+	return doc;
+}
+
+int
+sv_manifest_write(const struct sv_manifest_info *m, sv_sink_fn sink,
+    void *data, struct sv_err *e)
+{
+	const struct sv_index *idx = &m->pack->index;
+	struct sv_json *t;
+	struct buf chunk;
+	char *text;
+	size_t i;
+	int status = SV_OK;
+
+	/* "content" sorts first: stream it, then splice in the rest. */
+	buf_init(&chunk);
+	buf_adds(&chunk, "{\"content\":[");
+	for (i = 0; i < idx->n && status == SV_OK; i++) {
+		struct sv_json *o = content_entry(&idx->v[i]);
+
+		text = sv_json_print(o);
+		sv_json_free(o);
+		if (i > 0)
+			buf_addc(&chunk, ',');
+		buf_adds(&chunk, text);
+		free(text);
+		if (chunk.len >= 64 * 1024) {
+			status = sink(data, chunk.s, chunk.len, e);
+			buf_reset(&chunk);
+		}
+	}
+	if (status == SV_OK) {
+		t = tail(m);
+		text = sv_json_print(t);
+		sv_json_free(t);
+		buf_adds(&chunk, "],");
+		buf_adds(&chunk, text + 1); /* the tail without its "{" */
+		buf_addc(&chunk, '\n');
+		free(text);
+		status = sink(data, chunk.s, chunk.len, e);
+	}
+	buf_release(&chunk);
+	return status;
 }

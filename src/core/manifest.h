@@ -28,7 +28,9 @@ struct sv_manifest_info {
 	int64_t source_date_epoch;
 };
 
-/* The manifest text; the caller frees it. */
-char *sv_manifest_render(const struct sv_manifest_info *m);
+/* Write the manifest text to sink, one content entry at a time (memory
+ * stays flat whatever the number of entries). */
+int sv_manifest_write(const struct sv_manifest_info *m, sv_sink_fn sink,
+    void *data, struct sv_err *e);
 
 #endif

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "adapt/tarwrite.h"
@@ -81,13 +83,29 @@ tar_sink(void *data, const void *p, size_t n, struct sv_err *e)
 	return sv_compressor_write(s->c, p, n, e);
 }
 
-/* Stream one file into the tar, checking it is what the index hashed. */
+static int64_t
+ns(struct timespec ts)
+{
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Is the file behind fd still what the walk saw? */
+static bool
+unchanged(int fd, const struct sv_entry *ent)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (uint64_t)st.st_ino == ent->ino &&
+	    (uint64_t)st.st_size == ent->size && ns(st.st_mtim) == ent->mtime_ns;
+}
+
+/* Stream one file into the tar, hashing it into the index as it goes.
+ * The file must be what the walk saw, before and after. */
 static int
 pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
-    const struct sv_entry *ent, unsigned char *buf, struct sv_sha256 *h,
+    struct sv_entry *ent, unsigned char *buf, struct sv_sha256 *h,
     struct sv_err *e)
 {
-	unsigned char d[SV_SHA256_LEN];
 	uint64_t left = ent->size;
 	int fd, status = SV_OK;
 
@@ -95,6 +113,11 @@ pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
 	if (fd < 0)
 		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
 		    ent->path, strerror(errno));
+	if (!unchanged(fd, ent)) {
+		close(fd);
+		return sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
+		    "packed", root, ent->path);
+	}
 	while (left > 0) {
 		size_t want = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
 		ssize_t k = read(fd, buf, want);
@@ -113,9 +136,8 @@ pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
 			goto out;
 		left -= (uint64_t)k;
 	}
-	sv_sha256_final(h, d);
-	if (left != 0 || read(fd, buf, 1) != 0 ||
-	    memcmp(d, ent->sha256, SV_SHA256_LEN) != 0)
+	sv_sha256_final(h, ent->sha256);
+	if (left != 0 || read(fd, buf, 1) != 0 || !unchanged(fd, ent))
 		status = sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
 		    "packed", root, ent->path);
 out:
@@ -139,7 +161,7 @@ sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
 
 	fs.h = sv_sha256_new();
 	ts.h = sv_sha256_new();
-	if ((status = sv_index_dir(&r->index, req->dir, e)))
+	if ((status = sv_index_walk(&r->index, req->dir, e)))
 		goto fail;
 	rootfd = open(req->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
@@ -156,7 +178,7 @@ sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
 	if ((status = sv_tar_writer_new(&w, !ascii, tar_sink, &ts, e)))
 		goto fail;
 	for (i = 0; i < r->index.n; i++) {
-		const struct sv_entry *ent = &r->index.v[i];
+		struct sv_entry *ent = &r->index.v[i];
 		struct sv_tar_item it;
 
 		memset(&it, 0, sizeof(it));

@@ -38,10 +38,11 @@ void sv_pack_result_init(struct sv_pack_result *r);
 void sv_pack_result_release(struct sv_pack_result *r);
 
 /*
- * Index req->dir and write the tarball atomically: to a temporary file
+ * Walk req->dir and write the tarball atomically: to a temporary file
  * beside req->output, fsynced and renamed, so an interrupted pack leaves
- * nothing at the destination. A file whose content differs from what the
- * index read is an error naming it.
+ * nothing at the destination. Each file is read once, hashed as it is
+ * streamed (r->index gets the digests); a file whose size, mtime or inode
+ * differ from what the walk saw, before or after, is an error naming it.
  */
 int sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
     struct sv_err *e);
