@@ -292,6 +292,29 @@ walk_dir(struct walk *w, int dfd, struct buf *rel)
 
 /* ---- parallel hashing ---- */
 
+/*
+ * Test hook: SMOOTHVER_TEST_CHANGE=PATH appends a byte to the file at the
+ * relative path PATH right after it was read, as a concurrent writer
+ * would, so the tests can prove that such a change is caught. It does
+ * nothing unless that variable names the entry being read.
+ */
+void
+sv_test_change_hook(int rootfd, const char *path)
+{
+	const char *victim = getenv("SMOOTHVER_TEST_CHANGE");
+	int fd;
+
+	if (victim == NULL || strcmp(victim, path) != 0)
+		return;
+	fd = openat(rootfd, path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t ignored = write(fd, "!", 1);
+
+		(void)ignored; /* if it failed, the test notices */
+		close(fd);
+	}
+}
+
 struct hash_job {
 	struct sv_index *idx;
 	int rootfd;
@@ -340,6 +363,7 @@ hash_file(struct hash_job *job, struct sv_entry *ent, unsigned char *buf,
 		sv_sha256_update(h, buf, (size_t)n);
 		total += (uint64_t)n;
 	}
+	sv_test_change_hook(job->rootfd, ent->path);
 	sv_sha256_final(h, ent->sha256);
 	if (fstat(fd, &st) < 0 || total != ent->size ||
 	    (uint64_t)st.st_size != ent->size || ns(st.st_mtim) != ent->mtime_ns) {

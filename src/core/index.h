@@ -90,6 +90,10 @@ const struct sv_entry *sv_index_find(const struct sv_index *idx,
  * else the number of online CPUs (at most 64). */
 int sv_threads(void);
 
+/* Test hook (see index.c): with SMOOTHVER_TEST_CHANGE=path, append a
+ * byte to that file as if another process wrote it. */
+void sv_test_change_hook(int rootfd, const char *path);
+
 /* True if the symlink at path with this target stays inside the tree
  * (relative, and never climbing above the root). */
 bool sv_symlink_inside(const char *path, const char *target);

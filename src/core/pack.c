@@ -136,6 +136,7 @@ pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
 			goto out;
 		left -= (uint64_t)k;
 	}
+	sv_test_change_hook(rootfd, ent->path);
 	sv_sha256_final(h, ent->sha256);
 	if (left != 0 || read(fd, buf, 1) != 0 || !unchanged(fd, ent))
 		status = sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "

@@ -108,4 +108,34 @@ test_expect_success 'the result does not depend on the number of threads' '
 	SMOOTHVER_THREADS=7 sv 0 index big && cmp one out
 '
 
+test_expect_success 'a file that changes while being read is an error naming it' '
+	mkdir w && echo data >w/a && echo more >w/b &&
+	SMOOTHVER_TEST_CHANGE=b SMOOTHVER_NO_CACHE=1 sv 3 index w &&
+	expect_err "smoothver: error: '\''w/b'\'' changed while being read (size or mtime differ after hashing)" &&
+	SMOOTHVER_TEST_CHANGE=a sv 3 pack --version 1.0.0 -o w.tgz w &&
+	expect_err "smoothver: error: '\''w/a'\'' changed while being packed" && test ! -e w.tgz
+'
+
+test_expect_success 'a symlink loop as the tree is an error' '
+	ln -s loop loop && sv 3 index loop && contains err "cannot open" && contains err "loop"
+'
+
+test_expect_success 'the hash cache never hides a change' '
+	mkdir c && echo aaaa >c/f && touch -d @1000000000 c/f &&
+	sv 0 index c && cp out first && test -n "$(ls "$HOME/.cache/smoothver/index")" &&
+	sv 0 index c && cmp first out &&
+	echo bbbb >c/f && touch -d @1000000000 c/f &&
+	sv 0 index c && contains out "$(sha256sum <c/f | cut -c1-64)" &&
+	echo cccc >c/f &&
+	sv 0 index c && contains out "$(sha256sum <c/f | cut -c1-64)"
+'
+
+test_expect_success 'a corrupt cache is ignored; SMOOTHVER_NO_CACHE turns it off' '
+	mkdir c && echo a >c/f && touch -d @1000000000 c/f && sv 0 index c && cp out first &&
+	for f in "$HOME"/.cache/smoothver/index/*; do printf "garbage" >"$f"; done &&
+	sv 0 index c && cmp first out &&
+	rm -rf "$HOME/.cache" && SMOOTHVER_NO_CACHE=1 sv 0 index c && cmp first out &&
+	test ! -e "$HOME/.cache/smoothver"
+'
+
 test_done
