@@ -138,7 +138,7 @@ pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
 	}
 	sv_test_change_hook(rootfd, ent->path);
 	sv_sha256_final(h, ent->sha256);
-	if (left != 0 || read(fd, buf, 1) != 0 || !unchanged(fd, ent))
+	if (left != 0 || !unchanged(fd, ent))
 		status = sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
 		    "packed", root, ent->path);
 out:

@@ -39,6 +39,15 @@ test_expect_success 'the same content gives the same bytes' '
 	SMOOTHVER_THREADS=5 sv 0 pack --version 1.0.0 -o b.tar.zst b && cmp a.tar.zst b.tar.zst
 '
 
+test_expect_success 'owners and host name do not show (as root)' '
+	test "$(id -u)" -eq 0 || { echo "# not root"; exit 0; }
+	command -v unshare >/dev/null || { echo "# no unshare"; exit 0; }
+	mkrel a && mkrel b && chown -R nobody:nogroup b &&
+	sv 0 pack --version 1.0.0 -o a.tgz a &&
+	unshare --uts sh -c "hostname elsewhere.example && \"\$SMOOTHVER\" pack -q --version 1.0.0 -o b.tgz b" &&
+	cmp a.tgz b.tgz
+'
+
 test_expect_success 'umask 077 files are still packed with normalised modes' '
 	UMASK=077 mkrel a && sv 0 pack --version 1.0.0 -o a.tgz a &&
 	tar -tvzf a.tgz >list && contains list "-rw-r--r-- 0/0" &&
