@@ -24,27 +24,6 @@ static const struct sv_option options[] = {
 
 static const char change_code[SV_CHANGE_KINDS] = { 'A', 'D', 'M', 'P', 'T' };
 
-static struct sv_json *
-entry_json(const struct sv_entry *ent)
-{
-	struct sv_json *o = sv_json_object();
-	char mode[8], hex[SV_SHA256_HEX];
-
-	snprintf(mode, sizeof(mode), "%04o", ent->mode);
-	sv_json_set_str(o, "type", sv_entry_type_name(ent->type));
-	sv_json_set_str(o, "mode", mode);
-	sv_json_set_int(o, "size", (int64_t)ent->size);
-	if (ent->type == SV_ENTRY_DIR) {
-		sv_json_set_null(o, "sha256");
-	} else {
-		sv_sha256_hex(ent->sha256, hex);
-		sv_json_set_str(o, "sha256", hex);
-	}
-	if (ent->target)
-		sv_json_set_bytes(o, "target", ent->target);
-	return o;
-}
-
 static void
 print_json(const struct sv_plan *p, const char *old, const char *new)
 {
@@ -72,11 +51,11 @@ print_json(const struct sv_plan *p, const char *old, const char *new)
 		sv_json_set_str(o, "level", sv_level_name(c->level));
 		sv_json_set_str(o, "reason", c->reason);
 		if (c->old)
-			sv_json_set(o, "old", entry_json(c->old));
+			sv_json_set(o, "old", sv_entry_to_json(c->old, false));
 		else
 			sv_json_set_null(o, "old");
 		if (c->new)
-			sv_json_set(o, "new", entry_json(c->new));
+			sv_json_set(o, "new", sv_entry_to_json(c->new, false));
 		else
 			sv_json_set_null(o, "new");
 		sv_json_push(arr, o);

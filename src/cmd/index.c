@@ -35,23 +35,8 @@ print_json(const struct sv_index *idx)
 	sv_json_set_bytes(doc, "root", idx->root);
 	for (i = 0; i < idx->n; i++) {
 		const struct sv_entry *ent = &idx->v[i];
-		struct sv_json *o = sv_json_object();
-		char mode[8], hex[SV_SHA256_HEX];
 
-		snprintf(mode, sizeof(mode), "%04o", ent->mode);
-		sv_json_set_bytes(o, "path", ent->path);
-		sv_json_set_str(o, "type", sv_entry_type_name(ent->type));
-		sv_json_set_str(o, "mode", mode);
-		sv_json_set_int(o, "size", (int64_t)ent->size);
-		if (ent->type == SV_ENTRY_DIR) {
-			sv_json_set_null(o, "sha256");
-		} else {
-			sv_sha256_hex(ent->sha256, hex);
-			sv_json_set_str(o, "sha256", hex);
-		}
-		if (ent->target)
-			sv_json_set_bytes(o, "target", ent->target);
-		sv_json_push(arr, o);
+		sv_json_push(arr, sv_entry_to_json(ent, true));
 		counts[ent->type]++;
 		if (ent->type == SV_ENTRY_FILE)
 			bytes += ent->size;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "adapt/archive.h"
+#include "adapt/json.h"
 #include "base/buf.h"
 #include "base/outfile.h"
 #include "base/xalloc.h"
@@ -154,6 +155,29 @@ static int64_t
 ns(struct timespec ts)
 {
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+struct sv_json *
+sv_entry_to_json(const struct sv_entry *ent, bool with_path)
+{
+	struct sv_json *o = sv_json_object();
+	char mode[8], hex[SV_SHA256_HEX];
+
+	snprintf(mode, sizeof(mode), "%04o", ent->mode);
+	sv_json_set_str(o, "mode", mode);
+	if (with_path)
+		sv_json_set_bytes(o, "path", ent->path);
+	if (ent->type == SV_ENTRY_DIR) {
+		sv_json_set_null(o, "sha256");
+	} else {
+		sv_sha256_hex(ent->sha256, hex);
+		sv_json_set_str(o, "sha256", hex);
+	}
+	sv_json_set_int(o, "size", (int64_t)ent->size);
+	if (ent->target)
+		sv_json_set_bytes(o, "target", ent->target);
+	sv_json_set_str(o, "type", sv_entry_type_name(ent->type));
+	return o;
 }
 
 /* ---- directories ---- */

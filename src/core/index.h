@@ -90,6 +90,13 @@ const struct sv_entry *sv_index_find(const struct sv_index *idx,
  * else the number of online CPUs (at most 64). */
 int sv_threads(void);
 
+struct sv_json;
+
+/* An entry as a JSON object, keys in byte order (the manifest's canonical
+ * form): mode ("0644"), path (only if with_path), sha256 (hex, null for
+ * directories), size, target (symlinks only), type. The caller owns it. */
+struct sv_json *sv_entry_to_json(const struct sv_entry *ent, bool with_path);
+
 /* Test hook (see index.c): with SMOOTHVER_TEST_CHANGE=path, append a
  * byte to that file as if another process wrote it. */
 void sv_test_change_hook(int rootfd, const char *path);

@@ -12,28 +12,6 @@
 
 /* Every object below is built with its keys added in byte order. */
 
-static struct sv_json *
-content_entry(const struct sv_entry *ent)
-{
-	struct sv_json *o = sv_json_object();
-	char mode[8], hex[SV_SHA256_HEX];
-
-	snprintf(mode, sizeof(mode), "%04o", ent->mode);
-	sv_json_set_str(o, "mode", mode);
-	sv_json_set_bytes(o, "path", ent->path);
-	if (ent->type == SV_ENTRY_DIR) {
-		sv_json_set_null(o, "sha256");
-	} else {
-		sv_sha256_hex(ent->sha256, hex);
-		sv_json_set_str(o, "sha256", hex);
-	}
-	sv_json_set_int(o, "size", (int64_t)ent->size);
-	if (ent->target)
-		sv_json_set_bytes(o, "target", ent->target);
-	sv_json_set_str(o, "type", sv_entry_type_name(ent->type));
-	return o;
-}
-
 /* Everything after "content", as an object. */
 static struct sv_json *
 tail(const struct sv_manifest_info *m)
@@ -93,7 +71,7 @@ sv_manifest_write(const struct sv_manifest_info *m, sv_sink_fn sink,
 	buf_init(&chunk);
 	buf_adds(&chunk, "{\"content\":[");
 	for (i = 0; i < idx->n && status == SV_OK; i++) {
-		struct sv_json *o = content_entry(&idx->v[i]);
+		struct sv_json *o = sv_entry_to_json(&idx->v[i], true);
 
 		text = sv_json_print(o);
 		sv_json_free(o);
