@@ -39,6 +39,7 @@ sv_rules_add(struct sv_rules *r, const char *glob, enum sv_level level,
 	rule->glob = xstrdup(glob);
 	rule->level = level;
 	rule->builtin = builtin;
+	rule->level_set = true;
 	if (reason != NULL && *reason != '\0') {
 		rule->reason = xstrdup(reason);
 	} else {

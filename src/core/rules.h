@@ -31,6 +31,8 @@ struct sv_rule {
 	enum sv_level level;
 	char *reason;        /* owned; never NULL */
 	bool builtin;
+	bool level_set;      /* false while a .smoothver section has given no
+	                        level yet (an error once the file is read) */
 };
 
 struct sv_rules {

@@ -102,7 +102,7 @@ rule_entry(struct file_walk *w, const char *name, const char *value,
 	if (rule == NULL) {
 		sv_rules_add(r, g, SV_LEVEL_RESTART, NULL, false);
 		rule = &r->v[r->n - 1];
-		rule->builtin = true; /* no level seen yet: checked below */
+		rule->level_set = false; /* checked once the file is read */
 	}
 	if (strcmp(dot, ".level") == 0) {
 		if (!sv_level_parse(value, true, &rule->level)) {
@@ -112,7 +112,7 @@ rule_entry(struct file_walk *w, const char *name, const char *value,
 			free(g);
 			return SV_INPUT;
 		}
-		rule->builtin = false;
+		rule->level_set = true;
 	} else if (strcmp(dot, ".reason") == 0) {
 		free(rule->reason);
 		rule->reason = xstrdup(value);
@@ -163,7 +163,7 @@ sv_config_load(struct sv_config *c, struct sv_git *g, struct sv_err *e)
 		if (status != SV_OK)
 			goto out;
 		for (i = 0; i < c->rules.n; i++) {
-			if (c->rules.v[i].builtin) {
+			if (!c->rules.v[i].level_set) {
 				status = sv_err_set(e, SV_INPUT, "rule '%s' in '%s' "
 				    "has no level (expected level = none, reload, "
 				    "relup or restart)", c->rules.v[i].glob, path.s);
