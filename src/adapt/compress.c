@@ -37,6 +37,7 @@ struct slot {
 
 struct sv_compressor {
 	enum sv_compression kind;
+	const char *name;
 	sv_sink_fn sink;
 	void *sink_data;
 	/* gzip */
@@ -177,7 +178,8 @@ write_oldest(struct sv_compressor *c, struct sv_err *e)
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (s->failed)
-		return sv_err_set(e, SV_INPUT, "gzip compression failed");
+		return sv_err_set(e, SV_INPUT, "cannot compress '%s': zlib "
+		    "deflate failed", c->name);
 	if (!c->header_written) {
 		static const unsigned char hdr[10] = {
 			0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3
@@ -297,10 +299,10 @@ gz_finish(struct sv_compressor *c, struct sv_err *e)
 /* ---- zstd ---- */
 
 static int
-zstd_fail(size_t rc, struct sv_err *e)
+zstd_fail(const struct sv_compressor *c, size_t rc, struct sv_err *e)
 {
-	return sv_err_set(e, SV_INPUT, "zstd compression failed: %s",
-	    ZSTD_getErrorName(rc));
+	return sv_err_set(e, SV_INPUT, "cannot compress '%s': zstd: %s",
+	    c->name, ZSTD_getErrorName(rc));
 }
 
 static int
@@ -315,7 +317,7 @@ zstd_run(struct sv_compressor *c, const void *p, size_t n,
 		int status;
 
 		if (ZSTD_isError(rc))
-			return zstd_fail(rc, e);
+			return zstd_fail(c, rc, e);
 		if (out.pos > 0 && (status = sink(c, c->zout, out.pos, e)))
 			return status;
 		if (mode == ZSTD_e_end ? rc == 0 : in.pos == in.size)
@@ -326,13 +328,14 @@ zstd_run(struct sv_compressor *c, const void *p, size_t n,
 /* ---- common ---- */
 
 struct sv_compressor *
-sv_compressor_new(enum sv_compression kind, int threads, sv_sink_fn fn,
-    void *data)
+sv_compressor_new(enum sv_compression kind, int threads, const char *name,
+    sv_sink_fn fn, void *data)
 {
 	struct sv_compressor *c = xcalloc(1, sizeof(*c));
 	size_t i;
 
 	c->kind = kind;
+	c->name = name;
 	c->sink = fn;
 	c->sink_data = data;
 	if (threads < 1)

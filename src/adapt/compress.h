@@ -30,10 +30,11 @@ typedef int (*sv_sink_fn)(void *data, const void *p, size_t n,
 
 struct sv_compressor; /* opaque */
 
-/* A compressor writing to sink; threads >= 1. Owned by the caller, freed
- * with sv_compressor_free. */
+/* A compressor writing to sink; threads >= 1; name (borrowed, must
+ * outlive c) is what error messages call the output. Owned by the caller,
+ * freed with sv_compressor_free. */
 struct sv_compressor *sv_compressor_new(enum sv_compression kind,
-    int threads, sv_sink_fn sink, void *sink_data);
+    int threads, const char *name, sv_sink_fn sink, void *sink_data);
 
 /* Compress n more bytes. */
 int sv_compressor_write(struct sv_compressor *c, const void *p, size_t n,

@@ -159,12 +159,6 @@ sv_json_push(struct sv_json *a, struct sv_json *child)
 	cJSON_AddItemToArray(J(a), J(child));
 }
 
-void
-sv_json_push_str(struct sv_json *a, const char *val)
-{
-	sv_json_push(a, S(must(cJSON_CreateString(val))));
-}
-
 char *
 sv_json_print(const struct sv_json *j)
 {

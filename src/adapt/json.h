@@ -37,9 +37,8 @@ bool sv_utf8_valid(const char *s);
 /* Set key in o to child; o takes ownership of child. */
 void sv_json_set(struct sv_json *o, const char *key, struct sv_json *child);
 
-/* Append child (owned by a from now on) / a string to array a. */
+/* Append child (owned by a from now on) to array a. */
 void sv_json_push(struct sv_json *a, struct sv_json *child);
-void sv_json_push_str(struct sv_json *a, const char *val);
 
 /* Serialise j on one line, without a trailing newline. The caller frees
  * the result. */

@@ -132,29 +132,19 @@ sort_entries(struct sv_index *idx)
 		qsort(idx->v, idx->n, sizeof(*idx->v), entry_cmp);
 }
 
-const struct sv_entry *
-sv_index_find(const struct sv_index *idx, const char *path)
-{
-	size_t lo = 0, hi = idx->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(idx->v[mid].path, path);
-
-		if (c == 0)
-			return &idx->v[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static int64_t
 ns(struct timespec ts)
 {
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+bool
+sv_entry_unchanged(int fd, const struct sv_entry *ent)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (uint64_t)st.st_ino == ent->ino &&
+	    (uint64_t)st.st_size == ent->size && ns(st.st_mtim) == ent->mtime_ns;
 }
 
 struct sv_json *
@@ -363,7 +353,6 @@ hash_file(struct hash_job *job, struct sv_entry *ent, unsigned char *buf,
     struct sv_sha256 *h, struct sv_err *e)
 {
 	const char *root = job->idx->root;
-	struct stat st;
 	uint64_t total = 0;
 	int fd;
 
@@ -371,8 +360,7 @@ hash_file(struct hash_job *job, struct sv_entry *ent, unsigned char *buf,
 	if (fd < 0)
 		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
 		    ent->path, strerror(errno));
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_ino != ent->ino ||
-	    (uint64_t)st.st_size != ent->size || ns(st.st_mtim) != ent->mtime_ns) {
+	if (!sv_entry_unchanged(fd, ent)) {
 		close(fd);
 		return sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
 		    "read", root, ent->path);
@@ -395,8 +383,7 @@ hash_file(struct hash_job *job, struct sv_entry *ent, unsigned char *buf,
 	}
 	sv_test_change_hook(job->rootfd, ent->path);
 	sv_sha256_final(h, ent->sha256);
-	if (fstat(fd, &st) < 0 || total != ent->size ||
-	    (uint64_t)st.st_size != ent->size || ns(st.st_mtim) != ent->mtime_ns) {
+	if (total != ent->size || !sv_entry_unchanged(fd, ent)) {
 		close(fd);
 		return sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
 		    "read (size or mtime differ after hashing)", root, ent->path);

@@ -82,9 +82,9 @@ int sv_index_tarball(struct sv_index *idx, const char *path, struct sv_err *e);
 /* A directory is indexed with sv_index_dir, anything else as a tarball. */
 int sv_index_path(struct sv_index *idx, const char *path, struct sv_err *e);
 
-/* The entry at path, or NULL (binary search). */
-const struct sv_entry *sv_index_find(const struct sv_index *idx,
-    const char *path);
+/* True if the open file fd is still what the walk saw for ent: same
+ * inode, size and mtime. */
+bool sv_entry_unchanged(int fd, const struct sv_entry *ent);
 
 /* Number of worker threads to use: SMOOTHVER_THREADS if set (1..64),
  * else the number of online CPUs (at most 64). */

@@ -6,8 +6,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "adapt/tarwrite.h"
@@ -83,22 +81,6 @@ tar_sink(void *data, const void *p, size_t n, struct sv_err *e)
 	return sv_compressor_write(s->c, p, n, e);
 }
 
-static int64_t
-ns(struct timespec ts)
-{
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Is the file behind fd still what the walk saw? */
-static bool
-unchanged(int fd, const struct sv_entry *ent)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && (uint64_t)st.st_ino == ent->ino &&
-	    (uint64_t)st.st_size == ent->size && ns(st.st_mtim) == ent->mtime_ns;
-}
-
 /* Stream one file into the tar, hashing it into the index as it goes.
  * The file must be what the walk saw, before and after. */
 static int
@@ -113,7 +95,7 @@ pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
 	if (fd < 0)
 		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
 		    ent->path, strerror(errno));
-	if (!unchanged(fd, ent)) {
+	if (!sv_entry_unchanged(fd, ent)) {
 		close(fd);
 		return sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
 		    "packed", root, ent->path);
@@ -138,7 +120,7 @@ pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
 	}
 	sv_test_change_hook(rootfd, ent->path);
 	sv_sha256_final(h, ent->sha256);
-	if (left != 0 || !unchanged(fd, ent))
+	if (left != 0 || !sv_entry_unchanged(fd, ent))
 		status = sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
 		    "packed", root, ent->path);
 out:
@@ -172,7 +154,8 @@ sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
 	}
 	if ((status = sv_outfile_open(&out, req->output, e)))
 		goto fail;
-	ts.c = sv_compressor_new(req->compression, sv_threads(), file_sink, &fs);
+	ts.c = sv_compressor_new(req->compression, sv_threads(), req->output,
+	    file_sink, &fs);
 	for (i = 0; i < r->index.n && ascii; i++)
 		ascii = sv_tar_ascii(r->index.v[i].path) &&
 		    sv_tar_ascii(r->index.v[i].target);
