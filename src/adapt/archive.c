@@ -2,9 +2,12 @@
 
 #include "adapt/archive.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -73,6 +76,8 @@ sv_tar_next(struct sv_tar_reader *r, struct sv_tar_header *h, bool *eof,
 	if (h->path == NULL)
 		return fail(r, e, "entry without a name");
 	h->perm = (unsigned)archive_entry_perm(ent);
+	h->mtime = archive_entry_mtime_is_set(ent) ?
+	    (int64_t)archive_entry_mtime(ent) : 0;
 	h->size = archive_entry_size_is_set(ent) ?
 	    (uint64_t)archive_entry_size(ent) : 0;
 	type = archive_entry_filetype(ent);
@@ -116,4 +121,146 @@ sv_tar_close(struct sv_tar_reader *r)
 	archive_read_free(r->a);
 	free(r->path);
 	free(r);
+}
+
+struct sv_disk_writer {
+	struct archive *a;
+	struct archive_entry *ent;
+	char *root;
+	int cwd;       /* to return to */
+};
+
+static int
+disk_fail(struct sv_disk_writer *w, struct sv_err *e, const char *path)
+{
+	const char *m = archive_error_string(w->a);
+
+	return sv_err_set(e, SV_INPUT, "cannot extract '%s' into '%s': %s",
+	    path, w->root, m ? m : "unknown error");
+}
+
+int
+sv_disk_open(const char *root, struct sv_disk_writer **out, struct sv_err *e)
+{
+	struct sv_disk_writer *w;
+	int rootfd, cwd;
+
+	*out = NULL;
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open the current "
+		    "directory: %s", strerror(errno));
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfd < 0 || fchdir(rootfd) < 0) {
+		int err = errno;
+
+		if (rootfd >= 0)
+			close(rootfd);
+		close(cwd);
+		return sv_err_set(e, SV_INPUT, "cannot enter '%s': %s", root,
+		    strerror(err));
+	}
+	close(rootfd);
+	w = xcalloc(1, sizeof(*w));
+	w->cwd = cwd;
+	w->root = xstrdup(root);
+	w->a = archive_write_disk_new();
+	w->ent = archive_entry_new();
+	if (w->a == NULL || w->ent == NULL) {
+		sv_disk_free(w);
+		return sv_err_set(e, SV_INPUT, "cannot extract into '%s': out of "
+		    "memory", root);
+	}
+	archive_write_disk_set_options(w->a, ARCHIVE_EXTRACT_TIME |
+	    ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+	    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+	    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
+	    ARCHIVE_EXTRACT_NO_OVERWRITE);
+	*out = w;
+	return SV_OK;
+}
+
+int
+sv_disk_entry(struct sv_disk_writer *w, const char *path,
+    enum sv_tar_type type, unsigned perm, uint64_t size, const char *link,
+    int64_t mtime, struct sv_err *e)
+{
+	int rc;
+
+	archive_entry_clear(w->ent);
+	archive_entry_copy_pathname(w->ent, path);
+	archive_entry_set_perm(w->ent, (mode_t)perm);
+	archive_entry_set_mtime(w->ent, (time_t)mtime, 0);
+	switch (type) {
+	case SV_TAR_FILE:
+		archive_entry_set_filetype(w->ent, AE_IFREG);
+		archive_entry_set_size(w->ent, (la_int64_t)size);
+		break;
+	case SV_TAR_DIR:
+		archive_entry_set_filetype(w->ent, AE_IFDIR);
+		break;
+	case SV_TAR_SYMLINK:
+		archive_entry_set_filetype(w->ent, AE_IFLNK);
+		archive_entry_copy_symlink(w->ent, link);
+		break;
+	default:
+		return sv_err_set(e, SV_INPUT, "cannot extract '%s': only files, "
+		    "directories and symlinks are extracted", path);
+	}
+	rc = archive_write_header(w->a, w->ent);
+	if (rc != ARCHIVE_OK)
+		return disk_fail(w, e, path);
+	return SV_OK;
+}
+
+int
+sv_disk_write(struct sv_disk_writer *w, const char *path, const void *p,
+    size_t n, struct sv_err *e)
+{
+	const char *q = p;
+
+	while (n > 0) {
+		la_ssize_t k = archive_write_data(w->a, q, n);
+
+		if (k <= 0)
+			return disk_fail(w, e, path);
+		q += k;
+		n -= (size_t)k;
+	}
+	return SV_OK;
+}
+
+int
+sv_disk_finish_entry(struct sv_disk_writer *w, const char *path,
+    struct sv_err *e)
+{
+	if (archive_write_finish_entry(w->a) != ARCHIVE_OK)
+		return disk_fail(w, e, path);
+	return SV_OK;
+}
+
+int
+sv_disk_close(struct sv_disk_writer *w, struct sv_err *e)
+{
+	if (archive_write_close(w->a) != ARCHIVE_OK)
+		return disk_fail(w, e, ".");
+	return SV_OK;
+}
+
+void
+sv_disk_free(struct sv_disk_writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->a)
+		archive_write_free(w->a);
+	if (w->ent)
+		archive_entry_free(w->ent);
+	if (fchdir(w->cwd) < 0) {
+		/* The directory we came from is gone: nothing relative is
+		 * used after extraction, so this is only worth noting. */
+	}
+	close(w->cwd);
+	free(w->root);
+	free(w);
 }

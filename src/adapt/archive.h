@@ -1,7 +1,9 @@
 /*
- * archive.h - reading tar archives (plain, gzip, zstd), over libarchive.
+ * archive.h - reading tar archives (plain, gzip, zstd) and extracting them
+ * safely, over libarchive.
  *
- * This adapter is the only place that includes archive.h for reading.
+ * This adapter is the only place that includes archive.h for reading and
+ * for extraction.
  * Writing tarballs lives in adapt/tarwrite.h.
  */
 #ifndef SV_ADAPT_ARCHIVE_H
@@ -27,6 +29,7 @@ struct sv_tar_header {
 	unsigned perm;        /* permission bits */
 	uint64_t size;        /* content size for files */
 	const char *link;     /* symlink or hard link target, or NULL */
+	int64_t mtime;        /* seconds since the epoch */
 };
 
 struct sv_tar_reader; /* opaque */
@@ -47,5 +50,41 @@ int sv_tar_read(struct sv_tar_reader *r, void *buf, size_t n, size_t *got,
 
 /* Close r (NULL is allowed). */
 void sv_tar_close(struct sv_tar_reader *r);
+
+/*
+ * Writing entries to disk, with libarchive's secure extraction: paths
+ * with "..", absolute paths and paths through symlinks are refused, no
+ * existing file is overwritten, permissions and mtimes are set as given,
+ * owners are not. The caller checks entries first (core/extract.c); this
+ * is the second line of defence.
+ *
+ * sv_disk_open enters root (an existing directory) as the working
+ * directory until sv_disk_free returns to the one before: open every
+ * file that is named by a relative path before, and use no other relative
+ * paths in between. The writer is owned by the caller.
+ */
+struct sv_disk_writer; /* opaque */
+
+int sv_disk_open(const char *root, struct sv_disk_writer **out,
+    struct sv_err *e);
+
+/* Start an entry (type file, dir or symlink; link for symlinks). */
+int sv_disk_entry(struct sv_disk_writer *w, const char *path,
+    enum sv_tar_type type, unsigned perm, uint64_t size, const char *link,
+    int64_t mtime, struct sv_err *e);
+
+/* Write the next n bytes of the current file entry (path for messages). */
+int sv_disk_write(struct sv_disk_writer *w, const char *path, const void *p,
+    size_t n, struct sv_err *e);
+
+/* End the current entry. */
+int sv_disk_finish_entry(struct sv_disk_writer *w, const char *path,
+    struct sv_err *e);
+
+/* Finish: set the directories' modes and times. */
+int sv_disk_close(struct sv_disk_writer *w, struct sv_err *e);
+
+/* Free w (NULL is allowed) and return to the previous directory. */
+void sv_disk_free(struct sv_disk_writer *w);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -177,4 +178,130 @@ void
 sv_json_free(struct sv_json *j)
 {
 	cJSON_Delete(J(j));
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Inside strings, turn each \udcXX (XX at least 80) back into its byte:
+ * cJSON refuses lone surrogates, and these stand for raw bytes. */
+static char *
+unescape_bytes(const char *text, size_t n)
+{
+	char *out = xmalloc(n + 1), *o = out;
+	size_t i = 0;
+	bool in_str = false;
+
+	while (i < n) {
+		char c = text[i];
+
+		if (!in_str) {
+			if (c == '"')
+				in_str = true;
+			*o++ = c;
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			in_str = false;
+			*o++ = c;
+			i++;
+		} else if (c == '\\' && i + 5 < n && text[i + 1] == 'u' &&
+		    (text[i + 2] == 'd' || text[i + 2] == 'D') &&
+		    (text[i + 3] == 'c' || text[i + 3] == 'C') &&
+		    hexval(text[i + 4]) >= 8 && hexval(text[i + 5]) >= 0) {
+			*o++ = (char)(hexval(text[i + 4]) * 16 +
+			    hexval(text[i + 5]));
+			i += 6;
+		} else if (c == '\\' && i + 1 < n) {
+			*o++ = c;
+			*o++ = text[i + 1];
+			i += 2;
+		} else {
+			*o++ = c;
+			i++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+struct sv_json *
+sv_json_parse(const char *text, size_t n)
+{
+	char *copy;
+	const char *end = NULL;
+	cJSON *root;
+
+	if (memchr(text, '\0', n) != NULL)
+		return NULL;
+	copy = unescape_bytes(text, n);
+	root = cJSON_ParseWithOpts(copy, &end, 1);
+	free(copy);
+	return S(root);
+}
+
+struct sv_json *
+sv_json_get(const struct sv_json *o, const char *key)
+{
+	if (o == NULL || !cJSON_IsObject(J(o)))
+		return NULL;
+	return S(cJSON_GetObjectItemCaseSensitive(J(o), key));
+}
+
+const char *
+sv_json_str(const struct sv_json *j)
+{
+	if (j == NULL || !cJSON_IsString(J(j)))
+		return NULL;
+	return J(j)->valuestring;
+}
+
+bool
+sv_json_is_null(const struct sv_json *j)
+{
+	return j != NULL && cJSON_IsNull(J(j));
+}
+
+bool
+sv_json_uint(const struct sv_json *j, uint64_t *out)
+{
+	double d;
+
+	if (j == NULL || !cJSON_IsNumber(J(j)))
+		return false;
+	d = J(j)->valuedouble;
+	if (!(d >= 0 && d <= 9007199254740992.0) || (double)(uint64_t)d != d)
+		return false;
+	*out = (uint64_t)d;
+	return true;
+}
+
+bool
+sv_json_is_array(const struct sv_json *j)
+{
+	return j != NULL && cJSON_IsArray(J(j));
+}
+
+struct sv_json *
+sv_json_first(const struct sv_json *a)
+{
+	if (a == NULL || !cJSON_IsArray(J(a)))
+		return NULL;
+	return S(J(a)->child);
+}
+
+struct sv_json *
+sv_json_next(const struct sv_json *j)
+{
+	return j == NULL ? NULL : S(J(j)->next);
 }

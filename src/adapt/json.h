@@ -1,5 +1,5 @@
 /*
- * json.h - building JSON documents, over cJSON.
+ * json.h - building and reading JSON documents, over cJSON.
  *
  * This adapter is the only place that includes cjson/cJSON.h. A document
  * is a tree of struct sv_json nodes; adding a child to an object or array
@@ -9,6 +9,7 @@
 #define SV_ADAPT_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct sv_json; /* opaque */
@@ -46,5 +47,26 @@ char *sv_json_print(const struct sv_json *j);
 
 /* Free a root node and everything below it (NULL is allowed). */
 void sv_json_free(struct sv_json *j);
+
+/*
+ * Reading. sv_json_parse reads one JSON document of n bytes (the \udcXX
+ * escapes that sv_json_set_bytes writes become their raw bytes again) and
+ * gives the caller a root to free with sv_json_free; NULL if the text is
+ * not JSON (or has anything but white space after the document).
+ * The getters below return NULL (or false) when the node is missing or
+ * of another type, so lookups chain without checks in between; strings
+ * they return belong to the document.
+ */
+struct sv_json *sv_json_parse(const char *text, size_t n);
+struct sv_json *sv_json_get(const struct sv_json *o, const char *key);
+const char *sv_json_str(const struct sv_json *j);
+bool sv_json_is_null(const struct sv_json *j);
+/* A whole number in [0, 2^53] into *out; false otherwise. */
+bool sv_json_uint(const struct sv_json *j, uint64_t *out);
+/* True if j is an array. Its elements: for (c = sv_json_first(a); c;
+ * c = sv_json_next(c)) (NULL for anything but a non-empty array). */
+bool sv_json_is_array(const struct sv_json *j);
+struct sv_json *sv_json_first(const struct sv_json *a);
+struct sv_json *sv_json_next(const struct sv_json *j);
 
 #endif

@@ -4,6 +4,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -78,4 +82,71 @@ sv_sha256_hex(const unsigned char d[SV_SHA256_LEN], char hex[SV_SHA256_HEX])
 		hex[2 * i + 1] = digits[d[i] & 15];
 	}
 	hex[2 * SV_SHA256_LEN] = '\0';
+}
+
+bool
+sv_sha256_parse_hex(const char *hex, unsigned char d[SV_SHA256_LEN])
+{
+	int i;
+
+	if (hex == NULL || strlen(hex) != 2 * SV_SHA256_LEN)
+		return false;
+	for (i = 0; i < 2 * SV_SHA256_LEN; i++) {
+		char c = hex[i];
+		int v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else
+			return false;
+		if (i % 2 == 0)
+			d[i / 2] = (unsigned char)(v << 4);
+		else
+			d[i / 2] |= (unsigned char)v;
+	}
+	return true;
+}
+
+int
+sv_sha256_file(const char *path, unsigned char d[SV_SHA256_LEN],
+    uint64_t *size, struct sv_err *e)
+{
+	static const size_t chunk = 256 * 1024;
+	char *buf = malloc(chunk);
+	struct sv_sha256 *h;
+	int fd, status = SV_OK;
+
+	if (buf == NULL)
+		fatal("allocation");
+	h = sv_sha256_new();
+	*size = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		status = sv_err_set(e, SV_INPUT, "cannot open '%s': %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		ssize_t k = read(fd, buf, chunk);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
+			    path, strerror(errno));
+			break;
+		}
+		if (k == 0)
+			break;
+		sv_sha256_update(h, buf, (size_t)k);
+		*size += (uint64_t)k;
+	}
+	close(fd);
+out:
+	sv_sha256_final(h, d);
+	sv_sha256_free(h);
+	free(buf);
+	return status;
 }

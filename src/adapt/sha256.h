@@ -6,7 +6,11 @@
 #ifndef SV_ADAPT_SHA256_H
 #define SV_ADAPT_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
 
 #define SV_SHA256_LEN 32
 #define SV_SHA256_HEX 65
@@ -31,5 +35,13 @@ void sv_sha256(const void *p, size_t n, unsigned char out[SV_SHA256_LEN]);
 
 /* Lowercase hex of a digest into hex (65 bytes with the NUL). */
 void sv_sha256_hex(const unsigned char d[SV_SHA256_LEN], char hex[SV_SHA256_HEX]);
+
+/* Parse 64 lowercase hex digits into d; false if hex is anything else
+ * (NULL included). */
+bool sv_sha256_parse_hex(const char *hex, unsigned char d[SV_SHA256_LEN]);
+
+/* SHA-256 and size of the file at path, streamed. Errors name the file. */
+int sv_sha256_file(const char *path, unsigned char d[SV_SHA256_LEN],
+    uint64_t *size, struct sv_err *e);
 
 #endif

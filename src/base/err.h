@@ -16,7 +16,9 @@ enum sv_status {
 	SV_OK = 0,    /* success */
 	SV_NO = 1,    /* the answer is "no" (compare, later check/verify/diff) */
 	SV_USAGE = 2, /* bad command line */
-	SV_INPUT = 3  /* bad input, or the environment prevents an answer */
+	SV_INPUT = 3, /* bad input, or the environment prevents an answer */
+	SV_MOVED = 4  /* the store moved: its latest pointer was not where
+	                 the caller expected (publish) */
 };
 
 struct sv_err {

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,15 +26,19 @@ on_signal(int sig)
 {
 	int i;
 
-	for (i = 0; i < MAX_PENDING; i++)
-		if (pending[i] != NULL)
+	/* Newest first: files before the directories that hold them. */
+	for (i = MAX_PENDING - 1; i >= 0; i--) {
+		if (pending[i] != NULL) {
 			unlink(pending[i]);
+			rmdir(pending[i]);
+		}
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
 static void
-track(char *path)
+track(const char *path)
 {
 	static int installed;
 	int i;
@@ -46,7 +51,7 @@ track(char *path)
 	}
 	for (i = 0; i < MAX_PENDING; i++) {
 		if (pending[i] == NULL) {
-			pending[i] = path;
+			pending[i] = (char *)path;
 			return;
 		}
 	}
@@ -60,6 +65,18 @@ untrack(const char *path)
 	for (i = 0; i < MAX_PENDING; i++)
 		if (pending[i] == path)
 			pending[i] = NULL;
+}
+
+void
+sv_outfile_track_path(const char *path)
+{
+	track(path);
+}
+
+void
+sv_outfile_untrack_path(const char *path)
+{
+	untrack(path);
 }
 
 int
@@ -180,4 +197,85 @@ sv_write_file(const char *dest, const void *p, size_t n, struct sv_err *e)
 		return status;
 	}
 	return sv_outfile_commit(&f, e);
+}
+
+int
+sv_read_file(const char *path, struct buf *out, size_t max, struct sv_err *e)
+{
+	char chunk[65536];
+	size_t total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), status = SV_OK;
+
+	if (fd < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open '%s': %s", path,
+		    strerror(errno));
+	for (;;) {
+		ssize_t k = read(fd, chunk, sizeof(chunk));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
+			    path, strerror(errno));
+			break;
+		}
+		if (k == 0)
+			break;
+		total += (size_t)k;
+		if (total > max) {
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s': larger "
+			    "than %zu bytes", path, max);
+			break;
+		}
+		buf_add(out, chunk, (size_t)k);
+	}
+	close(fd);
+	return status;
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void
+sv_remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	/* Directories without write or search permission cannot be emptied:
+	 * nothing smoothver creates is like that. */
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int
+sv_fsync_dir(const char *path, struct sv_err *e)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open '%s': %s", path,
+		    strerror(errno));
+	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS) {
+		int err = errno;
+
+		close(fd);
+		return sv_err_set(e, SV_INPUT, "cannot sync '%s': %s", path,
+		    strerror(err));
+	}
+	close(fd);
+	return SV_OK;
 }

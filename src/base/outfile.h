@@ -32,6 +32,27 @@ int sv_outfile_commit(struct sv_outfile *f, struct sv_err *e);
 /* Remove the temporary file and release f (safe after commit too). */
 void sv_outfile_abort(struct sv_outfile *f);
 
+/* Also remove path (a file, or an empty directory) if a signal ends the
+ * process, until untracked. The string must stay valid until then; the
+ * newest tracked paths go first, so track a directory before its files. */
+void sv_outfile_track_path(const char *path);
+void sv_outfile_untrack_path(const char *path);
+
+struct buf;
+
+/* Read the whole file at path into out (appended), refusing files larger
+ * than max bytes. Errors name the file. */
+int sv_read_file(const char *path, struct buf *out, size_t max,
+    struct sv_err *e);
+
+/* Remove path and, if it is a directory, everything below it, without
+ * following symlinks. Best effort: errors are ignored. */
+void sv_remove_tree(const char *path);
+
+/* fsync the directory at path (errors ignored where directories cannot be
+ * synced). */
+int sv_fsync_dir(const char *path, struct sv_err *e);
+
 /* Write a whole file atomically. */
 int sv_write_file(const char *dest, const void *p, size_t n,
     struct sv_err *e);

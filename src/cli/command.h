@@ -91,6 +91,12 @@ struct sv_args {
 	  "tag.prefix from the configuration, else v)", SV_COMPLETE_NONE, \
 	  NULL, false }
 
+/* The --store option shared by the commands that use a store. */
+#define SV_OPT_STORE \
+	{ "store", 0, "URL", "the store: a directory or file:///PATH " \
+	  "(default: store.url from the configuration, else " \
+	  "~/.local/share/smoothver/store)", SV_COMPLETE_DIR, NULL, false }
+
 /* The end of an option table. */
 #define SV_OPT_END { NULL, 0, NULL, NULL, SV_COMPLETE_NONE, NULL, false }
 
@@ -98,6 +104,13 @@ struct sv_args {
  * else the configuration's. */
 int sv_ctx_prefix(const struct sv_ctx *ctx, const struct sv_args *a,
     const char **prefix, struct sv_err *e);
+
+struct sv_store;
+
+/* Open the store in force for this command: --store, else store.url
+ * (SMOOTHVER_STORE), else the default. */
+int sv_ctx_store(const struct sv_ctx *ctx, const struct sv_args *a,
+    int mode, struct sv_store **out, struct sv_err *e);
 
 /* The value of the command option called name, or NULL if not given (the
  * last one wins). Aborts if the command has no such option: that is a

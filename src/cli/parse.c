@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "base/xalloc.h"
+#include "core/store.h"
 
 const char *
 sv_arg(const struct sv_args *a, const char *name)
@@ -47,6 +48,23 @@ sv_ctx_prefix(const struct sv_ctx *ctx, const struct sv_args *a,
 	}
 	*prefix = p;
 	return sv_config_check_prefix(p, "--prefix", e);
+}
+
+int
+sv_ctx_store(const struct sv_ctx *ctx, const struct sv_args *a, int mode,
+    struct sv_store **out, struct sv_err *e)
+{
+	const char *url = sv_arg(a, "store");
+	char *def = NULL;
+	int status;
+
+	if (url == NULL)
+		url = ctx->config.store_url;
+	if (url == NULL)
+		url = def = sv_store_default_url();
+	status = sv_store_open(url, (enum sv_store_mode)mode, out, e);
+	free(def);
+	return status;
 }
 
 /* True if word is one of the space-separated words in list. */

@@ -15,6 +15,11 @@ extern const struct sv_command sv_cmd_log;
 extern const struct sv_command sv_cmd_index;
 extern const struct sv_command sv_cmd_diff;
 extern const struct sv_command sv_cmd_pack;
+extern const struct sv_command sv_cmd_publish;
+extern const struct sv_command sv_cmd_fetch;
+extern const struct sv_command sv_cmd_verify;
+extern const struct sv_command sv_cmd_ls;
+extern const struct sv_command sv_cmd_gc;
 extern const struct sv_command sv_cmd_help;
 extern const struct sv_command sv_cmd_gen_completion;
 extern const struct sv_command sv_cmd_gen_man;
@@ -28,6 +33,11 @@ const struct sv_command *const sv_commands[] = {
 	&sv_cmd_index,
 	&sv_cmd_diff,
 	&sv_cmd_pack,
+	&sv_cmd_publish,
+	&sv_cmd_fetch,
+	&sv_cmd_verify,
+	&sv_cmd_ls,
+	&sv_cmd_gc,
 	&sv_cmd_help,
 	&sv_cmd_gen_completion,
 	&sv_cmd_gen_man,

@@ -104,8 +104,8 @@ sv_symlink_inside(const char *path, const char *target)
 	return true;
 }
 
-static struct sv_entry *
-add_entry(struct sv_index *idx, const char *path, enum sv_entry_type type)
+struct sv_entry *
+sv_index_add(struct sv_index *idx, const char *path, enum sv_entry_type type)
 {
 	struct sv_entry *ent;
 
@@ -125,8 +125,8 @@ entry_cmp(const void *a, const void *b)
 	    ((const struct sv_entry *)b)->path);
 }
 
-static void
-sort_entries(struct sv_index *idx)
+void
+sv_index_sort(struct sv_index *idx)
 {
 	if (idx->n > 1)
 		qsort(idx->v, idx->n, sizeof(*idx->v), entry_cmp);
@@ -218,7 +218,7 @@ walk_entry(struct walk *w, int dfd, const char *name, struct buf *rel)
 			    (uintmax_t)st.st_nlink);
 			goto out;
 		}
-		ent = add_entry(w->idx, rel->s, SV_ENTRY_FILE);
+		ent = sv_index_add(w->idx, rel->s, SV_ENTRY_FILE);
 		ent->mode = (st.st_mode & 0111) ? 0755 : 0644;
 		ent->size = (uint64_t)st.st_size;
 	} else if (S_ISDIR(st.st_mode)) {
@@ -231,7 +231,7 @@ walk_entry(struct walk *w, int dfd, const char *name, struct buf *rel)
 			    strerror(errno));
 			goto out;
 		}
-		ent = add_entry(w->idx, rel->s, SV_ENTRY_DIR);
+		ent = sv_index_add(w->idx, rel->s, SV_ENTRY_DIR);
 		status = walk_dir(w, sub, rel); /* closes sub */
 		goto out;
 	} else if (S_ISLNK(st.st_mode)) {
@@ -253,7 +253,7 @@ walk_entry(struct walk *w, int dfd, const char *name, struct buf *rel)
 			free(target);
 			goto out;
 		}
-		ent = add_entry(w->idx, rel->s, SV_ENTRY_SYMLINK);
+		ent = sv_index_add(w->idx, rel->s, SV_ENTRY_SYMLINK);
 		ent->mode = 0777;
 		ent->target = target;
 		ent->size = (uint64_t)n;
@@ -724,7 +724,7 @@ walk_root(struct sv_index *idx, const char *dir, int *rootfd_out,
 		close(rootfd);
 		return status;
 	}
-	sort_entries(idx);
+	sv_index_sort(idx);
 	*rootfd_out = rootfd;
 	return SV_OK;
 }
@@ -767,25 +767,19 @@ sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e)
 /* Normalise a stored path into out: drop "." and empty components and a
  * leading "./"; refuse absolute paths and "..". Returns false (with e set)
  * for a bad path; out is empty for the archive root itself. */
-static bool
-normalise(const char *tar, const char *in, struct buf *out, struct sv_err *e)
+enum sv_path_check
+sv_path_clean(const char *in, struct buf *out)
 {
 	const char *p = in;
 
 	buf_reset(out);
-	if (*in == '/') {
-		sv_err_set(e, SV_INPUT, "archive '%s' has an absolute path "
-		    "'%s'", tar, in);
-		return false;
-	}
+	if (*in == '/')
+		return SV_PATH_ABSOLUTE;
 	while (*p) {
 		size_t n = strcspn(p, "/");
 
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			sv_err_set(e, SV_INPUT, "archive '%s' has a path with "
-			    "'..': '%s'", tar, in);
-			return false;
-		}
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return SV_PATH_DOTDOT;
 		if (n > 0 && !(n == 1 && p[0] == '.')) {
 			if (out->len)
 				buf_addc(out, '/');
@@ -795,7 +789,24 @@ normalise(const char *tar, const char *in, struct buf *out, struct sv_err *e)
 		while (*p == '/')
 			p++;
 	}
-	return true;
+	return SV_PATH_OK;
+}
+
+static bool
+normalise(const char *tar, const char *in, struct buf *out, struct sv_err *e)
+{
+	switch (sv_path_clean(in, out)) {
+	case SV_PATH_ABSOLUTE:
+		sv_err_set(e, SV_INPUT, "archive '%s' has an absolute path "
+		    "'%s'", tar, in);
+		return false;
+	case SV_PATH_DOTDOT:
+		sv_err_set(e, SV_INPUT, "archive '%s' has a path with "
+		    "'..': '%s'", tar, in);
+		return false;
+	default:
+		return true;
+	}
 }
 
 /* Binary search among the first n (sorted) entries. */
@@ -842,11 +853,11 @@ add_implied_dirs(struct sv_index *idx)
 				known = strcmp(idx->v[j].path, dir.s) == 0;
 			if (known)
 				break;
-			add_entry(idx, dir.s, SV_ENTRY_DIR);
+			sv_index_add(idx, dir.s, SV_ENTRY_DIR);
 		}
 	}
 	buf_release(&dir);
-	sort_entries(idx);
+	sv_index_sort(idx);
 }
 
 int
@@ -897,19 +908,19 @@ sv_index_tarball(struct sv_index *idx, const char *path, struct sv_err *e)
 				    path, hd.path, hd.link);
 				goto out;
 			}
-			ent = add_entry(idx, norm.s, SV_ENTRY_SYMLINK);
+			ent = sv_index_add(idx, norm.s, SV_ENTRY_SYMLINK);
 			ent->mode = 0777;
 			ent->target = xstrdup(hd.link);
 			ent->size = strlen(hd.link);
 			sv_sha256(hd.link, ent->size, ent->sha256);
 			break;
 		case SV_TAR_DIR:
-			add_entry(idx, norm.s, SV_ENTRY_DIR);
+			sv_index_add(idx, norm.s, SV_ENTRY_DIR);
 			break;
 		case SV_TAR_FILE: {
 			uint64_t total = 0;
 
-			ent = add_entry(idx, norm.s, SV_ENTRY_FILE);
+			ent = sv_index_add(idx, norm.s, SV_ENTRY_FILE);
 			ent->mode = (hd.perm & 0111) ? 0755 : 0644;
 			for (;;) {
 				size_t got;
@@ -928,7 +939,7 @@ sv_index_tarball(struct sv_index *idx, const char *path, struct sv_err *e)
 		}
 		}
 	}
-	sort_entries(idx);
+	sv_index_sort(idx);
 	for (i = 1; i < idx->n; i++) {
 		if (strcmp(idx->v[i - 1].path, idx->v[i].path) == 0) {
 			status = sv_err_set(e, SV_INPUT, "archive '%s' has the "

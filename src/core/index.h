@@ -47,6 +47,22 @@ struct sv_index {
 	bool is_dir;
 };
 
+/* Append an entry (path copied; mode 0755, everything else zero) and
+ * return it; the index is unsorted until sv_index_sort. */
+struct sv_entry *sv_index_add(struct sv_index *idx, const char *path,
+    enum sv_entry_type type);
+
+/* Sort the entries by path bytes. */
+void sv_index_sort(struct sv_index *idx);
+
+enum sv_path_check { SV_PATH_OK, SV_PATH_ABSOLUTE, SV_PATH_DOTDOT };
+
+/* Clean an archive path into out: "." components and repeated or final
+ * slashes dropped ("" for the root itself). Absolute paths and ".."
+ * components are refused (out is then undefined). */
+struct buf;
+enum sv_path_check sv_path_clean(const char *in, struct buf *out);
+
 /* "file", "dir" or "symlink". */
 const char *sv_entry_type_name(enum sv_entry_type t);
 

@@ -8,6 +8,7 @@
 
 #include "adapt/json.h"
 #include "base/buf.h"
+#include "base/outfile.h"
 #include "base/xalloc.h"
 
 /* Every object below is built with its keys added in byte order. */
@@ -95,5 +96,241 @@ sv_manifest_write(const struct sv_manifest_info *m, sv_sink_fn sink,
 		status = sink(data, chunk.s, chunk.len, e);
 	}
 	buf_release(&chunk);
+	return status;
+}
+
+void
+sv_manifest_init(struct sv_manifest *m)
+{
+	memset(m, 0, sizeof(*m));
+	sv_index_init(&m->content);
+}
+
+void
+sv_manifest_release(struct sv_manifest *m)
+{
+	free(m->name);
+	free(m->version);
+	free(m->previous);
+	free(m->level);
+	free(m->file);
+	sv_index_release(&m->content);
+	sv_manifest_init(m);
+}
+
+/* A string field that must be there. */
+static const char *
+need_str(const struct sv_json *o, const char *key, const char *what,
+    const char *where, struct sv_err *e)
+{
+	const char *s = sv_json_str(sv_json_get(o, key));
+
+	if (s == NULL)
+		sv_err_set(e, SV_INPUT, "manifest %s: %s%s'%s' is missing or not "
+		    "a string", what, where ? where : "", where ? ": " : "", key);
+	return s;
+}
+
+static bool
+need_uint(const struct sv_json *o, const char *key, uint64_t *out,
+    const char *what, const char *where, struct sv_err *e)
+{
+	if (sv_json_uint(sv_json_get(o, key), out))
+		return true;
+	sv_err_set(e, SV_INPUT, "manifest %s: %s%s'%s' is missing or not a "
+	    "whole number", what, where ? where : "", where ? ": " : "", key);
+	return false;
+}
+
+static bool
+need_digest(const struct sv_json *o, const char *key,
+    unsigned char d[SV_SHA256_LEN], const char *what, const char *where,
+    struct sv_err *e)
+{
+	if (sv_sha256_parse_hex(sv_json_str(sv_json_get(o, key)), d))
+		return true;
+	sv_err_set(e, SV_INPUT, "manifest %s: %s%s'%s' is not a SHA-256 in "
+	    "lowercase hex", what, where ? where : "", where ? ": " : "", key);
+	return false;
+}
+
+static int
+parse_entry(struct sv_manifest *m, const struct sv_json *o, struct buf *clean,
+    const char *what, struct sv_err *e)
+{
+	const char *path = need_str(o, "path", what, "content entry", e);
+	const char *type, *mode;
+	struct sv_entry *ent;
+	enum sv_entry_type t;
+
+	if (path == NULL)
+		return SV_INPUT;
+	if (sv_path_clean(path, clean) != SV_PATH_OK || clean->len == 0 ||
+	    strcmp(clean->s, path) != 0)
+		return sv_err_set(e, SV_INPUT, "manifest %s: invalid entry path "
+		    "'%s' (expected a clean relative path)", what, path);
+	if ((type = need_str(o, "type", what, path, e)) == NULL ||
+	    (mode = need_str(o, "mode", what, path, e)) == NULL)
+		return SV_INPUT;
+	if (strcmp(type, "file") == 0)
+		t = SV_ENTRY_FILE;
+	else if (strcmp(type, "dir") == 0)
+		t = SV_ENTRY_DIR;
+	else if (strcmp(type, "symlink") == 0)
+		t = SV_ENTRY_SYMLINK;
+	else
+		return sv_err_set(e, SV_INPUT, "manifest %s: entry '%s' has type "
+		    "'%s' (expected file, dir or symlink)", what, path, type);
+	ent = sv_index_add(&m->content, path, t);
+	if (!need_uint(o, "size", &ent->size, what, path, e))
+		return SV_INPUT;
+	if ((t == SV_ENTRY_FILE && strcmp(mode, "0644") != 0 &&
+	    strcmp(mode, "0755") != 0) || (t == SV_ENTRY_DIR &&
+	    strcmp(mode, "0755") != 0) || (t == SV_ENTRY_SYMLINK &&
+	    strcmp(mode, "0777") != 0))
+		return sv_err_set(e, SV_INPUT, "manifest %s: entry '%s' has mode "
+		    "'%s' (expected 0644 or 0755 for files, 0755 for "
+		    "directories, 0777 for symlinks)", what, path, mode);
+	ent->mode = (unsigned)strtoul(mode, NULL, 8);
+	if (t == SV_ENTRY_DIR) {
+		if (!sv_json_is_null(sv_json_get(o, "sha256")) || ent->size != 0)
+			return sv_err_set(e, SV_INPUT, "manifest %s: directory "
+			    "'%s' has a digest or a size", what, path);
+		return SV_OK;
+	}
+	if (!need_digest(o, "sha256", ent->sha256, what, path, e))
+		return SV_INPUT;
+	if (t == SV_ENTRY_SYMLINK) {
+		const char *target = need_str(o, "target", what, path, e);
+		unsigned char d[SV_SHA256_LEN];
+
+		if (target == NULL)
+			return SV_INPUT;
+		if (!sv_symlink_inside(path, target))
+			return sv_err_set(e, SV_INPUT, "manifest %s: symlink '%s' "
+			    "-> '%s' leads outside the release", what, path,
+			    target);
+		sv_sha256(target, strlen(target), d);
+		if (strlen(target) != ent->size ||
+		    memcmp(d, ent->sha256, SV_SHA256_LEN) != 0)
+			return sv_err_set(e, SV_INPUT, "manifest %s: symlink '%s' "
+			    "has a size or digest that is not its target's",
+			    what, path);
+		ent->target = xstrdup(target);
+	}
+	return SV_OK;
+}
+
+static char *
+opt_dup(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+int
+sv_manifest_parse(struct sv_manifest *m, const char *text, size_t n,
+    const char *what, struct sv_err *e)
+{
+	struct sv_json *doc = sv_json_parse(text, n), *pkg, *prev, *c;
+	const char *s, *comp;
+	struct buf clean;
+	uint64_t entries;
+	size_t i;
+	int status = SV_INPUT;
+
+	buf_init(&clean);
+	sv_sha256(text, n, m->self);
+	if (doc == NULL) {
+		sv_err_set(e, SV_INPUT, "manifest %s: not valid JSON", what);
+		goto out;
+	}
+	s = sv_json_str(sv_json_get(doc, "schema"));
+	if (s == NULL || strcmp(s, "smoothver.manifest/1") != 0) {
+		sv_err_set(e, SV_INPUT, "manifest %s: schema is '%s' (expected "
+		    "'smoothver.manifest/1')", what, s ? s : "(none)");
+		goto out;
+	}
+	if ((s = need_str(doc, "name", what, NULL, e)) == NULL)
+		goto out;
+	m->name = xstrdup(s);
+	c = sv_json_get(doc, "version");
+	if (!sv_json_is_null(c) && (s = need_str(doc, "version", what, NULL,
+	    e)) == NULL)
+		goto out;
+	m->version = opt_dup(sv_json_str(c));
+	prev = sv_json_get(doc, "previous");
+	if (prev != NULL && !sv_json_is_null(prev)) {
+		const char *pv = need_str(prev, "version", what, "previous", e);
+		const char *pl = need_str(prev, "level", what, "previous", e);
+
+		if (pv == NULL || pl == NULL)
+			goto out;
+		m->previous = xstrdup(pv);
+		m->level = xstrdup(pl);
+	}
+	pkg = sv_json_get(doc, "package");
+	if ((comp = need_str(pkg, "compression", what, "package", e)) == NULL ||
+	    (s = need_str(pkg, "file", what, "package", e)) == NULL ||
+	    !need_digest(pkg, "sha256", m->sha256, what, "package", e) ||
+	    !need_digest(pkg, "tar_sha256", m->tar_sha256, what, "package", e) ||
+	    !need_uint(pkg, "size", &m->size, what, "package", e) ||
+	    !need_uint(pkg, "tar_size", &m->tar_size, what, "package", e) ||
+	    !need_uint(pkg, "entries", &entries, what, "package", e))
+		goto out;
+	m->file = xstrdup(s);
+	if (strcmp(comp, "gzip") == 0)
+		m->compression = SV_COMPRESS_GZIP;
+	else if (strcmp(comp, "zstd") == 0)
+		m->compression = SV_COMPRESS_ZSTD;
+	else {
+		sv_err_set(e, SV_INPUT, "manifest %s: package compression '%s' "
+		    "(expected gzip or zstd)", what, comp);
+		goto out;
+	}
+	c = sv_json_get(doc, "content");
+	if (!sv_json_is_array(c)) {
+		sv_err_set(e, SV_INPUT, "manifest %s: 'content' is missing or "
+		    "not an array", what);
+		goto out;
+	}
+	for (c = sv_json_first(c); c; c = sv_json_next(c))
+		if (parse_entry(m, c, &clean, what, e))
+			goto out;
+	for (i = 1; i < m->content.n; i++) {
+		if (strcmp(m->content.v[i - 1].path, m->content.v[i].path) >= 0) {
+			sv_err_set(e, SV_INPUT, "manifest %s: entries are not "
+			    "sorted or repeat a path ('%s')", what,
+			    m->content.v[i].path);
+			goto out;
+		}
+	}
+	if (entries != m->content.n) {
+		sv_err_set(e, SV_INPUT, "manifest %s: package has %ju entries "
+		    "but content lists %zu", what, (uintmax_t)entries,
+		    m->content.n);
+		goto out;
+	}
+	status = SV_OK;
+out:
+	sv_json_free(doc);
+	buf_release(&clean);
+	return status;
+}
+
+int
+sv_manifest_load(struct sv_manifest *m, const char *path, struct sv_err *e)
+{
+	struct buf text;
+	struct buf what;
+	int status;
+
+	buf_init(&text);
+	buf_init(&what);
+	buf_addf(&what, "'%s'", path);
+	if ((status = sv_read_file(path, &text, SV_MANIFEST_MAX, e)) == SV_OK)
+		status = sv_manifest_parse(m, text.s ? text.s : "", text.len,
+		    what.s, e);
+	buf_release(&text);
+	buf_release(&what);
 	return status;
 }

@@ -33,4 +33,40 @@ struct sv_manifest_info {
 int sv_manifest_write(const struct sv_manifest_info *m, sv_sink_fn sink,
     void *data, struct sv_err *e);
 
+/* The largest manifest smoothver reads (a million entries fit). */
+#define SV_MANIFEST_MAX ((size_t)512 << 20)
+
+/* A manifest as read back (fetch, verify, publish). */
+struct sv_manifest {
+	char *name;                /* owned, never NULL once read */
+	char *version;             /* owned; NULL if the manifest has none */
+	char *previous, *level;    /* owned; NULL if there is no previous */
+	char *file;                /* the package's file name; owned */
+	enum sv_compression compression;
+	unsigned char sha256[SV_SHA256_LEN], tar_sha256[SV_SHA256_LEN];
+	uint64_t size, tar_size;
+	struct sv_index content;   /* the entries, sorted, checked */
+	unsigned char self[SV_SHA256_LEN]; /* SHA-256 of the manifest text */
+};
+
+/* Make m empty. */
+void sv_manifest_init(struct sv_manifest *m);
+
+/* Free what m owns and make it empty. */
+void sv_manifest_release(struct sv_manifest *m);
+
+/*
+ * Read the n bytes of manifest text into m (initialised by the caller).
+ * Everything is checked: the schema, every field's type, digests as hex,
+ * entry paths clean and relative, symlinks inside, entries sorted without
+ * duplicates, and the package's entry count. Anything wrong is SV_INPUT
+ * naming what (as "manifest WHAT: ...").
+ */
+int sv_manifest_parse(struct sv_manifest *m, const char *text, size_t n,
+    const char *what, struct sv_err *e);
+
+/* Read and parse the manifest file at path. */
+int sv_manifest_load(struct sv_manifest *m, const char *path,
+    struct sv_err *e);
+
 #endif

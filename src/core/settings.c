@@ -20,6 +20,8 @@ static const struct key keys[] = {
 	  offsetof(struct sv_config, release_name) },
 	{ "tag.prefix", "SMOOTHVER_TAG_PREFIX",
 	  offsetof(struct sv_config, tag_prefix) },
+	{ "store.url", "SMOOTHVER_STORE",
+	  offsetof(struct sv_config, store_url) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -43,6 +45,7 @@ void
 sv_config_init(struct sv_config *c)
 {
 	c->release_name = NULL;
+	c->store_url = NULL;
 	c->tag_prefix = xstrdup("v");
 	sv_rules_init(&c->rules);
 	buf_init(&c->warnings);
@@ -53,9 +56,10 @@ sv_config_release(struct sv_config *c)
 {
 	free(c->release_name);
 	free(c->tag_prefix);
+	free(c->store_url);
 	sv_rules_release(&c->rules);
 	buf_release(&c->warnings);
-	c->release_name = c->tag_prefix = NULL;
+	c->release_name = c->tag_prefix = c->store_url = NULL;
 }
 
 int
@@ -172,6 +176,17 @@ sv_config_load(struct sv_config *c, struct sv_git *g, struct sv_err *e)
 		}
 		if ((status = sv_config_check_prefix(c->tag_prefix, path.s, e)))
 			goto out;
+		/* A relative store path in .smoothver is relative to the file,
+		 * wherever the command runs. */
+		if (c->store_url && *c->store_url && *c->store_url != '/' &&
+		    strstr(c->store_url, "://") == NULL) {
+			struct buf abs;
+
+			buf_init(&abs);
+			buf_addf(&abs, "%s%s", workdir, c->store_url);
+			free(c->store_url);
+			c->store_url = buf_detach(&abs);
+		}
 	}
 	for (i = 0; i < NKEYS; i++) {
 		char *val = NULL;

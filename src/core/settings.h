@@ -19,6 +19,8 @@
 struct sv_config {
 	char *release_name; /* release.name, or NULL; owned */
 	char *tag_prefix;   /* tag.prefix, default "v"; owned, never NULL */
+	char *store_url;    /* store.url, or NULL; owned (a relative path
+	                       from .smoothver is made absolute) */
 	struct sv_rules rules; /* [rule "GLOB"] sections of .smoothver, in
 	                          order (without the built-in defaults) */
 	struct buf warnings; /* one line per warning (unknown keys, ...) */

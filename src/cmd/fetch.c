@@ -1,0 +1,165 @@
+/*
+ * fetch - get a release out of a store, every digest checked.
+ *
+ * -o PATH ending in .tar.gz, .tgz or .tar.zst receives the package file;
+ * any other PATH is a new or empty directory that receives the release,
+ * extracted with every entry checked against the manifest. Either way
+ * the result appears whole or not at all.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapt/json.h"
+#include "base/quote.h"
+#include "base/xalloc.h"
+#include "cli/output.h"
+#include "core/fetch.h"
+
+static const struct sv_option options[] = {
+	{ "output", 'o', "PATH", "a package file (.tar.gz, .tgz, .tar.zst) or "
+	  "a directory to extract into (default: NAME-VERSION.tar.gz here)",
+	  SV_COMPLETE_FILE, NULL, false },
+	SV_OPT_STORE,
+	{ "max-size", 0, "SIZE", "refuse to extract more than SIZE bytes "
+	  "(suffixes K, M, G, T; default 16G)", SV_COMPLETE_NONE, NULL,
+	  false },
+	SV_OPT_END
+};
+
+/* "123", "64K", "16G": a byte count with an optional binary suffix. */
+static int
+parse_size(const char *s, uint64_t *out, struct sv_err *e)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (*s < '0' || *s > '9')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
+		goto bad;
+	*out = (uint64_t)v << shift;
+	return SV_OK;
+bad:
+	return sv_err_set(e, SV_USAGE, "invalid size '%s' for --max-size "
+	    "(expected a positive number, optionally with K, M, G or T)", s);
+}
+
+static void
+print_result(struct sv_ctx *ctx, const char *output,
+    const struct sv_fetch_result *r)
+{
+	const struct sv_manifest *m = &r->m;
+	char hex[SV_SHA256_HEX], mhex[SV_SHA256_HEX];
+
+	sv_sha256_hex(m->sha256, hex);
+	sv_sha256_hex(r->rec.manifest, mhex);
+	if (ctx->json) {
+		struct sv_json *doc = sv_out_json_doc("fetch");
+
+		sv_json_set_str(doc, "name", m->name);
+		sv_json_set_str(doc, "version", m->version);
+		sv_json_set_bytes(doc, "output", output);
+		sv_json_set_str(doc, "kind", r->extracted ? "tree" : "package");
+		sv_json_set_str(doc, "sha256", hex);
+		sv_json_set_int(doc, "size", (int64_t)m->size);
+		sv_json_set_int(doc, "entries", (int64_t)m->content.n);
+		sv_json_set_str(doc, "manifest_sha256", mhex);
+		sv_out_json(doc);
+	} else if (!ctx->quiet) {
+		struct buf b;
+
+		buf_init(&b);
+		buf_addf(&b, "fetched %s %s into ", m->name, m->version);
+		sv_quote_path(&b, output);
+		if (r->extracted)
+			buf_addf(&b, " (%zu entries, each checked)\n",
+			    m->content.n);
+		else
+			buf_addf(&b, " (%ju bytes, sha256 %s)\n",
+			    (uintmax_t)m->size, hex);
+		sv_out_write(b.s, b.len);
+		buf_release(&b);
+	}
+}
+
+static int
+run(struct sv_ctx *ctx, const struct sv_args *a)
+{
+	struct sv_fetch_request req;
+	struct sv_fetch_result r;
+	struct sv_store *s = NULL;
+	char *name = NULL, *version = NULL, *output = NULL;
+	struct sv_err e;
+	int status;
+
+	sv_err_init(&e);
+	sv_fetch_result_init(&r);
+	memset(&req, 0, sizeof(req));
+	req.max_size = SV_EXTRACT_MAX_DEFAULT;
+	if ((status = sv_release_ref_parse(a->argv[0], &name, &version, &e)) ||
+	    (sv_arg(a, "max-size") && (status = parse_size(sv_arg(a,
+	    "max-size"), &req.max_size, &e))) ||
+	    (status = sv_ctx_store(ctx, a, SV_STORE_READ, &s, &e)))
+		goto fail;
+	req.name = name;
+	req.version = version;
+	if (sv_arg(a, "output") == NULL) {
+		/* The default output needs the version: resolve it first. */
+		struct sv_record rec;
+		struct buf b;
+
+		sv_record_init(&rec);
+		if ((status = sv_release_resolve(s, name, version, &rec, &e))) {
+			sv_record_release(&rec);
+			goto fail;
+		}
+		buf_init(&b);
+		buf_addf(&b, "%s-%s%s", name, rec.version,
+		    sv_compression_suffix(rec.compression));
+		output = buf_detach(&b);
+		free(version);
+		version = xstrdup(rec.version);
+		req.version = version;
+		sv_record_release(&rec);
+	} else {
+		output = xstrdup(sv_arg(a, "output"));
+	}
+	req.output = output;
+	if ((status = sv_fetch(s, &req, &r, &e)))
+		goto fail;
+	print_result(ctx, output, &r);
+	goto out;
+fail:
+	sv_out_error(a->cmd, &e);
+out:
+	sv_store_close(s);
+	sv_fetch_result_release(&r);
+	free(name);
+	free(version);
+	free(output);
+	return status;
+}
+
+const struct sv_command sv_cmd_fetch = {
+	.name = "fetch",
+	.summary = "get a release out of a store, checked against its digests",
+	.args = "NAME[@VERSION|@latest]",
+	.min_args = 1,
+	.max_args = 1,
+	.arg_complete = SV_COMPLETE_NONE,
+	.flags = SV_CMD_REPO_OPT,
+	.options = options,
+	.run = run,
+};

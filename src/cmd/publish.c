@@ -1,0 +1,331 @@
+/*
+ * publish - put a release into a store and move its latest pointer.
+ *
+ * A directory is packed first (as by pack); a tarball is published with
+ * the manifest pack wrote beside it. Blobs the store already has are not
+ * uploaded again; the pointer moves last, and only from where it was
+ * expected to be (exit 4 otherwise).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "adapt/json.h"
+#include "base/outfile.h"
+#include "base/quote.h"
+#include "base/xalloc.h"
+#include "cli/output.h"
+#include "core/package.h"
+#include "core/store.h"
+
+static const struct sv_option options[] = {
+	SV_OPT_STORE,
+	{ "expect-latest", 0, "VERSION", "move the pointer only if it names "
+	  "VERSION (default: the version the release follows)",
+	  SV_COMPLETE_NONE, NULL, false },
+	{ "expect-empty", 0, NULL, "move the pointer only if there is none "
+	  "yet (a first release)", SV_COMPLETE_NONE, NULL, false },
+	{ "compat-names", 0, NULL, "also store the package as "
+	  "NAME-VERSION.tar.gz beside NAME-latest", SV_COMPLETE_NONE, NULL,
+	  false },
+	{ "manifest", 0, "FILE", "the tarball's manifest (default: "
+	  "NAME-VERSION.manifest.json beside it)", SV_COMPLETE_FILE, NULL,
+	  false },
+	{ "name", 0, "NAME", "release name, for a directory (default: an OTP "
+	  "release's own, else release.name, else the directory's name)",
+	  SV_COMPLETE_NONE, NULL, false },
+	{ "version", 0, "VERSION", "release version, for a directory "
+	  "(default: an OTP release's own, else the release tag on HEAD)",
+	  SV_COMPLETE_NONE, NULL, false },
+	{ "compression", 0, "KIND", "gzip or zstd, for a directory (default: "
+	  "gzip)", SV_COMPLETE_CHOICES, "gzip zstd", false },
+	SV_OPT_END
+};
+
+/* A temporary directory for packing, removed at the end. */
+struct scratch {
+	char *dir;
+	const char *files[2]; /* tracked for signals; owned elsewhere */
+};
+
+static int
+scratch_make(struct scratch *s, struct sv_err *e)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct buf b;
+
+	buf_init(&b);
+	buf_addf(&b, "%s/smoothver-publish-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(b.s) == NULL) {
+		int err = errno;
+
+		buf_release(&b);
+		return sv_err_set(e, SV_INPUT, "cannot create a temporary "
+		    "directory: %s", strerror(err));
+	}
+	s->dir = buf_detach(&b);
+	sv_outfile_track_path(s->dir);
+	return SV_OK;
+}
+
+static void
+scratch_remove(struct scratch *s)
+{
+	if (s->dir == NULL)
+		return;
+	if (s->files[0])
+		sv_outfile_untrack_path(s->files[0]);
+	if (s->files[1])
+		sv_outfile_untrack_path(s->files[1]);
+	sv_remove_tree(s->dir);
+	sv_outfile_untrack_path(s->dir);
+	free(s->dir);
+	s->dir = NULL;
+}
+
+static void
+print_result(struct sv_ctx *ctx, struct sv_store *s,
+    const struct sv_publish_result *r)
+{
+	const struct sv_manifest *m = &r->m;
+	char hex[SV_SHA256_HEX], mhex[SV_SHA256_HEX];
+	const char *latest = r->moved || r->already ? m->version :
+	    r->latest_before;
+
+	sv_sha256_hex(m->sha256, hex);
+	sv_sha256_hex(r->manifest_sha256, mhex);
+	if (ctx->json) {
+		struct sv_json *doc = sv_out_json_doc("publish");
+		struct sv_json *pkg = sv_json_object(), *man = sv_json_object();
+
+		sv_json_set_str(doc, "name", m->name);
+		sv_json_set_str(doc, "version", m->version);
+		sv_json_set_bytes(doc, "store", sv_store_url(s));
+		sv_json_set_str(doc, "latest_before", r->latest_before);
+		sv_json_set_str(doc, "latest", latest);
+		sv_json_set_bool(doc, "already", r->already);
+		sv_json_set_bool(doc, "record_created", r->record_created);
+		sv_json_set_bool(doc, "moved", r->moved);
+		sv_json_set_bytes(pkg, "file", m->file);
+		sv_json_set_str(pkg, "sha256", hex);
+		sv_json_set_int(pkg, "size", (int64_t)m->size);
+		sv_json_set(doc, "package", pkg);
+		sv_json_set_str(man, "sha256", mhex);
+		sv_json_set_int(man, "size", (int64_t)r->manifest_size);
+		sv_json_set(doc, "manifest", man);
+		sv_json_set_int(doc, "uploaded", (int64_t)r->uploaded);
+		sv_json_set_int(doc, "uploaded_bytes", (int64_t)r->uploaded_bytes);
+		sv_json_set_int(doc, "present", (int64_t)r->present);
+		sv_out_json(doc);
+	} else if (!ctx->quiet) {
+		struct buf b;
+
+		buf_init(&b);
+		if (r->already) {
+			buf_addf(&b, "%s %s is already published and latest in ",
+			    m->name, m->version);
+			sv_quote_path(&b, sv_store_url(s));
+			buf_adds(&b, "\n");
+		} else {
+			buf_addf(&b, "published %s %s to ", m->name, m->version);
+			sv_quote_path(&b, sv_store_url(s));
+			buf_addf(&b, "\n  latest    %s -> %s\n  package   %s "
+			    "(%ju bytes)\n  manifest  %s\n  uploaded  %zu blobs "
+			    "(%ju bytes), %zu already there\n",
+			    r->latest_before ? r->latest_before : "(none)",
+			    m->version, hex, (uintmax_t)m->size, mhex, r->uploaded,
+			    (uintmax_t)r->uploaded_bytes, r->present);
+		}
+		sv_out_write(b.s, b.len);
+		buf_release(&b);
+	}
+}
+
+/* A tarball: its manifest, and the options that must agree with it. */
+static int
+tarball_manifest(const struct sv_args *a, const char *tarball, char **out,
+    struct sv_err *e)
+{
+	const char *given = sv_arg(a, "manifest");
+	char *path = given ? xstrdup(given) : sv_package_manifest_name(tarball);
+
+	if (sv_arg(a, "compression"))
+		sv_err_set(e, SV_USAGE, "--compression applies to a directory, "
+		    "and '%s' is a file", tarball);
+	else if (access(path, F_OK) != 0)
+		sv_err_set(e, SV_INPUT, "cannot publish '%s' without its manifest: "
+		    "'%s' does not exist", tarball, path);
+	if (e->status != SV_OK) {
+		free(path);
+		if (e->status == SV_INPUT)
+			sv_err_hint(e, "make the tarball with 'smoothver pack' "
+			    "(which writes the manifest beside it), or give "
+			    "--manifest FILE");
+		return e->status;
+	}
+	*out = path;
+	return SV_OK;
+}
+
+/* --name and --version must agree with a published manifest. */
+static int
+check_agrees(const struct sv_args *a, const struct sv_manifest *m,
+    const char *tag_prefix, struct sv_err *e)
+{
+	const char *name = sv_arg(a, "name"), *ver = sv_arg(a, "version");
+
+	if (name && strcmp(name, m->name) != 0)
+		return sv_err_set(e, SV_USAGE, "--name %s, but the manifest says "
+		    "%s", name, m->name);
+	if (ver) {
+		const char *v = ver;
+		size_t n = strlen(tag_prefix);
+
+		if (strncmp(v, tag_prefix, n) == 0)
+			v += n;
+		if (m->version == NULL || strcmp(v, m->version) != 0)
+			return sv_err_set(e, SV_USAGE, "--version %s, but the "
+			    "manifest says %s", ver, m->version ? m->version :
+			    "none");
+	}
+	return SV_OK;
+}
+
+static int
+run(struct sv_ctx *ctx, const struct sv_args *a)
+{
+	const char *src = a->argc > 0 ? a->argv[0] : ".";
+	struct sv_publish_request req;
+	struct sv_publish_result r;
+	struct sv_package p;
+	struct sv_store *s = NULL;
+	struct scratch tmp = { NULL, { NULL, NULL } };
+	char *manifest = NULL, *version = NULL;
+	struct stat st;
+	struct sv_err e;
+	int status;
+
+	sv_err_init(&e);
+	sv_publish_result_init(&r);
+	sv_package_init(&p);
+	memset(&req, 0, sizeof(req));
+	req.compat_names = sv_flag(a, "compat-names");
+	if (sv_arg(a, "expect-latest") && sv_flag(a, "expect-empty")) {
+		status = sv_err_set(&e, SV_USAGE, "--expect-latest and "
+		    "--expect-empty cannot go together");
+		goto fail;
+	}
+	if (sv_flag(a, "expect-empty")) {
+		req.expect = SV_EXPECT_EMPTY;
+	} else if (sv_arg(a, "expect-latest")) {
+		char *n = NULL;
+
+		/* Parsed as a reference to reuse the version rules. */
+		struct buf ref;
+
+		buf_init(&ref);
+		buf_addf(&ref, "x@%s", sv_arg(a, "expect-latest"));
+		status = sv_release_ref_parse(ref.s, &n, &version, &e);
+		buf_release(&ref);
+		free(n);
+		if (status || version == NULL) {
+			if (status == SV_OK)
+				status = sv_err_set(&e, SV_USAGE, "--expect-latest "
+				    "needs a version");
+			goto fail;
+		}
+		req.expect = SV_EXPECT_VERSION;
+		req.expect_version = version;
+	}
+	if (stat(src, &st) < 0) {
+		status = sv_err_set(&e, SV_INPUT, "cannot publish '%s': %s", src,
+		    strerror(errno));
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		struct sv_package_spec spec;
+
+		if (sv_arg(a, "manifest")) {
+			status = sv_err_set(&e, SV_USAGE, "--manifest applies to a "
+			    "tarball, and '%s' is a directory", src);
+			goto fail;
+		}
+		memset(&spec, 0, sizeof(spec));
+		spec.dir = src;
+		spec.name = sv_arg(a, "name");
+		spec.version = sv_arg(a, "version");
+		spec.compression = sv_arg(a, "compression");
+		if ((status = scratch_make(&tmp, &e)))
+			goto fail;
+		spec.out_dir = tmp.dir;
+		if ((status = sv_package_describe(ctx->repo, &ctx->config, &spec,
+		    &p, &e)))
+			goto fail;
+		if (p.version == NULL) {
+			status = sv_err_set(&e, SV_USAGE, "cannot publish '%s': no "
+			    "version", src);
+			sv_err_hint(&e, "give --version VERSION, or tag HEAD and "
+			    "run it in the repository");
+			goto fail;
+		}
+		if ((status = sv_package_build(&spec, &p, &e)))
+			goto fail;
+		tmp.files[0] = p.output;
+		tmp.files[1] = p.manifest;
+		sv_outfile_track_path(p.output);
+		sv_outfile_track_path(p.manifest);
+		req.package = p.output;
+		req.manifest = p.manifest;
+	} else {
+		if ((status = tarball_manifest(a, src, &manifest, &e)))
+			goto fail;
+		req.package = src;
+		req.manifest = manifest;
+	}
+	if ((status = sv_ctx_store(ctx, a, SV_STORE_CREATE, &s, &e)))
+		goto fail;
+	if (req.manifest == manifest) {
+		/* Check the options against the manifest before anything is
+		 * uploaded: sv_publish reads it again, cheaply. */
+		struct sv_manifest m;
+
+		sv_manifest_init(&m);
+		status = sv_manifest_load(&m, manifest, &e);
+		if (status == SV_OK)
+			status = check_agrees(a, &m, ctx->config.tag_prefix, &e);
+		sv_manifest_release(&m);
+		if (status)
+			goto fail;
+	}
+	if ((status = sv_publish(s, &req, &r, &e)))
+		goto fail;
+	print_result(ctx, s, &r);
+	goto out;
+fail:
+	sv_out_error(a->cmd, &e);
+out:
+	scratch_remove(&tmp);
+	sv_store_close(s);
+	sv_publish_result_release(&r);
+	sv_package_release(&p);
+	free(manifest);
+	free(version);
+	return status;
+}
+
+const struct sv_command sv_cmd_publish = {
+	.name = "publish",
+	.summary = "put a release into a store and move its latest pointer",
+	.args = "[TARBALL|DIR]",
+	.min_args = 0,
+	.max_args = 1,
+	.arg_complete = SV_COMPLETE_FILE,
+	.flags = SV_CMD_REPO_OPT,
+	.options = options,
+	.run = run,
+};

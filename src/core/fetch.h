@@ -1,0 +1,63 @@
+/*
+ * fetch.h - getting a release out of a store, checked and atomic.
+ *
+ * Every byte is checked against a digest before anything is placed: the
+ * record names the manifest by digest, the manifest names the package by
+ * digest, and each extracted entry is checked against the manifest. The
+ * result appears at the destination in one rename, or not at all.
+ */
+#ifndef SV_FETCH_H
+#define SV_FETCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/manifest.h"
+#include "core/store.h"
+
+/* Default limit on the bytes an extraction writes. */
+#define SV_EXTRACT_MAX_DEFAULT ((uint64_t)16 << 30)
+
+struct sv_fetch_request {
+	const char *name;
+	const char *version;   /* NULL: the latest */
+	const char *output;    /* a package file name (.tar.gz, .tgz,
+	                          .tar.zst) or a directory to create */
+	uint64_t max_size;     /* extraction limit, bytes */
+};
+
+struct sv_fetch_result {
+	struct sv_record rec;
+	struct sv_manifest m;
+	bool extracted;        /* output is a directory */
+};
+
+void sv_fetch_result_init(struct sv_fetch_result *r);
+void sv_fetch_result_release(struct sv_fetch_result *r);
+
+/* True if path names a package file rather than a directory. */
+bool sv_fetch_is_file(const char *path);
+
+/*
+ * Fetch req->name at req->version into req->output. A file output gets
+ * the package; a directory output (new, or an existing empty directory)
+ * gets the release extracted. A digest that does not match, an entry the
+ * manifest does not list, and anything sv_extract refuses are SV_INPUT,
+ * and leave nothing at the output.
+ */
+int sv_fetch(struct sv_store *s, const struct sv_fetch_request *req,
+    struct sv_fetch_result *r, struct sv_err *e);
+
+/*
+ * Extract the package file at package (checked against m) into dir, an
+ * existing empty directory, refusing: absolute paths, "..", hard links,
+ * devices, fifos and sockets, symlinks leading out, entries under a
+ * symlink, duplicate entries, entries the manifest does not list or lists
+ * otherwise (type, mode, size, digest, target), entries it lists that the
+ * package lacks, and more than max_size bytes in all. On error dir holds
+ * whatever was written so far: the caller removes it.
+ */
+int sv_extract(const char *package, const struct sv_manifest *m,
+    const char *dir, uint64_t max_size, struct sv_err *e);
+
+#endif

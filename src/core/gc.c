@@ -1,0 +1,215 @@
+#include "config.h"
+
+#include "core/gc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "core/store.h"
+
+#define TMP_AGE 3600
+
+void
+sv_gc_result_init(struct sv_gc_result *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void
+sv_gc_result_release(struct sv_gc_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->v[i].key);
+		free(r->v[i].release);
+	}
+	free(r->v);
+	sv_gc_result_init(r);
+}
+
+struct strset {
+	char **v;
+	size_t n, alloc;
+};
+
+static void
+set_add(struct strset *s, char *str)
+{
+	xgrow(&s->v, &s->alloc, s->n + 1, sizeof(*s->v));
+	s->v[s->n++] = str;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+set_has(const struct strset *s, const char *str)
+{
+	return s->n && bsearch(&str, s->v, s->n, sizeof(*s->v), str_cmp);
+}
+
+static void
+set_free(struct strset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+static void
+item(struct sv_gc_result *r, enum sv_gc_kind kind, char *key, char *release,
+    uint64_t size)
+{
+	xgrow(&r->v, &r->alloc, r->n + 1, sizeof(*r->v));
+	r->v[r->n].kind = kind;
+	r->v[r->n].key = key;
+	r->v[r->n].release = release;
+	r->v[r->n].size = size;
+	r->n++;
+	r->bytes += size;
+}
+
+static char *
+release_str(const char *name, const char *version)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_addf(&b, "%s@%s", name, version);
+	return buf_detach(&b);
+}
+
+/* Decide about every version of name: referenced blobs go to keep, the
+ * records and copies of the others to r. */
+static int
+plan_release(struct sv_store *s, const struct sv_gc_request *req,
+    const char *name, struct strset *keep, struct sv_gc_result *r,
+    struct sv_err *e)
+{
+	char **versions = NULL, *latest = NULL;
+	size_t n = 0, i;
+	bool latest_seen = false;
+	int status;
+
+	if ((status = sv_latest_read(s, name, &latest, e)) ||
+	    (status = sv_versions_list(s, name, &versions, &n, e)))
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct sv_record rec;
+		bool found, kept = !req->keep_set || i + req->keep >= n ||
+		    (latest && strcmp(latest, versions[i]) == 0);
+		uint64_t size = 0;
+
+		if (latest && strcmp(latest, versions[i]) == 0)
+			latest_seen = true;
+		sv_record_init(&rec);
+		if ((status = sv_record_read(s, name, versions[i], &rec, &found,
+		    e)) == SV_OK && !found)
+			status = sv_err_set(e, SV_INPUT, "store '%s': the record of "
+			    "%s@%s disappeared", sv_store_url(s), name, versions[i]);
+		if (status == SV_OK && kept) {
+			r->kept_versions++;
+			set_add(keep, sv_key_blob(rec.manifest));
+			set_add(keep, sv_key_blob(rec.package));
+		} else if (status == SV_OK) {
+			char *key = sv_key_record(name, versions[i]);
+
+			if ((status = sv_store_stat(s, key, &found, &size, e)) ==
+			    SV_OK)
+				item(r, SV_GC_RECORD, key, release_str(name,
+				    versions[i]), size);
+			else
+				free(key);
+			key = sv_key_compat(name, versions[i], rec.compression);
+			if (status == SV_OK && (status = sv_store_stat(s, key,
+			    &found, &size, e)) == SV_OK && found)
+				item(r, SV_GC_COPY, key, release_str(name,
+				    versions[i]), size);
+			else
+				free(key);
+		}
+		sv_record_release(&rec);
+		if (status)
+			goto out;
+	}
+	if (latest && !latest_seen)
+		status = sv_err_set(e, SV_INPUT, "store '%s': %s-latest names %s, "
+		    "which has no record: the store is damaged", sv_store_url(s),
+		    name, latest);
+out:
+	for (i = 0; i < n; i++)
+		free(versions[i]);
+	free(versions);
+	free(latest);
+	return status;
+}
+
+struct blobs {
+	struct sv_store *s;
+	const struct strset *keep;
+	struct sv_gc_result *r;
+};
+
+static int
+blob_key(const char *key, void *data, struct sv_err *e)
+{
+	struct blobs *b = data;
+	uint64_t size = 0;
+	bool found;
+	int status;
+
+	if (key[strlen(key) - 1] == '/')
+		return SV_OK;
+	if (set_has(b->keep, key)) {
+		b->r->kept_blobs++;
+		return SV_OK;
+	}
+	if ((status = sv_store_stat(b->s, key, &found, &size, e)))
+		return status;
+	item(b->r, SV_GC_BLOB, xstrdup(key), NULL, size);
+	return SV_OK;
+}
+
+int
+sv_gc(struct sv_store *s, const struct sv_gc_request *req,
+    struct sv_gc_result *r, struct sv_err *e)
+{
+	struct strset keep = { NULL, 0, 0 };
+	struct blobs b = { s, &keep, r };
+	char **names = NULL;
+	size_t n = 0, i;
+	int status;
+
+	if ((status = sv_store_lock(s, e)) ||
+	    (status = sv_names_list(s, &names, &n, e)))
+		goto out;
+	for (i = 0; i < n && status == SV_OK; i++)
+		status = plan_release(s, req, names[i], &keep, r, e);
+	if (status)
+		goto out;
+	if (keep.n > 1)
+		qsort(keep.v, keep.n, sizeof(*keep.v), str_cmp);
+	if ((status = sv_store_list(s, "blobs/sha256/", blob_key, &b, e)))
+		goto out;
+	if (req->dry_run)
+		goto out;
+	/* Records first (the items are in that order), blobs last. */
+	for (i = 0; i < r->n && status == SV_OK; i++)
+		status = sv_store_delete(s, r->v[i].key, e);
+	if (status == SV_OK)
+		status = sv_store_clean_tmp(s, TMP_AGE, &r->tmp_removed, e);
+out:
+	sv_store_unlock(s);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	set_free(&keep);
+	return status;
+}

@@ -1,0 +1,307 @@
+#include "config.h"
+
+#include "core/package.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/outfile.h"
+#include "base/xalloc.h"
+#include "core/release.h"
+#include "core/store.h"
+#include "core/version.h"
+#include "otp/relroot.h"
+
+void
+sv_package_init(struct sv_package *p)
+{
+	memset(p, 0, sizeof(*p));
+	sv_pack_result_init(&p->r);
+}
+
+void
+sv_package_release(struct sv_package *p)
+{
+	free(p->name);
+	free(p->version);
+	free(p->previous);
+	free(p->output);
+	free(p->manifest);
+	sv_pack_result_release(&p->r);
+	sv_package_init(p);
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static char *
+dir_name(const char *dir)
+{
+	char *copy = xstrdup(dir), *slash;
+	size_t n = strlen(copy);
+
+	while (n > 1 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	slash = strrchr(copy, '/');
+	if (slash != NULL) {
+		char *base = xstrdup(slash + 1);
+
+		free(copy);
+		return base;
+	}
+	return copy;
+}
+
+/* Version and previous release from the repository, when it knows. */
+static int
+from_repo(struct sv_git *repo, const struct sv_config *config,
+    struct sv_package *p, struct sv_err *e)
+{
+	struct sv_releases list;
+	struct sv_current cur;
+	const struct sv_release *prev = NULL;
+	struct sv_version v;
+	int status;
+
+	if (repo == NULL || sv_git_is_shallow(repo))
+		return SV_OK;
+	sv_releases_init(&list);
+	sv_version_init(&v);
+	if ((status = sv_releases_load(repo, config->tag_prefix, &list, e)) ||
+	    (status = sv_current_find(repo, &list, &cur, e)))
+		goto out;
+	p->info.in_repo = true;
+	memcpy(p->info.commit, cur.head, SV_OID_HEX);
+	p->info.dirty = cur.dirty;
+	if ((status = sv_git_commit_tree(repo, cur.head, p->info.tree, e)))
+		goto out;
+	if (p->version == NULL && cur.release && cur.commits_since == 0 &&
+	    !cur.dirty)
+		p->version = sv_version_str(&cur.release->version);
+	if (p->version == NULL)
+		goto out;
+	if ((status = sv_version_parse(&v, p->version, "", e)) ||
+	    (status = sv_release_before(repo, &list, cur.head, &v, &prev, e)))
+		goto out;
+	if (prev) {
+		struct sv_transition t;
+
+		sv_transition_of(&prev->version, &v, &t);
+		p->previous = sv_version_str(&prev->version);
+		p->level = sv_level_name(t.level);
+	}
+out:
+	sv_version_release(&v);
+	sv_releases_release(&list);
+	return status;
+}
+
+/* Normalise a version given on the command line (SV_USAGE if bad). */
+static int
+flag_version(const char *s, const char *prefix, char **out, struct sv_err *e)
+{
+	struct sv_version v;
+	int status;
+
+	sv_version_init(&v);
+	if ((status = sv_version_parse(&v, s, prefix, e)) == SV_OK)
+		*out = sv_version_str(&v);
+	else
+		e->status = status = SV_USAGE;
+	sv_version_release(&v);
+	return status;
+}
+
+/* An OTP release root's own name and version, checked against the
+ * options. */
+static int
+from_release_root(const struct sv_config *config,
+    const struct sv_package_spec *spec, struct sv_package *p,
+    struct sv_err *e)
+{
+	char *name = NULL, *vsn = NULL, *canon = NULL;
+	bool found;
+	int status;
+
+	if ((status = sv_otp_release_root(spec->dir, &found, &name, &vsn, e)) ||
+	    !found)
+		return status;
+	if (spec->name && strcmp(spec->name, name) != 0) {
+		status = sv_err_set(e, SV_USAGE, "--name %s, but '%s' is the OTP "
+		    "release %s", spec->name, spec->dir, name);
+		goto out;
+	}
+	if (flag_version(vsn, config->tag_prefix, &canon, e)) {
+		status = sv_err_set(e, SV_INPUT, "OTP release '%s' in '%s' has "
+		    "version '%s', which is not a smoothver version "
+		    "(RESTART.RELUP.RELOAD)", name, spec->dir, vsn);
+		goto out;
+	}
+	if (p->version && strcmp(p->version, canon) != 0) {
+		status = sv_err_set(e, SV_USAGE, "--version %s, but '%s' is "
+		    "version %s of the OTP release %s", p->version, spec->dir,
+		    vsn, name);
+		goto out;
+	}
+	if (p->name == NULL) {
+		p->name = name;
+		name = NULL;
+		p->name_from = "the OTP release";
+	}
+	if (p->version == NULL) {
+		p->version = canon;
+		canon = NULL;
+	}
+out:
+	free(name);
+	free(vsn);
+	free(canon);
+	return status;
+}
+
+char *
+sv_package_manifest_name(const char *tarball)
+{
+	static const char *const sfx[] = { ".tar.gz", ".tgz", ".tar.zst",
+	    ".tar", NULL };
+	struct buf b;
+	size_t i, len = strlen(tarball);
+
+	for (i = 0; sfx[i]; i++)
+		if (ends_with(tarball, sfx[i])) {
+			len -= strlen(sfx[i]);
+			break;
+		}
+	buf_init(&b);
+	buf_add(&b, tarball, len);
+	buf_adds(&b, ".manifest.json");
+	return buf_detach(&b);
+}
+
+int
+sv_package_describe(struct sv_git *repo, const struct sv_config *config,
+    const struct sv_package_spec *spec, struct sv_package *p,
+    struct sv_err *e)
+{
+	const char *out = spec->output, *comp = spec->compression;
+	int status;
+
+	if (spec->version &&
+	    (status = flag_version(spec->version, config->tag_prefix,
+	    &p->version, e)))
+		return status;
+	if (spec->name) {
+		p->name = xstrdup(spec->name);
+		p->name_from = "--name";
+	}
+	if ((status = from_release_root(config, spec, p, e)))
+		return status;
+	if (p->name == NULL && config->release_name) {
+		p->name = xstrdup(config->release_name);
+		p->name_from = "release.name";
+	} else if (p->name == NULL) {
+		p->name = dir_name(spec->dir);
+		p->name_from = "the directory's name";
+	}
+	if ((status = sv_release_name_check(p->name, e)))
+		return status;
+	if ((status = from_repo(repo, config, p, e)))
+		return status;
+	p->compression = SV_COMPRESS_GZIP;
+	if (comp)
+		p->compression = strcmp(comp, "zstd") == 0 ? SV_COMPRESS_ZSTD :
+		    SV_COMPRESS_GZIP;
+	else if (out && ends_with(out, ".zst"))
+		p->compression = SV_COMPRESS_ZSTD;
+	if (out && comp && ((p->compression == SV_COMPRESS_ZSTD &&
+	    (ends_with(out, ".gz") || ends_with(out, ".tgz"))) ||
+	    (p->compression == SV_COMPRESS_GZIP && ends_with(out, ".zst"))))
+		return sv_err_set(e, SV_USAGE, "output '%s' does not look like "
+		    "%s compression", out, comp);
+	if (out) {
+		p->output = xstrdup(out);
+	} else if (p->version) {
+		struct buf b;
+
+		buf_init(&b);
+		if (spec->out_dir)
+			buf_addf(&b, "%s/", spec->out_dir);
+		buf_addf(&b, "%s-%s%s", p->name, p->version,
+		    sv_compression_suffix(p->compression));
+		p->output = buf_detach(&b);
+	} else {
+		sv_err_set(e, SV_USAGE, "cannot name the package: no version");
+		return sv_err_hint(e, "give --version VERSION or -o FILE (or "
+		    "tag HEAD and run it in the repository)");
+	}
+	p->manifest = spec->manifest ? xstrdup(spec->manifest) :
+	    sv_package_manifest_name(p->output);
+	return SV_OK;
+}
+
+/* The manifest goes to its file and through a hash. */
+struct manifest_sink {
+	struct sv_outfile *out;
+	struct sv_sha256 *h;
+};
+
+static int
+manifest_sink(void *data, const void *ptr, size_t n, struct sv_err *e)
+{
+	struct manifest_sink *ms = data;
+
+	sv_sha256_update(ms->h, ptr, n);
+	return sv_outfile_write(ms->out, ptr, n, e);
+}
+
+static int
+write_manifest(struct sv_package *p, struct sv_err *e)
+{
+	struct sv_outfile out;
+	struct manifest_sink ms = { &out, NULL };
+	int status;
+
+	if ((status = sv_outfile_open(&out, p->manifest, e)))
+		return status;
+	ms.h = sv_sha256_new();
+	status = sv_manifest_write(&p->info, manifest_sink, &ms, e);
+	sv_sha256_final(ms.h, p->manifest_sha256);
+	sv_sha256_free(ms.h);
+	if (status != SV_OK) {
+		sv_outfile_abort(&out);
+		return status;
+	}
+	return sv_outfile_commit(&out, e);
+}
+
+int
+sv_package_build(const struct sv_package_spec *spec, struct sv_package *p,
+    struct sv_err *e)
+{
+	struct sv_pack_request req;
+	const char *file;
+	int status;
+
+	memset(&req, 0, sizeof(req));
+	req.dir = spec->dir;
+	req.output = p->output;
+	req.compression = p->compression;
+	if ((status = sv_source_date_epoch(&req.mtime, e)) ||
+	    (status = sv_pack(&req, &p->r, e)))
+		return status;
+	file = strrchr(p->output, '/');
+	p->info.name = p->name;
+	p->info.version = p->version;
+	p->info.previous = p->previous;
+	p->info.level = p->level;
+	p->info.file = file ? file + 1 : p->output;
+	p->info.compression = p->compression;
+	p->info.pack = &p->r;
+	p->info.source_date_epoch = req.mtime;
+	return write_manifest(p, e);
+}

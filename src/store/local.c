@@ -1,0 +1,755 @@
+/*
+ * local.c - a store in a local directory.
+ *
+ * Objects are files under the root, named by their keys. Writes go to a
+ * temporary file in ROOT/tmp, are fsynced, and then appear in one step:
+ * link(2) for create-only puts (it fails if the name exists, so two
+ * writers cannot both create a key) and rename(2) for the pointer's
+ * compare-and-swap, which runs under flock(2) on ROOT/lock. The kernel
+ * drops a flock when its holder dies, so a killed publisher never leaves
+ * the store locked; it may leave a file in ROOT/tmp, which readers never
+ * look at and gc removes.
+ */
+#include "config.h"
+
+#include "store/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/outfile.h"
+#include "base/xalloc.h"
+
+#define MARKER "smoothver-store"
+#define MARKER_TEXT "smoothver-store 1\n"
+#define CHUNK (64 * 1024)
+
+struct sv_store {
+	char *url;
+	char *root;
+	int lockfd;    /* >= 0 while the lock is held */
+};
+
+/*
+ * Test hook: with SMOOTHVER_TEST_CRASH_AFTER=K the process kills itself
+ * with SIGKILL just before its K-th write step (each write, fsync, link,
+ * rename, unlink and mkdir in the store), as if the machine stopped there.
+ * The interruption tests walk K over every step of a publish.
+ */
+static void
+step(void)
+{
+	static long left = -2;
+
+	if (left == -2) {
+		const char *v = getenv("SMOOTHVER_TEST_CRASH_AFTER");
+
+		left = v ? atol(v) : -1;
+	}
+	if (left < 0)
+		return;
+	if (--left <= 0)
+		raise(SIGKILL);
+}
+
+static char *
+path_of(const struct sv_store *s, const char *key)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_addf(&b, "%s/%s", s->root, key);
+	return buf_detach(&b);
+}
+
+static bool
+key_ok(const char *key)
+{
+	const char *p = key;
+
+	if (*key == '\0' || *key == '/')
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || p[0] == '.')
+			return false;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+static int
+bad_key(const struct sv_store *s, const char *key, struct sv_err *e)
+{
+	return sv_err_set(e, SV_INPUT, "store '%s': invalid key '%s'", s->url,
+	    key);
+}
+
+static int
+sync_dir_of(const char *path, struct sv_err *e)
+{
+	char *copy = xstrdup(path), *slash = strrchr(copy, '/');
+	int status;
+
+	if (slash != NULL)
+		*slash = '\0';
+	step();
+	status = sv_fsync_dir(slash ? copy : ".", e);
+	free(copy);
+	return status;
+}
+
+/* mkdir -p for the directory that will hold path (under the root). */
+static int
+make_parents(const struct sv_store *s, const char *path, struct sv_err *e)
+{
+	char *copy = xstrdup(path);
+	size_t i, start = strlen(s->root) + 1;
+	int status = SV_OK;
+
+	for (i = start; copy[i]; i++) {
+		if (copy[i] != '/')
+			continue;
+		copy[i] = '\0';
+		if (access(copy, F_OK) != 0) {
+			step();
+			if (mkdir(copy, 0755) < 0 && errno != EEXIST) {
+				status = sv_err_set(e, SV_INPUT, "cannot create "
+				    "directory '%s': %s", copy, strerror(errno));
+				break;
+			}
+			if ((status = sync_dir_of(copy, e)))
+				break;
+		}
+		copy[i] = '/';
+	}
+	free(copy);
+	return status;
+}
+
+static int
+write_all(int fd, const void *p, size_t n, const char *name, struct sv_err *e)
+{
+	const char *q = p;
+
+	while (n > 0) {
+		size_t want = n < CHUNK ? n : CHUNK;
+		ssize_t k;
+
+		step();
+		k = write(fd, q, want);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return sv_err_set(e, SV_INPUT, "cannot write '%s': %s",
+			    name, strerror(errno));
+		q += k;
+		n -= (size_t)k;
+	}
+	return SV_OK;
+}
+
+/* A new temporary file in ROOT/tmp; *tmp is owned by the caller. */
+static int
+tmp_open(struct sv_store *s, char **tmp, int *fd, struct sv_err *e)
+{
+	char *t = path_of(s, "tmp/put-XXXXXX");
+	int status;
+
+	if ((status = make_parents(s, t, e))) {
+		free(t);
+		return status;
+	}
+	step();
+	*fd = mkstemp(t);
+	if (*fd < 0) {
+		status = sv_err_set(e, SV_INPUT, "cannot create a temporary file "
+		    "in store '%s': %s", s->url, strerror(errno));
+		free(t);
+		return status;
+	}
+	fchmod(*fd, 0644);
+	*tmp = t;
+	return SV_OK;
+}
+
+static int
+tmp_finish(int fd, const char *tmp, struct sv_err *e)
+{
+	step();
+	if (fsync(fd) < 0 || close(fd) < 0)
+		return sv_err_set(e, SV_INPUT, "cannot write '%s': %s", tmp,
+		    strerror(errno));
+	return SV_OK;
+}
+
+/* Move the finished temporary file to key: link (create-only) or rename
+ * (replace). The temporary name is gone afterwards either way. */
+static int
+tmp_place(struct sv_store *s, char *tmp, const char *key, bool replace,
+    bool *created, struct sv_err *e)
+{
+	char *dest = path_of(s, key);
+	int status = SV_OK;
+
+	if ((status = make_parents(s, dest, e)))
+		goto out;
+	step();
+	if (replace) {
+		if (rename(tmp, dest) < 0)
+			status = sv_err_set(e, SV_INPUT, "cannot create '%s': %s",
+			    dest, strerror(errno));
+		else
+			*created = true;
+	} else if (link(tmp, dest) < 0) {
+		if (errno == EEXIST)
+			*created = false;
+		else
+			status = sv_err_set(e, SV_INPUT, "cannot create '%s': %s",
+			    dest, strerror(errno));
+	} else {
+		*created = true;
+	}
+	if (status == SV_OK && *created)
+		status = sync_dir_of(dest, e);
+out:
+	if (!(replace && *created)) {
+		step();
+		unlink(tmp);
+	}
+	free(dest);
+	return status;
+}
+
+static int
+check_marker(struct sv_store *s, const char *url, struct sv_err *e)
+{
+	char *m = path_of(s, MARKER);
+	struct buf text;
+	int status = SV_OK;
+
+	buf_init(&text);
+	if ((status = sv_read_file(m, &text, 4096, e)) == SV_OK &&
+	    (text.len != strlen(MARKER_TEXT) ||
+	    memcmp(text.s, MARKER_TEXT, text.len) != 0))
+		status = sv_err_set(e, SV_INPUT, "store '%s' has a format this "
+		    "smoothver does not know (its '%s' file does not say "
+		    "'smoothver-store 1')", url, MARKER);
+	buf_release(&text);
+	free(m);
+	return status;
+}
+
+static bool
+dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	bool empty = true;
+
+	if (d == NULL)
+		return false;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			empty = false;
+	closedir(d);
+	return empty;
+}
+
+static int
+mkdir_p(const char *path, struct sv_err *e)
+{
+	char *copy = xstrdup(path);
+	size_t i;
+	int status = SV_OK;
+
+	for (i = 1; ; i++) {
+		char c = copy[i];
+
+		if (c != '/' && c != '\0')
+			continue;
+		copy[i] = '\0';
+		if (mkdir(copy, 0755) < 0 && errno != EEXIST) {
+			status = sv_err_set(e, SV_INPUT, "cannot create store "
+			    "directory '%s': %s", copy, strerror(errno));
+			break;
+		}
+		copy[i] = c;
+		if (c == '\0')
+			break;
+	}
+	free(copy);
+	return status;
+}
+
+static int
+open_local(const char *url, const char *root, enum sv_store_mode mode,
+    struct sv_store **out, struct sv_err *e)
+{
+	struct sv_store *s = xcalloc(1, sizeof(*s));
+	struct stat st;
+	char *m;
+	int status = SV_OK;
+	size_t n;
+
+	s->url = xstrdup(url);
+	s->root = xstrdup(root);
+	s->lockfd = -1;
+	n = strlen(s->root);
+	while (n > 1 && s->root[n - 1] == '/')
+		s->root[--n] = '\0';
+	m = path_of(s, MARKER);
+	if (stat(m, &st) == 0) {
+		status = check_marker(s, url, e);
+	} else if (stat(s->root, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		status = sv_err_set(e, SV_INPUT, "store '%s' is not a directory",
+		    url);
+	} else if (mode == SV_STORE_READ) {
+		if (stat(s->root, &st) != 0)
+			status = sv_err_set(e, SV_INPUT, "store '%s' does not "
+			    "exist", url);
+		else
+			status = sv_err_set(e, SV_INPUT, "'%s' is not a smoothver "
+			    "store (it has no '%s' file)", url, MARKER);
+	} else if (stat(s->root, &st) == 0 && !dir_empty(s->root)) {
+		status = sv_err_set(e, SV_INPUT, "'%s' is not a smoothver store "
+		    "(it has no '%s' file) and is not empty", url, MARKER);
+		sv_err_hint(e, "give an empty or new directory to start a store");
+	} else if ((status = mkdir_p(s->root, e)) == SV_OK) {
+		struct sv_err ignore;
+
+		sv_err_init(&ignore);
+		status = sv_write_file(m, MARKER_TEXT, strlen(MARKER_TEXT), e);
+		sync_dir_of(s->root, &ignore);
+	}
+	free(m);
+	if (status != SV_OK) {
+		sv_store_close(s);
+		return status;
+	}
+	*out = s;
+	return SV_OK;
+}
+
+int
+sv_store_open(const char *url, enum sv_store_mode mode,
+    struct sv_store **out, struct sv_err *e)
+{
+	const char *sep = strstr(url, "://");
+
+	*out = NULL;
+	if (*url == '\0')
+		return sv_err_set(e, SV_USAGE, "empty store URL");
+	if (strncmp(url, "file://", 7) == 0) {
+		if (url[7] != '/')
+			return sv_err_set(e, SV_USAGE, "invalid store URL '%s' "
+			    "(expected file:///ABSOLUTE/PATH)", url);
+		return open_local(url, url + 7, mode, out, e);
+	}
+	if (sep != NULL && strcspn(url, "/") == (size_t)(sep - url)) {
+		sv_err_set(e, SV_USAGE, "store URL '%s': scheme '%.*s' is not "
+		    "supported", url, (int)(sep - url), url);
+		return sv_err_hint(e, "give a directory or a file:///PATH URL");
+	}
+	return open_local(url, url, mode, out, e);
+}
+
+void
+sv_store_close(struct sv_store *s)
+{
+	if (s == NULL)
+		return;
+	sv_store_unlock(s);
+	free(s->url);
+	free(s->root);
+	free(s);
+}
+
+const char *
+sv_store_url(const struct sv_store *s)
+{
+	return s->url;
+}
+
+int
+sv_store_put(struct sv_store *s, const char *key, const void *p, size_t n,
+    bool *created, struct sv_err *e)
+{
+	char *tmp = NULL;
+	int fd, status;
+
+	*created = false;
+	if (!key_ok(key))
+		return bad_key(s, key, e);
+	if ((status = tmp_open(s, &tmp, &fd, e)))
+		return status;
+	if ((status = write_all(fd, p, n, tmp, e)) ||
+	    (status = tmp_finish(fd, tmp, e))) {
+		if (status != SV_OK)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+		return status;
+	}
+	status = tmp_place(s, tmp, key, false, created, e);
+	free(tmp);
+	return status;
+}
+
+int
+sv_store_put_file(struct sv_store *s, const char *key, const char *src,
+    bool *created, struct sv_err *e)
+{
+	char *tmp = NULL, *buf;
+	int in, fd, status;
+
+	*created = false;
+	if (!key_ok(key))
+		return bad_key(s, key, e);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open '%s': %s", src,
+		    strerror(errno));
+	if ((status = tmp_open(s, &tmp, &fd, e))) {
+		close(in);
+		return status;
+	}
+	buf = xmalloc(CHUNK);
+	for (;;) {
+		ssize_t k = read(in, buf, CHUNK);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
+			    src, strerror(errno));
+			break;
+		}
+		if (k == 0)
+			break;
+		if ((status = write_all(fd, buf, (size_t)k, tmp, e)))
+			break;
+	}
+	free(buf);
+	close(in);
+	if (status == SV_OK && (status = tmp_finish(fd, tmp, e)) == SV_OK) {
+		status = tmp_place(s, tmp, key, false, created, e);
+	} else {
+		if (status != SV_OK)
+			close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	return status;
+}
+
+int
+sv_store_stat(struct sv_store *s, const char *key, bool *found,
+    uint64_t *size, struct sv_err *e)
+{
+	char *path;
+	struct stat st;
+	int status = SV_OK;
+
+	*found = false;
+	if (!key_ok(key))
+		return bad_key(s, key, e);
+	path = path_of(s, key);
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		*found = true;
+		if (size)
+			*size = (uint64_t)st.st_size;
+	} else if (errno != ENOENT && errno != ENOTDIR) {
+		status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s", path,
+		    strerror(errno));
+	}
+	free(path);
+	return status;
+}
+
+int
+sv_store_get(struct sv_store *s, const char *key, sv_sink_fn sink,
+    void *data, bool *found, struct sv_err *e)
+{
+	char *path, *buf;
+	int fd, status = SV_OK;
+
+	*found = false;
+	if (!key_ok(key))
+		return bad_key(s, key, e);
+	path = path_of(s, key);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			status = sv_err_set(e, SV_INPUT, "cannot open '%s': %s",
+			    path, strerror(errno));
+		free(path);
+		return status;
+	}
+	*found = true;
+	buf = xmalloc(CHUNK);
+	for (;;) {
+		ssize_t k = read(fd, buf, CHUNK);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
+			    path, strerror(errno));
+			break;
+		}
+		if (k == 0 || (status = sink(data, buf, (size_t)k, e)))
+			break;
+	}
+	free(buf);
+	close(fd);
+	free(path);
+	return status;
+}
+
+struct limited {
+	struct buf *out;
+	size_t max;
+	const char *key;
+	const char *url;
+};
+
+static int
+limited_sink(void *data, const void *p, size_t n, struct sv_err *e)
+{
+	struct limited *l = data;
+
+	if (l->out->len + n > l->max)
+		return sv_err_set(e, SV_INPUT, "store '%s': '%s' is larger than "
+		    "%zu bytes", l->url, l->key, l->max);
+	buf_add(l->out, p, n);
+	return SV_OK;
+}
+
+int
+sv_store_get_buf(struct sv_store *s, const char *key, struct buf *out,
+    size_t max, bool *found, struct sv_err *e)
+{
+	struct limited l = { out, out->len + max, key, s->url };
+
+	return sv_store_get(s, key, limited_sink, &l, found, e);
+}
+
+static int
+lock_fd(struct sv_store *s, int *fd, struct sv_err *e)
+{
+	char *path = path_of(s, "lock");
+
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (*fd < 0) {
+		int status = sv_err_set(e, SV_INPUT, "cannot open '%s': %s", path,
+		    strerror(errno));
+
+		free(path);
+		return status;
+	}
+	while (flock(*fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		sv_err_set(e, SV_INPUT, "cannot lock '%s': %s", path,
+		    strerror(errno));
+		close(*fd);
+		*fd = -1;
+		free(path);
+		return SV_INPUT;
+	}
+	free(path);
+	return SV_OK;
+}
+
+int
+sv_store_lock(struct sv_store *s, struct sv_err *e)
+{
+	if (s->lockfd >= 0)
+		return SV_OK;
+	return lock_fd(s, &s->lockfd, e);
+}
+
+void
+sv_store_unlock(struct sv_store *s)
+{
+	if (s->lockfd >= 0) {
+		close(s->lockfd); /* drops the flock */
+		s->lockfd = -1;
+	}
+}
+
+int
+sv_store_cas(struct sv_store *s, const char *key, const void *expected,
+    size_t expected_n, const void *p, size_t n, bool *swapped,
+    struct buf *current, bool *current_found, struct sv_err *e)
+{
+	bool own_lock = s->lockfd < 0, found, created = false;
+	char *tmp = NULL;
+	int fd, status;
+
+	*swapped = false;
+	*current_found = false;
+	if (!key_ok(key))
+		return bad_key(s, key, e);
+	if (own_lock && (status = sv_store_lock(s, e)))
+		return status;
+	buf_reset(current);
+	if ((status = sv_store_get_buf(s, key, current, 1 << 20, &found, e)))
+		goto out;
+	*current_found = found;
+	if (expected == NULL ? found : (!found || current->len != expected_n ||
+	    memcmp(current->s, expected, expected_n) != 0))
+		goto out;
+	if ((status = tmp_open(s, &tmp, &fd, e)))
+		goto out;
+	if ((status = write_all(fd, p, n, tmp, e)) ||
+	    (status = tmp_finish(fd, tmp, e))) {
+		if (status != SV_OK)
+			close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if ((status = tmp_place(s, tmp, key, true, &created, e)) == SV_OK)
+		*swapped = true;
+out:
+	free(tmp);
+	if (own_lock)
+		sv_store_unlock(s);
+	return status;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+sv_store_list(struct sv_store *s, const char *prefix,
+    int (*fn)(const char *key, void *data, struct sv_err *e), void *data,
+    struct sv_err *e)
+{
+	char *dir, **names = NULL;
+	size_t n = 0, alloc = 0, i;
+	bool top = *prefix == '\0';
+	struct dirent *de;
+	DIR *d;
+	int status = SV_OK;
+
+	if (!top) {
+		char *k = xstrndup(prefix, strlen(prefix) - 1);
+		bool ok = prefix[strlen(prefix) - 1] == '/' && key_ok(k);
+
+		free(k);
+		if (!ok)
+			return bad_key(s, prefix, e);
+	}
+	dir = top ? xstrdup(s->root) : path_of(s, prefix);
+	d = opendir(dir);
+	if (d == NULL) {
+		if (errno != ENOENT)
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
+			    dir, strerror(errno));
+		free(dir);
+		return status;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct buf key;
+		struct stat st;
+		char *full;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (top && (strcmp(de->d_name, "tmp") == 0 ||
+		    strcmp(de->d_name, "lock") == 0 ||
+		    strcmp(de->d_name, MARKER) == 0))
+			continue;
+		buf_init(&key);
+		buf_addf(&key, "%s%s", prefix, de->d_name);
+		full = path_of(s, key.s);
+		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
+			buf_addc(&key, '/');
+		else if (lstat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
+			free(full);
+			buf_release(&key);
+			continue;
+		}
+		free(full);
+		xgrow(&names, &alloc, n + 1, sizeof(*names));
+		names[n++] = buf_detach(&key);
+	}
+	closedir(d);
+	free(dir);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), str_cmp);
+	for (i = 0; i < n && status == SV_OK; i++)
+		status = fn(names[i], data, e);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return status;
+}
+
+int
+sv_store_delete(struct sv_store *s, const char *key, struct sv_err *e)
+{
+	char *path;
+	int status = SV_OK;
+
+	if (!key_ok(key))
+		return bad_key(s, key, e);
+	path = path_of(s, key);
+	step();
+	if (unlink(path) < 0) {
+		if (errno != ENOENT)
+			status = sv_err_set(e, SV_INPUT, "cannot remove '%s': %s",
+			    path, strerror(errno));
+	} else {
+		status = sync_dir_of(path, e);
+	}
+	free(path);
+	return status;
+}
+
+int
+sv_store_clean_tmp(struct sv_store *s, int64_t min_age, size_t *removed,
+    struct sv_err *e)
+{
+	char *dir = path_of(s, "tmp");
+	time_t now = time(NULL);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	(void)e;
+	*removed = 0;
+	if (d == NULL) {
+		free(dir);
+		return SV_OK;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && (int64_t)(now - st.st_mtime) >= min_age &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			(*removed)++;
+	}
+	closedir(d);
+	free(dir);
+	return SV_OK;
+}
