@@ -85,3 +85,13 @@ sv_quote_path(struct buf *out, const char *path)
 	}
 	buf_addc(out, '"');
 }
+
+char *
+sv_quote_dup(const char *path)
+{
+	struct buf b;
+
+	buf_init(&b);
+	sv_quote_path(&b, path ? path : "");
+	return buf_detach(&b);
+}

@@ -12,4 +12,9 @@
  * so that one entry is always one line. */
 void sv_quote_path(struct buf *out, const char *path);
 
+/* sv_quote_path's form of path as a new string, for messages (the
+ * caller frees it): a name from an archive never carries control bytes
+ * to the terminal. */
+char *sv_quote_dup(const char *path);
+
 #endif

@@ -188,6 +188,22 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		goto fail;
 	if ((status = sv_ctx_store(ctx, a, SV_STORE_READ, &s, &e)))
 		goto fail;
+	if (ctx->quiet && !ctx->json) {
+		/* Only whether the store (and the release) exist. */
+		char **v = NULL;
+		size_t n = 0, i;
+
+		if (a->argc > 0 && (status = sv_versions_list(s, a->argv[0], &v,
+		    &n, &e)) == SV_OK && n == 0)
+			status = sv_err_set(&e, SV_INPUT, "store '%s' has no "
+			    "release '%s'", sv_store_url(s), a->argv[0]);
+		for (i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		if (status)
+			goto fail;
+		goto out;
+	}
 	status = a->argc > 0 ? list_versions(ctx, s, a->argv[0], &e) :
 	    list_names(ctx, s, &e);
 	if (status)

@@ -109,11 +109,11 @@ print_result(struct sv_ctx *ctx, const char *path,
 		sv_out_json(doc);
 		return;
 	}
+	if (ctx->quiet)
+		return; /* the exit status says it */
 	if (r->n == 0 && (!r->is_package || r->package_matches)) {
 		struct buf b;
 
-		if (ctx->quiet)
-			return;
 		buf_init(&b);
 		sv_quote_path(&b, path);
 		buf_addf(&b, " matches %s %s (%zu entries)\n", m->name,

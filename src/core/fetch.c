@@ -15,6 +15,7 @@
 
 #include "adapt/archive.h"
 #include "base/outfile.h"
+#include "base/quote.h"
 #include "base/xalloc.h"
 
 #define CHUNK (256 * 1024)
@@ -140,12 +141,39 @@ tar_type(enum sv_entry_type t)
 	    SV_TAR_DIR : SV_TAR_SYMLINK;
 }
 
+static int check_entry(const char *pkg, const struct sv_manifest *m,
+    const struct sv_tar_header *raw, const struct sv_tar_header *h,
+    const char *path, bool *seen, uint64_t *total, uint64_t max,
+    const struct sv_entry **out, struct sv_err *e);
+
 /* Check one header against the rules and the manifest. */
 static int
 check_header(const char *pkg, const struct sv_manifest *m,
-    const struct sv_tar_header *h, const char *path, bool *seen,
+    const struct sv_tar_header *raw, const char *path, bool *seen,
     uint64_t *total, uint64_t max, const struct sv_entry **out,
     struct sv_err *e)
+{
+	struct sv_tar_header q = *raw, *h = &q;
+	char *qpath = sv_quote_dup(raw->path);
+	char *qlink = raw->link ? sv_quote_dup(raw->link) : NULL;
+	int status;
+
+	/* Names in messages are quoted: they come from the archive. */
+	q.path = qpath;
+	q.link = qlink;
+	status = check_entry(pkg, m, raw, h, path, seen, total, max, out, e);
+	free(qpath);
+	free(qlink);
+	return status;
+}
+
+/* check_header's work; h has the names quoted for messages, raw as they
+ * are. */
+static int
+check_entry(const char *pkg, const struct sv_manifest *m,
+    const struct sv_tar_header *raw, const struct sv_tar_header *h,
+    const char *path, bool *seen, uint64_t *total, uint64_t max,
+    const struct sv_entry **out, struct sv_err *e)
 {
 	const struct sv_entry *ent;
 	char *above;
@@ -154,12 +182,14 @@ check_header(const char *pkg, const struct sv_manifest *m,
 	switch (h->type) {
 	case SV_TAR_HARDLINK:
 		return sv_err_set(e, SV_INPUT, "package '%s' has a hard link "
-		    "'%s' -> '%s': refused", pkg, h->path, h->link);
+		    "'%s' -> '%s': refused", pkg, h->path, h->link ? h->link :
+		    "");
 	case SV_TAR_OTHER:
-		return sv_err_set(e, SV_INPUT, "package '%s' has a special file "
-		    "'%s' (device, fifo or socket): refused", pkg, h->path);
+		return sv_err_set(e, SV_INPUT, "package '%s' has an entry '%s' "
+		    "that is not a file, directory or symlink (a device, fifo, "
+		    "socket or broken hard link): refused", pkg, h->path);
 	case SV_TAR_SYMLINK:
-		if (!sv_symlink_inside(path, h->link))
+		if (!sv_symlink_inside(path, raw->link))
 			return sv_err_set(e, SV_INPUT, "package '%s' has a symlink "
 			    "'%s' -> '%s' leading outside it: refused", pkg,
 			    h->path, h->link);
@@ -168,8 +198,11 @@ check_header(const char *pkg, const struct sv_manifest *m,
 		break;
 	}
 	if ((above = symlink_above(m, path)) != NULL) {
+		char *q = sv_quote_dup(above);
+
 		sv_err_set(e, SV_INPUT, "package '%s' has an entry '%s' under the "
-		    "symlink '%s': refused", pkg, h->path, above);
+		    "symlink '%s': refused", pkg, h->path, q);
+		free(q);
 		free(above);
 		return SV_INPUT;
 	}
@@ -186,14 +219,17 @@ check_header(const char *pkg, const struct sv_manifest *m,
 		    "its manifest says", pkg, h->path,
 		    sv_entry_type_name(ent->type));
 	if (h->type == SV_TAR_SYMLINK) {
-		if (strcmp(h->link, ent->target) != 0)
+		if (strcmp(raw->link, ent->target) != 0)
 			return sv_err_set(e, SV_INPUT, "package '%s': symlink '%s' "
-			    "-> '%s', but its manifest says -> '%s'", pkg, h->path,
-			    h->link, ent->target);
-		if ((above = target_through(m, path, h->link)) != NULL) {
+			    "-> '%s' differs from its manifest", pkg, h->path,
+			    h->link);
+		if ((above = target_through(m, path, raw->link)) != NULL) {
+			char *q = sv_quote_dup(above);
+
 			sv_err_set(e, SV_INPUT, "package '%s' has a symlink '%s' -> "
 			    "'%s' that goes through the symlink '%s': refused",
-			    pkg, h->path, h->link, above);
+			    pkg, h->path, h->link, q);
+			free(q);
 			free(above);
 			return SV_INPUT;
 		}
@@ -228,21 +264,23 @@ interrupted(void)
 }
 
 int
-sv_extract(const char *package, const struct sv_manifest *m,
-    const char *dir, uint64_t max, struct sv_err *e)
+sv_extract(const char *file, const char *package,
+    const struct sv_manifest *m, const char *dir, uint64_t max,
+    struct sv_err *e)
 {
 	struct sv_tar_reader *r = NULL;
 	struct sv_disk_writer *w = NULL;
 	struct sv_sha256 *h = NULL;
 	unsigned char *chunk = xmalloc(CHUNK), d[SV_SHA256_LEN];
 	bool *seen = xcalloc(m->content.n + 1, sizeof(*seen));
+	char *q = NULL;
 	struct buf path;
 	uint64_t total = 0;
 	size_t i;
 	int status;
 
 	buf_init(&path);
-	if ((status = sv_tar_open(package, &r, e)) ||
+	if ((status = sv_tar_open(file, &r, e)) ||
 	    (status = sv_disk_open(dir, &w, e)))
 		goto out;
 	for (;;) {
@@ -260,12 +298,14 @@ sv_extract(const char *package, const struct sv_manifest *m,
 			break;
 		switch (sv_path_clean(hd.path, &path)) {
 		case SV_PATH_ABSOLUTE:
+			q = sv_quote_dup(hd.path);
 			status = sv_err_set(e, SV_INPUT, "package '%s' has an "
-			    "absolute path '%s': refused", package, hd.path);
+			    "absolute path '%s': refused", package, q);
 			goto out;
 		case SV_PATH_DOTDOT:
+			q = sv_quote_dup(hd.path);
 			status = sv_err_set(e, SV_INPUT, "package '%s' has a path "
-			    "with '..': '%s': refused", package, hd.path);
+			    "with '..': '%s': refused", package, q);
 			goto out;
 		default:
 			break;
@@ -303,9 +343,10 @@ sv_extract(const char *package, const struct sv_manifest *m,
 			h = NULL;
 			if (got_total != ent->size ||
 			    memcmp(d, ent->sha256, SV_SHA256_LEN) != 0) {
+				q = sv_quote_dup(hd.path);
 				status = sv_err_set(e, SV_INPUT, "package '%s': the "
 				    "content of '%s' does not match its manifest",
-				    package, hd.path);
+				    package, q);
 				goto out;
 			}
 		}
@@ -314,13 +355,15 @@ sv_extract(const char *package, const struct sv_manifest *m,
 	}
 	for (i = 0; i < m->content.n; i++) {
 		if (!seen[i]) {
+			q = sv_quote_dup(m->content.v[i].path);
 			status = sv_err_set(e, SV_INPUT, "package '%s' lacks '%s', "
-			    "which its manifest lists", package, m->content.v[i].path);
+			    "which its manifest lists", package, q);
 			goto out;
 		}
 	}
 	status = sv_disk_close(w, e);
 out:
+	free(q);
 	if (h)
 		sv_sha256_free(h);
 	sv_disk_free(w);
@@ -402,7 +445,7 @@ static int
 fetch_dir(struct sv_store *s, const struct sv_fetch_request *req,
     struct sv_fetch_result *r, struct sv_err *e)
 {
-	struct buf parent, base, tmpdir, pkgname;
+	struct buf parent, base, tmpdir, pkgname, what;
 	struct sv_outfile pkg;
 	struct stat st;
 	sigset_t block, old;
@@ -414,6 +457,7 @@ fetch_dir(struct sv_store *s, const struct sv_fetch_request *req,
 	buf_init(&base);
 	buf_init(&tmpdir);
 	buf_init(&pkgname);
+	buf_init(&what);
 	split(req->output, &parent, &base);
 	if (stat(req->output, &st) == 0) {
 		DIR *d;
@@ -467,7 +511,9 @@ fetch_dir(struct sv_store *s, const struct sv_fetch_request *req,
 	}
 	have_dir = true;
 	chmod(tmpdir.s, 0755);
-	if ((status = sv_extract(pkg.tmp, &r->m, tmpdir.s, req->max_size, e)))
+	buf_addf(&what, "%s@%s", r->m.name, r->m.version);
+	if ((status = sv_extract(pkg.tmp, what.s, &r->m, tmpdir.s,
+	    req->max_size, e)))
 		goto unblock;
 	{
 		int fd = open(tmpdir.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -500,6 +546,7 @@ out:
 	buf_release(&base);
 	buf_release(&tmpdir);
 	buf_release(&pkgname);
+	buf_release(&what);
 	return status;
 }
 

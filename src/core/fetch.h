@@ -49,7 +49,8 @@ int sv_fetch(struct sv_store *s, const struct sv_fetch_request *req,
     struct sv_fetch_result *r, struct sv_err *e);
 
 /*
- * Extract the package file at package (checked against m) into dir, an
+ * Extract the package file at file (called package in messages; checked
+ * against m) into dir, an
  * existing empty directory, refusing: absolute paths, "..", hard links,
  * devices, fifos and sockets, symlinks leading out, entries under a
  * symlink, duplicate entries, entries the manifest does not list or lists
@@ -57,7 +58,8 @@ int sv_fetch(struct sv_store *s, const struct sv_fetch_request *req,
  * package lacks, and more than max_size bytes in all. On error dir holds
  * whatever was written so far: the caller removes it.
  */
-int sv_extract(const char *package, const struct sv_manifest *m,
-    const char *dir, uint64_t max_size, struct sv_err *e);
+int sv_extract(const char *file, const char *package,
+    const struct sv_manifest *m, const char *dir, uint64_t max_size,
+    struct sv_err *e);
 
 #endif

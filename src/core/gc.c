@@ -7,6 +7,7 @@
 
 #include "base/xalloc.h"
 #include "core/store.h"
+#include "core/version.h"
 
 #define TMP_AGE 3600
 
@@ -90,8 +91,8 @@ release_str(const char *name, const char *version)
  * records and copies of the others to r. */
 static int
 plan_release(struct sv_store *s, const struct sv_gc_request *req,
-    const char *name, struct strset *keep, struct sv_gc_result *r,
-    struct sv_err *e)
+    const char *name, struct strset *keep, struct strset *copies,
+    struct sv_gc_result *r, struct sv_err *e)
 {
 	char **versions = NULL, *latest = NULL;
 	size_t n = 0, i;
@@ -114,6 +115,9 @@ plan_release(struct sv_store *s, const struct sv_gc_request *req,
 		    e)) == SV_OK && !found)
 			status = sv_err_set(e, SV_INPUT, "store '%s': the record of "
 			    "%s@%s disappeared", sv_store_url(s), name, versions[i]);
+		if (status == SV_OK)
+			set_add(copies, sv_key_compat(name, versions[i],
+			    rec.compression));
 		if (status == SV_OK && kept) {
 			r->kept_versions++;
 			set_add(keep, sv_key_blob(rec.manifest));
@@ -151,6 +155,64 @@ out:
 	return status;
 }
 
+/* Copies at the top whose version has no record (a publish killed
+ * between writing the copy and the record): "NAME-VERSION.tar.gz" for a
+ * known NAME, a valid VERSION, and no record behind it. */
+struct orphans {
+	char **names;
+	size_t n;
+	const struct strset *copies;
+	struct sv_store *s;
+	struct sv_gc_result *r;
+};
+
+static int
+orphan_key(const char *key, void *data, struct sv_err *e)
+{
+	static const char *const sfx[] = { ".tar.gz", ".tar.zst", NULL };
+	struct orphans *o = data;
+	size_t i, j, len = strlen(key);
+	uint64_t size = 0;
+	bool found;
+	int status;
+
+	if (key[len - 1] == '/' || set_has(o->copies, key))
+		return SV_OK;
+	for (j = 0; sfx[j]; j++) {
+		size_t sl = strlen(sfx[j]);
+
+		if (len <= sl || strcmp(key + len - sl, sfx[j]) != 0)
+			continue;
+		for (i = 0; i < o->n; i++) {
+			size_t nl = strlen(o->names[i]);
+			char *ver, *canon = NULL;
+			struct sv_version v;
+			struct sv_err ignore;
+
+			if (len <= nl + 1 + sl || strncmp(key, o->names[i], nl) != 0 ||
+			    key[nl] != '-')
+				continue;
+			ver = xstrndup(key + nl + 1, len - nl - 1 - sl);
+			sv_version_init(&v);
+			if (sv_version_parse(&v, ver, "", &ignore) == SV_OK)
+				canon = sv_version_str(&v);
+			sv_version_release(&v);
+			if (canon && strcmp(canon, ver) == 0 &&
+			    (status = sv_store_stat(o->s, key, &found, &size,
+			    e)) == SV_OK && found) {
+				item(o->r, SV_GC_COPY, xstrdup(key),
+				    release_str(o->names[i], ver), size);
+				free(canon);
+				free(ver);
+				return SV_OK;
+			}
+			free(canon);
+			free(ver);
+		}
+	}
+	return SV_OK;
+}
+
 struct blobs {
 	struct sv_store *s;
 	const struct strset *keep;
@@ -181,8 +243,9 @@ int
 sv_gc(struct sv_store *s, const struct sv_gc_request *req,
     struct sv_gc_result *r, struct sv_err *e)
 {
-	struct strset keep = { NULL, 0, 0 };
+	struct strset keep = { NULL, 0, 0 }, copies = { NULL, 0, 0 };
 	struct blobs b = { s, &keep, r };
+	struct orphans o = { NULL, 0, &copies, s, r };
 	char **names = NULL;
 	size_t n = 0, i;
 	int status;
@@ -191,11 +254,17 @@ sv_gc(struct sv_store *s, const struct sv_gc_request *req,
 	    (status = sv_names_list(s, &names, &n, e)))
 		goto out;
 	for (i = 0; i < n && status == SV_OK; i++)
-		status = plan_release(s, req, names[i], &keep, r, e);
+		status = plan_release(s, req, names[i], &keep, &copies, r, e);
 	if (status)
 		goto out;
 	if (keep.n > 1)
 		qsort(keep.v, keep.n, sizeof(*keep.v), str_cmp);
+	if (copies.n > 1)
+		qsort(copies.v, copies.n, sizeof(*copies.v), str_cmp);
+	o.names = names;
+	o.n = n;
+	if ((status = sv_store_list(s, "", orphan_key, &o, e)))
+		goto out;
 	if ((status = sv_store_list(s, "blobs/sha256/", blob_key, &b, e)))
 		goto out;
 	if (req->dry_run)
@@ -211,5 +280,6 @@ out:
 		free(names[i]);
 	free(names);
 	set_free(&keep);
+	set_free(&copies);
 	return status;
 }

@@ -18,6 +18,7 @@
 #include "adapt/json.h"
 #include "base/buf.h"
 #include "base/outfile.h"
+#include "base/quote.h"
 #include "base/xalloc.h"
 
 #define READ_CHUNK (256 * 1024)
@@ -795,18 +796,20 @@ sv_path_clean(const char *in, struct buf *out)
 static bool
 normalise(const char *tar, const char *in, struct buf *out, struct sv_err *e)
 {
-	switch (sv_path_clean(in, out)) {
-	case SV_PATH_ABSOLUTE:
-		sv_err_set(e, SV_INPUT, "archive '%s' has an absolute path "
-		    "'%s'", tar, in);
-		return false;
-	case SV_PATH_DOTDOT:
-		sv_err_set(e, SV_INPUT, "archive '%s' has a path with "
-		    "'..': '%s'", tar, in);
-		return false;
-	default:
+	enum sv_path_check c = sv_path_clean(in, out);
+	char *q;
+
+	if (c == SV_PATH_OK)
 		return true;
-	}
+	q = sv_quote_dup(in);
+	if (c == SV_PATH_ABSOLUTE)
+		sv_err_set(e, SV_INPUT, "archive '%s' has an absolute path "
+		    "'%s'", tar, q);
+	else
+		sv_err_set(e, SV_INPUT, "archive '%s' has a path with "
+		    "'..': '%s'", tar, q);
+	free(q);
+	return false;
 }
 
 /* Binary search among the first n (sorted) entries. */
@@ -867,6 +870,7 @@ sv_index_tarball(struct sv_index *idx, const char *path, struct sv_err *e)
 	struct sv_sha256 *h = sv_sha256_new();
 	unsigned char *buf = xmalloc(READ_CHUNK);
 	struct buf norm;
+	char *qp = NULL, *ql = NULL;  /* names quoted for messages */
 	int status;
 	size_t i;
 
@@ -890,22 +894,26 @@ sv_index_tarball(struct sv_index *idx, const char *path, struct sv_err *e)
 		}
 		if (norm.len == 0 && hd.type == SV_TAR_DIR)
 			continue; /* "./" itself */
+		free(qp);
+		free(ql);
+		qp = sv_quote_dup(hd.path);
+		ql = sv_quote_dup(hd.link);
 		switch (hd.type) {
 		case SV_TAR_HARDLINK:
 			status = sv_err_set(e, SV_INPUT, "archive '%s' has a hard "
 			    "link '%s' -> '%s': a release holds only files, "
-			    "directories and symlinks", path, hd.path, hd.link);
+			    "directories and symlinks", path, qp, ql);
 			goto out;
 		case SV_TAR_OTHER:
 			status = sv_err_set(e, SV_INPUT, "archive '%s' has a "
 			    "special file '%s' (device, fifo or socket)", path,
-			    hd.path);
+			    qp);
 			goto out;
 		case SV_TAR_SYMLINK:
 			if (!sv_symlink_inside(norm.s, hd.link)) {
 				status = sv_err_set(e, SV_INPUT, "archive '%s' has "
 				    "a symlink '%s' -> '%s' leading outside it",
-				    path, hd.path, hd.link);
+				    path, qp, ql);
 				goto out;
 			}
 			ent = sv_index_add(idx, norm.s, SV_ENTRY_SYMLINK);
@@ -942,14 +950,18 @@ sv_index_tarball(struct sv_index *idx, const char *path, struct sv_err *e)
 	sv_index_sort(idx);
 	for (i = 1; i < idx->n; i++) {
 		if (strcmp(idx->v[i - 1].path, idx->v[i].path) == 0) {
+			free(qp);
+			qp = sv_quote_dup(idx->v[i].path);
 			status = sv_err_set(e, SV_INPUT, "archive '%s' has the "
-			    "entry '%s' twice", path, idx->v[i].path);
+			    "entry '%s' twice", path, qp);
 			goto out;
 		}
 	}
 	add_implied_dirs(idx);
 	status = SV_OK;
 out:
+	free(qp);
+	free(ql);
 	buf_release(&norm);
 	sv_tar_close(r);
 	sv_sha256_free(h);

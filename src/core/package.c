@@ -131,11 +131,6 @@ from_release_root(const struct sv_config *config,
 	if ((status = sv_otp_release_root(spec->dir, &found, &name, &vsn, e)) ||
 	    !found)
 		return status;
-	if (spec->name && strcmp(spec->name, name) != 0) {
-		status = sv_err_set(e, SV_USAGE, "--name %s, but '%s' is the OTP "
-		    "release %s", spec->name, spec->dir, name);
-		goto out;
-	}
 	if (flag_version(vsn, config->tag_prefix, &canon, e)) {
 		status = sv_err_set(e, SV_INPUT, "OTP release '%s' in '%s' has "
 		    "version '%s', which is not a smoothver version "

@@ -47,8 +47,9 @@ void sv_package_release(struct sv_package *p);
  * --name, else (for an OTP release root) the release's own name, else
  * release.name, else the directory's name; the version is --version, else
  * the OTP release's own, else the release tag on HEAD when the tree is
- * clean. An OTP release root whose name or version disagrees with the
- * options is SV_USAGE. repo may be NULL.
+ * clean. A --version that disagrees with an OTP release root's own is
+ * SV_USAGE (--name may differ: it is the name in stores and file names).
+ * repo may be NULL.
  */
 int sv_package_describe(struct sv_git *repo, const struct sv_config *config,
     const struct sv_package_spec *spec, struct sv_package *p,

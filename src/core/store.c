@@ -527,13 +527,14 @@ record_of(const struct sv_publish_result *r, struct sv_record *rec)
 /* Does the store already have this version, and with this content? */
 static int
 check_record(struct sv_store *s, const struct sv_publish_result *r,
-    bool *exists, struct sv_err *e)
+    bool *exists, bool *differs, struct sv_err *e)
 {
 	struct sv_record have;
 	char hex[SV_SHA256_HEX], hexhave[SV_SHA256_HEX];
 	int status;
 
 	sv_record_init(&have);
+	*differs = false;
 	status = sv_record_read(s, r->m.name, r->m.version, &have, exists, e);
 	if (status == SV_OK && *exists &&
 	    memcmp(have.manifest, r->manifest_sha256, SV_SHA256_LEN) != 0) {
@@ -543,6 +544,7 @@ check_record(struct sv_store *s, const struct sv_publish_result *r,
 		    "other content (manifest %.12s, this one %.12s)", r->m.name,
 		    r->m.version, hexhave, hex);
 		sv_err_hint(e, "versions are immutable: publish a new version");
+		*differs = true;
 	}
 	sv_record_release(&have);
 	return status;
@@ -558,7 +560,7 @@ commit(struct sv_store *s, const struct sv_publish_request *req,
 	char *cur = NULL, *rkey = NULL, *rtext = NULL, *pkey = NULL;
 	struct buf exp_text, new_text, now;
 	struct sv_record rec;
-	bool exists, created, swapped, now_found;
+	bool exists, differs, created, swapped, now_found;
 	int status;
 
 	buf_init(&exp_text);
@@ -568,7 +570,12 @@ commit(struct sv_store *s, const struct sv_publish_request *req,
 	    (status = sv_latest_read(s, m->name, &cur, e)))
 		goto out;
 	if (same(cur, m->version)) {
-		if ((status = check_record(s, r, &exists, e)) == SV_OK && exists)
+		/* Someone else published this version: with this content,
+		 * fine; with other content, the store moved under us. */
+		status = check_record(s, r, &exists, &differs, e);
+		if (differs && !same(cur, expected))
+			status = moved(e, m->name, cur, expected);
+		else if (status == SV_OK && exists)
 			r->already = true;
 		else if (status == SV_OK)
 			status = sv_err_set(e, SV_INPUT, "store '%s': %s-latest "
@@ -580,7 +587,11 @@ commit(struct sv_store *s, const struct sv_publish_request *req,
 		status = moved(e, m->name, cur, expected);
 		goto out;
 	}
-	if ((status = check_record(s, r, &exists, e)))
+	if ((status = check_record(s, r, &exists, &differs, e)))
+		goto out;
+	/* The copy after the checks: a publish that fails them leaves
+	 * nothing but unreferenced blobs. */
+	if (req->compat_names && (status = put_compat(s, req, r, e)))
 		goto out;
 	if (!exists) {
 		/* gc may have removed blobs uploaded before the lock was
@@ -645,7 +656,7 @@ sv_publish(struct sv_store *s, const struct sv_publish_request *req,
 	uint64_t size;
 	const char *expected = NULL;
 	char *canon = NULL, hex[SV_SHA256_HEX], mhex[SV_SHA256_HEX];
-	bool exists;
+	bool exists, differs;
 	int status;
 
 	buf_init(&mtext);
@@ -701,8 +712,12 @@ sv_publish(struct sv_store *s, const struct sv_publish_request *req,
 	/* Cheap checks before any upload; commit() checks again under the
 	 * lock. */
 	if (same(r->latest_before, m->version)) {
-		if ((status = check_record(s, r, &exists, e)))
+		if ((status = check_record(s, r, &exists, &differs, e))) {
+			if (differs && !same(r->latest_before, expected))
+				status = moved(e, m->name, r->latest_before,
+				    expected);
 			goto out;
+		}
 		if (exists && (!req->compat_names ||
 		    (status = put_compat(s, req, r, e)) == SV_OK))
 			r->already = true;
@@ -711,14 +726,12 @@ sv_publish(struct sv_store *s, const struct sv_publish_request *req,
 	} else if (!same(r->latest_before, expected)) {
 		status = moved(e, m->name, r->latest_before, expected);
 		goto out;
-	} else if ((status = check_record(s, r, &exists, e))) {
+	} else if ((status = check_record(s, r, &exists, &differs, e))) {
 		goto out;
 	}
 	if ((status = put_blob(s, m->sha256, m->size, req->package, NULL, r,
 	    e)) || (status = put_blob(s, r->manifest_sha256, r->manifest_size,
 	    NULL, mtext.s, r, e)))
-		goto out;
-	if (req->compat_names && (status = put_compat(s, req, r, e)))
 		goto out;
 	status = commit(s, req, expected, r, mtext.s, e);
 out:

@@ -358,7 +358,8 @@ sv_store_open(const char *url, enum sv_store_mode mode,
 			    "(expected file:///ABSOLUTE/PATH)", url);
 		return open_local(url, url + 7, mode, out, e);
 	}
-	if (sep != NULL && strcspn(url, "/") == (size_t)(sep - url)) {
+	if (sep != NULL && sep > url && memchr(url, '/', (size_t)(sep - url)) ==
+	    NULL) {
 		sv_err_set(e, SV_USAGE, "store URL '%s': scheme '%.*s' is not "
 		    "supported", url, (int)(sep - url), url);
 		return sv_err_hint(e, "give a directory or a file:///PATH URL");

@@ -18,6 +18,8 @@
 #   expect_json FILTER VALUE   jq -r FILTER on ./out must print VALUE
 #   new_repo [DIR]      a git repository with one commit, cd'd into
 #   commit MSG          commit a change to file 'f'
+#
+# SV_TEST_TRACE=1 traces every body (set -x) into the failure report.
 
 set -u
 
@@ -128,7 +130,7 @@ test_expect_success() {
 	_dir="$TEST_ROOT/t$test_count"
 	mkdir -p "$_dir"
 	# Not inside an if: set -e is ignored in a tested context.
-	(cd "$_dir" || exit 1; set -e; eval "$2") >"$TEST_ROOT/log" 2>&1
+	(cd "$_dir" || exit 1; set -e; [ -z "${SV_TEST_TRACE:-}" ] || set -x; eval "$2") >"$TEST_ROOT/log" 2>&1
 	if [ $? -eq 0 ]; then
 		echo "ok $test_count - $1"
 	else

@@ -133,7 +133,7 @@ test_expect_success 'the manifest is canonical and complete' '
 '
 
 test_expect_success 'in a repository: version from the tag on HEAD, previous and level, commit and tree' '
-	mkdir repo && cd repo && git init -q && mkrel rel && git add rel && git commit -q -m one &&
+	mkdir repo && cd repo && git init -q && mkrel rel && rm -r rel/releases && git add rel && git commit -q -m one &&
 	git tag -a v1.0.0 -m r && echo x >>rel/bin/app && git commit -q -am two &&
 	"$SMOOTHVER" tag relup >/dev/null &&
 	sv 0 pack --name shop rel && test -f shop-1.1.0.tar.gz && m=shop-1.1.0.manifest.json &&
@@ -152,7 +152,7 @@ test_expect_success 'bad input: nothing written' '
 	sv 2 pack --version 1.0.0 --name "a b" a && contains err "invalid release name" &&
 	sv 2 pack --version 1.0.0 --compression zstd -o x.tgz a && contains err "does not look like zstd" &&
 	sv 3 pack --version 1.0.0 -o /nonexistent/dir/x.tgz a && contains err "cannot create '\''/nonexistent/dir/x.tgz'\''" &&
-	ls -A | tr "\n" " " >left && cat left && test "$(cat left)" = "a err left out "
+	left=$(ls -A | tr "\n" " ") && test "$left" = "a err out " || { echo "left: $left"; false; }
 '
 
 test_expect_success 'an interrupted pack leaves nothing at the destination' '
