@@ -3,8 +3,10 @@
 #
 # Installs what it needs (Debian 12, as root) if missing, builds smoothver,
 # then takes a throw-away git repository through several releases: the
-# first tag, a reload, a relup, a pre-release and a restart, showing what a
-# user sees at each step. Nothing outside a temporary directory is touched.
+# first tag, a reload, a relup, a pre-release and a restart; packs and
+# publishes each release to a local store, fetches the latest back and
+# verifies it, showing what a user sees at each step. Nothing outside a
+# temporary directory is touched.
 set -eu
 SV_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$SV_TOP/ci/lib.sh"
@@ -81,6 +83,48 @@ say "What git itself sees."
 run git describe
 run git tag -n1 -l
 run git tag -l --format='%(refname:short): %(trailers:key=Smoothver-Level,valueonly,separator=)' v1.1.0
+
+say "Ship the releases: pack each tagged build and publish it to a store."
+store="$work/store"
+build() {
+	rm -rf "$work/build"
+	mkdir -p "$work/build/bin" "$work/build/lib/shop/ebin"
+	printf '#!/bin/sh\nexec erl -noshell -s shop\n' >"$work/build/bin/shop"
+	chmod +x "$work/build/bin/shop"
+	cp src.erl "$work/build/lib/shop/ebin/shop.beam"
+	printf 'the shop\n' >"$work/build/lib/shop/README"
+}
+git checkout -q v1.0.0 && build
+run smoothver publish "$work/build" --store "$store" --expect-empty --compat-names
+for v in v1.0.1 v1.1.0; do
+	git checkout -q "$v" && build
+	run smoothver publish "$work/build" --store "$store" --compat-names
+done
+say "2.0.0 follows 2.0.0-rc.1, which never shipped: the store is not where it expects."
+git checkout -q v2.0.0 && build
+run smoothver publish "$work/build" --store "$store" --compat-names
+run smoothver publish "$work/build" --store "$store" --compat-names --expect-latest 1.1.0
+say "Publishing the same content again changes nothing."
+run smoothver -q publish "$work/build" --store "$store" --compat-names --expect-latest 1.1.0
+git checkout -q main
+
+say "What is in the store, and what a shell sidecar polls."
+run smoothver ls --store "$store"
+run smoothver ls shop --store "$store"
+run cat "$store/shop-latest"
+run ls "$store"
+
+say "Fetch the latest release back, every digest checked, and verify the tree."
+run smoothver fetch shop --store "$store" -o "$work/deployed"
+run smoothver verify "$work/deployed" --release shop@2.0.0 --store "$store"
+run smoothver fetch shop@1.1.0 --store "$store" -o "$work/shop-1.1.0.tar.gz"
+run smoothver verify "$work/shop-1.1.0.tar.gz" --release shop@1.1.0 --store "$store"
+say "Someone edits the installed tree: verify shows the drift."
+echo "%% hot patch" >>"$work/deployed/lib/shop/ebin/shop.beam"
+chmod -x "$work/deployed/bin/shop"
+run smoothver verify "$work/deployed" --release shop@2.0.0 --store "$store"
+say "Keep the two newest versions; gc says what would go."
+run smoothver gc --store "$store" --keep 2 --dry-run
 
 say "Mistakes are refused with a reason."
 run smoothver tag 1.0.5
