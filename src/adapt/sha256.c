@@ -11,6 +11,8 @@
 
 #include <openssl/evp.h>
 
+#include "base/outfile.h"
+
 struct sv_sha256 {
 	EVP_MD_CTX *ctx;
 };
@@ -109,44 +111,39 @@ sv_sha256_parse_hex(const char *hex, unsigned char d[SV_SHA256_LEN])
 	return true;
 }
 
+struct file_hash {
+	struct sv_sha256 *h;
+	uint64_t *size;
+};
+
+static int
+file_hash_add(void *data, const void *p, size_t n, struct sv_err *e)
+{
+	struct file_hash *fh = data;
+
+	(void)e;
+	sv_sha256_update(fh->h, p, n);
+	*fh->size += n;
+	return SV_OK;
+}
+
 int
 sv_sha256_file(const char *path, unsigned char d[SV_SHA256_LEN],
     uint64_t *size, struct sv_err *e)
 {
-	static const size_t chunk = 256 * 1024;
-	char *buf = malloc(chunk);
-	struct sv_sha256 *h;
-	int fd, status = SV_OK;
+	struct file_hash fh = { sv_sha256_new(), size };
+	int fd, status;
 
-	if (buf == NULL)
-		fatal("allocation");
-	h = sv_sha256_new();
 	*size = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		status = sv_err_set(e, SV_INPUT, "cannot open '%s': %s", path,
 		    strerror(errno));
-		goto out;
+	} else {
+		status = sv_read_fd(fd, path, file_hash_add, &fh, e);
+		close(fd);
 	}
-	for (;;) {
-		ssize_t k = read(fd, buf, chunk);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
-			    path, strerror(errno));
-			break;
-		}
-		if (k == 0)
-			break;
-		sv_sha256_update(h, buf, (size_t)k);
-		*size += (uint64_t)k;
-	}
-	close(fd);
-out:
-	sv_sha256_final(h, d);
-	sv_sha256_free(h);
-	free(buf);
+	sv_sha256_final(fh.h, d);
+	sv_sha256_free(fh.h);
 	return status;
 }

@@ -200,35 +200,60 @@ sv_write_file(const char *dest, const void *p, size_t n, struct sv_err *e)
 }
 
 int
-sv_read_file(const char *path, struct buf *out, size_t max, struct sv_err *e)
+sv_read_fd(int fd, const char *name,
+    int (*fn)(void *data, const void *p, size_t n, struct sv_err *e),
+    void *data, struct sv_err *e)
 {
-	char chunk[65536];
-	size_t total = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), status = SV_OK;
+	static const size_t chunk = 256 * 1024;
+	char *buf = xmalloc(chunk);
+	int status = SV_OK;
 
-	if (fd < 0)
-		return sv_err_set(e, SV_INPUT, "cannot open '%s': %s", path,
-		    strerror(errno));
 	for (;;) {
-		ssize_t k = read(fd, chunk, sizeof(chunk));
+		ssize_t k = read(fd, buf, chunk);
 
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
 			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
-			    path, strerror(errno));
+			    name, strerror(errno));
 			break;
 		}
-		if (k == 0)
+		if (k == 0 || (status = fn(data, buf, (size_t)k, e)))
 			break;
-		total += (size_t)k;
-		if (total > max) {
-			status = sv_err_set(e, SV_INPUT, "cannot read '%s': larger "
-			    "than %zu bytes", path, max);
-			break;
-		}
-		buf_add(out, chunk, (size_t)k);
 	}
+	free(buf);
+	return status;
+}
+
+struct capped {
+	struct buf *out;
+	size_t left, max;
+	const char *path;
+};
+
+static int
+capped_add(void *data, const void *p, size_t n, struct sv_err *e)
+{
+	struct capped *c = data;
+
+	if (n > c->left)
+		return sv_err_set(e, SV_INPUT, "cannot read '%s': larger than "
+		    "%zu bytes", c->path, c->max);
+	c->left -= n;
+	buf_add(c->out, p, n);
+	return SV_OK;
+}
+
+int
+sv_read_file(const char *path, struct buf *out, size_t max, struct sv_err *e)
+{
+	struct capped c = { out, max, max, path };
+	int fd = open(path, O_RDONLY | O_CLOEXEC), status;
+
+	if (fd < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open '%s': %s", path,
+		    strerror(errno));
+	status = sv_read_fd(fd, path, capped_add, &c, e);
 	close(fd);
 	return status;
 }

@@ -38,6 +38,13 @@ void sv_outfile_abort(struct sv_outfile *f);
 void sv_outfile_track_path(const char *path);
 void sv_outfile_untrack_path(const char *path);
 
+/* Read the open file fd to its end in chunks, passing each to fn (which
+ * returns SV_OK to go on). Read errors name the file as name. fd stays
+ * open. */
+int sv_read_fd(int fd, const char *name,
+    int (*fn)(void *data, const void *p, size_t n, struct sv_err *e),
+    void *data, struct sv_err *e);
+
 struct buf;
 
 /* Read the whole file at path into out (appended), refusing files larger

@@ -82,3 +82,13 @@ xgrow(void *arr, size_t *alloc, size_t need, size_t sz)
 	*pp = xrealloc(*pp, n * sz);
 	*alloc = n;
 }
+
+void
+sv_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -29,4 +29,7 @@ char *xstrndup(const char *s, size_t n);
  * least need elements. Growth is geometric. */
 void xgrow(void *arr, size_t *alloc, size_t need, size_t sz);
 
+/* Free the n strings of v, then v (NULL with n 0 is allowed). */
+void sv_strv_free(char **v, size_t n);
+
 #endif

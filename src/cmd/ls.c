@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "adapt/json.h"
 #include "base/quote.h"
+#include "base/xalloc.h"
 #include "cli/output.h"
 #include "core/store.h"
 
@@ -22,26 +22,6 @@ static const struct sv_option options[] = {
 	SV_OPT_STORE,
 	SV_OPT_END
 };
-
-static void
-when(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void
-free_list(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 static int
 list_versions(struct sv_ctx *ctx, struct sv_store *s, const char *name,
@@ -83,7 +63,7 @@ list_versions(struct sv_ctx *ctx, struct sv_store *s, const char *name,
 			continue;
 		}
 		sv_sha256_hex(r.package, hex);
-		when(r.published, date);
+		sv_time_format(r.published, date);
 		if (ctx->json) {
 			struct sv_json *o = sv_json_object();
 
@@ -117,7 +97,7 @@ list_versions(struct sv_ctx *ctx, struct sv_store *s, const char *name,
 out:
 	sv_json_free(arr);
 	sv_json_free(doc);
-	free_list(versions, n);
+	sv_strv_free(versions, n);
 	free(latest);
 	return status;
 }
@@ -161,7 +141,7 @@ list_names(struct sv_ctx *ctx, struct sv_store *s, struct sv_err *e)
 				buf_release(&b);
 			}
 		}
-		free_list(versions, nv);
+		sv_strv_free(versions, nv);
 		free(latest);
 	}
 	if (status == SV_OK && ctx->json) {
@@ -172,7 +152,7 @@ list_names(struct sv_ctx *ctx, struct sv_store *s, struct sv_err *e)
 	}
 	sv_json_free(arr);
 	sv_json_free(doc);
-	free_list(names, n);
+	sv_strv_free(names, n);
 	return status;
 }
 

@@ -148,9 +148,7 @@ plan_release(struct sv_store *s, const struct sv_gc_request *req,
 		    "which has no record: the store is damaged", sv_store_url(s),
 		    name, latest);
 out:
-	for (i = 0; i < n; i++)
-		free(versions[i]);
-	free(versions);
+	sv_strv_free(versions, n);
 	free(latest);
 	return status;
 }
@@ -276,9 +274,7 @@ sv_gc(struct sv_store *s, const struct sv_gc_request *req,
 		status = sv_store_clean_tmp(s, TMP_AGE, &r->tmp_removed, e);
 out:
 	sv_store_unlock(s);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	sv_strv_free(names, n);
 	set_free(&keep);
 	set_free(&copies);
 	return status;

@@ -149,8 +149,8 @@ out:
 	return status;
 }
 
-static void
-format_time(int64_t t, char out[32])
+void
+sv_time_format(int64_t t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -191,7 +191,7 @@ record_text(const struct sv_record *r)
 	sv_sha256_hex(r->package, hex);
 	sv_json_set_str(o, "package", hex);
 	sv_json_set_str(o, "previous", r->previous);
-	format_time(r->published, when);
+	sv_time_format(r->published, when);
 	sv_json_set_str(o, "published", when);
 	sv_json_set_str(o, "schema", RECORD_SCHEMA);
 	sv_json_set_int(o, "size", (int64_t)r->size);

@@ -33,6 +33,10 @@ struct sv_record {
 	int64_t published;                    /* seconds since the epoch */
 };
 
+/* t as RFC 3339 UTC to the second ("2026-11-20T14:02:11Z"), as records
+ * and listings show it. */
+void sv_time_format(int64_t t, char out[32]);
+
 void sv_record_init(struct sv_record *r);
 void sv_record_release(struct sv_record *r);
 

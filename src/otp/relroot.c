@@ -55,16 +55,6 @@ names(const char *dir, const char *suffix, bool want_dir, char ***out)
 	return n;
 }
 
-static void
-free_names(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* The first two double-quoted strings after "{release" in text. */
 static bool
 rel_strings(const char *text, char **a, char **b)
@@ -135,7 +125,7 @@ read_rel(const char *dir, const char *vsn, bool *found, char **name,
 out:
 	free(rn);
 	free(rv);
-	free_names(rels, n);
+	sv_strv_free(rels, n);
 	buf_release(&reldir);
 	buf_release(&rel);
 	buf_release(&text);
@@ -210,7 +200,7 @@ out:
 		*name = *version = NULL;
 		*found = false;
 	}
-	free_names(vsns, n);
+	sv_strv_free(vsns, n);
 	buf_release(&rels);
 	buf_release(&data);
 	return status;

@@ -409,11 +409,25 @@ sv_store_put(struct sv_store *s, const char *key, const void *p, size_t n,
 	return status;
 }
 
+struct copy_to {
+	int fd;
+	const char *tmp;
+};
+
+static int
+copy_chunk(void *data, const void *p, size_t n, struct sv_err *e)
+{
+	struct copy_to *c = data;
+
+	return write_all(c->fd, p, n, c->tmp, e);
+}
+
 int
 sv_store_put_file(struct sv_store *s, const char *key, const char *src,
     bool *created, struct sv_err *e)
 {
-	char *tmp = NULL, *buf;
+	struct copy_to to;
+	char *tmp = NULL;
 	int in, fd, status;
 
 	*created = false;
@@ -427,23 +441,9 @@ sv_store_put_file(struct sv_store *s, const char *key, const char *src,
 		close(in);
 		return status;
 	}
-	buf = xmalloc(CHUNK);
-	for (;;) {
-		ssize_t k = read(in, buf, CHUNK);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
-			    src, strerror(errno));
-			break;
-		}
-		if (k == 0)
-			break;
-		if ((status = write_all(fd, buf, (size_t)k, tmp, e)))
-			break;
-	}
-	free(buf);
+	to.fd = fd;
+	to.tmp = tmp;
+	status = sv_read_fd(in, src, copy_chunk, &to, e);
 	close(in);
 	if (status == SV_OK && (status = tmp_finish(fd, tmp, e)) == SV_OK) {
 		status = tmp_place(s, tmp, key, false, created, e);
@@ -484,7 +484,7 @@ int
 sv_store_get(struct sv_store *s, const char *key, sv_sink_fn sink,
     void *data, bool *found, struct sv_err *e)
 {
-	char *path, *buf;
+	char *path;
 	int fd, status = SV_OK;
 
 	*found = false;
@@ -500,21 +500,7 @@ sv_store_get(struct sv_store *s, const char *key, sv_sink_fn sink,
 		return status;
 	}
 	*found = true;
-	buf = xmalloc(CHUNK);
-	for (;;) {
-		ssize_t k = read(fd, buf, CHUNK);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
-			    path, strerror(errno));
-			break;
-		}
-		if (k == 0 || (status = sink(data, buf, (size_t)k, e)))
-			break;
-	}
-	free(buf);
+	status = sv_read_fd(fd, path, sink, data, e);
 	close(fd);
 	free(path);
 	return status;
