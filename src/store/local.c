@@ -181,8 +181,19 @@ tmp_open(struct sv_store *s, char **tmp, int *fd, struct sv_err *e)
 		return status;
 	}
 	fchmod(*fd, 0644);
+	sv_outfile_track_path(t); /* removed if a signal ends the process */
 	*tmp = t;
 	return SV_OK;
+}
+
+/* Stop tracking a temporary name and free it. */
+static void
+tmp_forget(char *tmp)
+{
+	if (tmp == NULL)
+		return;
+	sv_outfile_untrack_path(tmp);
+	free(tmp);
 }
 
 static int
@@ -401,11 +412,11 @@ sv_store_put(struct sv_store *s, const char *key, const void *p, size_t n,
 		if (status != SV_OK)
 			close(fd);
 		unlink(tmp);
-		free(tmp);
+		tmp_forget(tmp);
 		return status;
 	}
 	status = tmp_place(s, tmp, key, false, created, e);
-	free(tmp);
+	tmp_forget(tmp);
 	return status;
 }
 
@@ -452,7 +463,7 @@ sv_store_put_file(struct sv_store *s, const char *key, const char *src,
 			close(fd);
 		unlink(tmp);
 	}
-	free(tmp);
+	tmp_forget(tmp);
 	return status;
 }
 
@@ -612,7 +623,7 @@ sv_store_cas(struct sv_store *s, const char *key, const void *expected,
 	if ((status = tmp_place(s, tmp, key, true, &created, e)) == SV_OK)
 		*swapped = true;
 out:
-	free(tmp);
+	tmp_forget(tmp);
 	if (own_lock)
 		sv_store_unlock(s);
 	return status;
