@@ -2,6 +2,7 @@
 
 #include "base/outfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -284,6 +285,22 @@ sv_remove_tree(const char *path)
 	/* Directories without write or search permission cannot be emptied:
 	 * nothing smoothver creates is like that. */
 	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+bool
+sv_dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	bool empty = true;
+
+	if (d == NULL)
+		return false;
+	while (empty && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			empty = false;
+	closedir(d);
+	return empty;
 }
 
 int

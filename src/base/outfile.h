@@ -9,6 +9,7 @@
 #ifndef SV_OUTFILE_H
 #define SV_OUTFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/err.h"
@@ -55,6 +56,10 @@ int sv_read_file(const char *path, struct buf *out, size_t max,
 /* Remove path and, if it is a directory, everything below it, without
  * following symlinks. Best effort: errors are ignored. */
 void sv_remove_tree(const char *path);
+
+/* True if path is a directory with no entries (false if it cannot be
+ * read). */
+bool sv_dir_is_empty(const char *path);
 
 /* fsync the directory at path (errors ignored where directories cannot be
  * synced). */

@@ -22,6 +22,7 @@
 #include "cli/output.h"
 #include "core/package.h"
 #include "core/store.h"
+#include "core/version.h"
 
 static const struct sv_option options[] = {
 	SV_OPT_STORE,
@@ -172,30 +173,6 @@ tarball_manifest(const struct sv_args *a, const char *tarball, char **out,
 	return SV_OK;
 }
 
-/* --name and --version must agree with a published manifest. */
-static int
-check_agrees(const struct sv_args *a, const struct sv_manifest *m,
-    const char *tag_prefix, struct sv_err *e)
-{
-	const char *name = sv_arg(a, "name"), *ver = sv_arg(a, "version");
-
-	if (name && strcmp(name, m->name) != 0)
-		return sv_err_set(e, SV_USAGE, "--name %s, but the manifest says "
-		    "%s", name, m->name);
-	if (ver) {
-		const char *v = ver;
-		size_t n = strlen(tag_prefix);
-
-		if (strncmp(v, tag_prefix, n) == 0)
-			v += n;
-		if (m->version == NULL || strcmp(v, m->version) != 0)
-			return sv_err_set(e, SV_USAGE, "--version %s, but the "
-			    "manifest says %s", ver, m->version ? m->version :
-			    "none");
-	}
-	return SV_OK;
-}
-
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
@@ -205,7 +182,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	struct sv_package p;
 	struct sv_store *s = NULL;
 	struct scratch tmp = { NULL, { NULL, NULL } };
-	char *manifest = NULL, *version = NULL;
+	char *manifest = NULL, *version = NULL, *expect = NULL;
 	struct stat st;
 	struct sv_err e;
 	int status;
@@ -223,24 +200,13 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	if (sv_flag(a, "expect-empty")) {
 		req.expect = SV_EXPECT_EMPTY;
 	} else if (sv_arg(a, "expect-latest")) {
-		char *n = NULL;
-
-		/* Parsed as a reference to reuse the version rules. */
-		struct buf ref;
-
-		buf_init(&ref);
-		buf_addf(&ref, "x@%s", sv_arg(a, "expect-latest"));
-		status = sv_release_ref_parse(ref.s, &n, &version, &e);
-		buf_release(&ref);
-		free(n);
-		if (status || version == NULL) {
-			if (status == SV_OK)
-				status = sv_err_set(&e, SV_USAGE, "--expect-latest "
-				    "needs a version");
+		if (sv_version_normalise(sv_arg(a, "expect-latest"),
+		    ctx->config.tag_prefix, &expect, &e)) {
+			status = e.status = SV_USAGE;
 			goto fail;
 		}
 		req.expect = SV_EXPECT_VERSION;
-		req.expect_version = version;
+		req.expect_version = expect;
 	}
 	if (stat(src, &st) < 0) {
 		status = sv_err_set(&e, SV_INPUT, "cannot publish '%s': %s", src,
@@ -273,35 +239,32 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 			    "run it in the repository");
 			goto fail;
 		}
-		if ((status = sv_package_build(&spec, &p, &e)))
-			goto fail;
+		/* Tracked before they exist: a signal between writing the
+		 * tarball and the manifest must remove both. */
 		tmp.files[0] = p.output;
 		tmp.files[1] = p.manifest;
 		sv_outfile_track_path(p.output);
 		sv_outfile_track_path(p.manifest);
+		if ((status = sv_package_build(&spec, &p, &e)))
+			goto fail;
 		req.package = p.output;
 		req.manifest = p.manifest;
 	} else {
 		if ((status = tarball_manifest(a, src, &manifest, &e)))
 			goto fail;
+		if (sv_arg(a, "version") && (status = sv_version_normalise(
+		    sv_arg(a, "version"), ctx->config.tag_prefix, &version,
+		    &e))) {
+			status = e.status = SV_USAGE;
+			goto fail;
+		}
 		req.package = src;
 		req.manifest = manifest;
+		req.name = sv_arg(a, "name");
+		req.version = version;
 	}
 	if ((status = sv_ctx_store(ctx, a, SV_STORE_CREATE, &s, &e)))
 		goto fail;
-	if (req.manifest == manifest) {
-		/* Check the options against the manifest before anything is
-		 * uploaded: sv_publish reads it again, cheaply. */
-		struct sv_manifest m;
-
-		sv_manifest_init(&m);
-		status = sv_manifest_load(&m, manifest, &e);
-		if (status == SV_OK)
-			status = check_agrees(a, &m, ctx->config.tag_prefix, &e);
-		sv_manifest_release(&m);
-		if (status)
-			goto fail;
-	}
 	if ((status = sv_publish(s, &req, &r, &e)))
 		goto fail;
 	print_result(ctx, s, &r);
@@ -315,6 +278,7 @@ out:
 	sv_package_release(&p);
 	free(manifest);
 	free(version);
+	free(expect);
 	return status;
 }
 

@@ -2,7 +2,6 @@
 
 #include "core/fetch.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -460,28 +459,16 @@ fetch_dir(struct sv_store *s, const struct sv_fetch_request *req,
 	buf_init(&what);
 	split(req->output, &parent, &base);
 	if (stat(req->output, &st) == 0) {
-		DIR *d;
-
 		if (!S_ISDIR(st.st_mode)) {
 			status = sv_err_set(e, SV_USAGE, "'%s' exists and is not a "
 			    "directory", req->output);
 			goto out;
 		}
-		if ((d = opendir(req->output)) != NULL) {
-			struct dirent *de;
-			bool empty = true;
-
-			while ((de = readdir(d)) != NULL)
-				if (strcmp(de->d_name, ".") != 0 &&
-				    strcmp(de->d_name, "..") != 0)
-					empty = false;
-			closedir(d);
-			if (!empty) {
-				status = sv_err_set(e, SV_USAGE, "'%s' exists and is "
-				    "not empty", req->output);
-				sv_err_hint(e, "fetch into a new or empty directory");
-				goto out;
-			}
+		if (!sv_dir_is_empty(req->output)) {
+			status = sv_err_set(e, SV_USAGE, "'%s' exists and is not "
+			    "empty", req->output);
+			sv_err_hint(e, "fetch into a new or empty directory");
+			goto out;
 		}
 	}
 	/* Absolute names: extraction changes the working directory. */

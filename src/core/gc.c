@@ -183,28 +183,20 @@ orphan_key(const char *key, void *data, struct sv_err *e)
 			continue;
 		for (i = 0; i < o->n; i++) {
 			size_t nl = strlen(o->names[i]);
-			char *ver, *canon = NULL;
-			struct sv_version v;
-			struct sv_err ignore;
+			char *ver;
 
 			if (len <= nl + 1 + sl || strncmp(key, o->names[i], nl) != 0 ||
 			    key[nl] != '-')
 				continue;
 			ver = xstrndup(key + nl + 1, len - nl - 1 - sl);
-			sv_version_init(&v);
-			if (sv_version_parse(&v, ver, "", &ignore) == SV_OK)
-				canon = sv_version_str(&v);
-			sv_version_release(&v);
-			if (canon && strcmp(canon, ver) == 0 &&
+			if (sv_version_is_canonical(ver) &&
 			    (status = sv_store_stat(o->s, key, &found, &size,
 			    e)) == SV_OK && found) {
 				item(o->r, SV_GC_COPY, xstrdup(key),
 				    release_str(o->names[i], ver), size);
-				free(canon);
 				free(ver);
 				return SV_OK;
 			}
-			free(canon);
 			free(ver);
 		}
 	}

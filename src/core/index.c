@@ -349,6 +349,23 @@ struct hash_job {
 	struct sv_err fail;
 };
 
+int
+sv_entry_open(int rootfd, const char *root, const struct sv_entry *ent,
+    const char *doing, int *fd, struct sv_err *e)
+{
+	*fd = openat(rootfd, ent->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
+		    ent->path, strerror(errno));
+	if (!sv_entry_unchanged(*fd, ent)) {
+		close(*fd);
+		*fd = -1;
+		return sv_err_set(e, SV_INPUT, "'%s/%s' changed while being %s",
+		    root, ent->path, doing);
+	}
+	return SV_OK;
+}
+
 static int
 hash_file(struct hash_job *job, struct sv_entry *ent, unsigned char *buf,
     struct sv_sha256 *h, struct sv_err *e)
@@ -357,15 +374,8 @@ hash_file(struct hash_job *job, struct sv_entry *ent, unsigned char *buf,
 	uint64_t total = 0;
 	int fd;
 
-	fd = openat(job->rootfd, ent->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
-		    ent->path, strerror(errno));
-	if (!sv_entry_unchanged(fd, ent)) {
-		close(fd);
-		return sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
-		    "read", root, ent->path);
-	}
+	if (sv_entry_open(job->rootfd, root, ent, "read", &fd, e))
+		return e->status;
 	for (;;) {
 		ssize_t n = read(fd, buf, READ_CHUNK);
 

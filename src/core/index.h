@@ -102,6 +102,12 @@ int sv_index_path(struct sv_index *idx, const char *path, struct sv_err *e);
  * inode, size and mtime. */
 bool sv_entry_unchanged(int fd, const struct sv_entry *ent);
 
+/* Open the file entry ent below rootfd (root names it in messages) and
+ * check it is still what the walk saw; "changed while being <doing>"
+ * otherwise. The caller closes *fd. */
+int sv_entry_open(int rootfd, const char *root, const struct sv_entry *ent,
+    const char *doing, int *fd, struct sv_err *e);
+
 /* Number of worker threads to use: SMOOTHVER_THREADS if set (1..64),
  * else the number of online CPUs (at most 64). */
 int sv_threads(void);

@@ -91,15 +91,8 @@ pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
 	uint64_t left = ent->size;
 	int fd, status = SV_OK;
 
-	fd = openat(rootfd, ent->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
-		    ent->path, strerror(errno));
-	if (!sv_entry_unchanged(fd, ent)) {
-		close(fd);
-		return sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
-		    "packed", root, ent->path);
-	}
+	if (sv_entry_open(rootfd, root, ent, "packed", &fd, e))
+		return e->status;
 	while (left > 0) {
 		size_t want = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
 		ssize_t k = read(fd, buf, want);

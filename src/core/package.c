@@ -105,16 +105,9 @@ out:
 static int
 flag_version(const char *s, const char *prefix, char **out, struct sv_err *e)
 {
-	struct sv_version v;
-	int status;
-
-	sv_version_init(&v);
-	if ((status = sv_version_parse(&v, s, prefix, e)) == SV_OK)
-		*out = sv_version_str(&v);
-	else
-		e->status = status = SV_USAGE;
-	sv_version_release(&v);
-	return status;
+	if (sv_version_normalise(s, prefix, out, e))
+		return e->status = SV_USAGE;
+	return SV_OK;
 }
 
 /* An OTP release root's own name and version, checked against the

@@ -97,27 +97,11 @@ bad:
 	    name);
 }
 
-/* The canonical form of a version string, or NULL if it is not one. */
-static char *
-canonical_version(const char *s)
-{
-	struct sv_version v;
-	struct sv_err ignore;
-	char *out = NULL;
-
-	sv_version_init(&v);
-	sv_err_init(&ignore);
-	if (sv_version_parse(&v, s, "", &ignore) == SV_OK)
-		out = sv_version_str(&v);
-	sv_version_release(&v);
-	return out;
-}
-
 int
 sv_latest_read(struct sv_store *s, const char *name, char **version,
     struct sv_err *e)
 {
-	char *key = sv_key_latest(name), *canon = NULL;
+	char *key = sv_key_latest(name);
 	struct buf text;
 	bool found;
 	int status;
@@ -134,8 +118,7 @@ sv_latest_read(struct sv_store *s, const char *name, char **version,
 	if (text.len > 0 && text.s[text.len - 1] == '\r')
 		buf_truncate(&text, text.len - 1);
 	if (text.len == 0 || strlen(text.s) != text.len ||
-	    (canon = canonical_version(text.s)) == NULL ||
-	    strcmp(canon, text.s) != 0) {
+	    !sv_version_is_canonical(text.s)) {
 		status = sv_err_set(e, SV_INPUT, "store '%s': '%s' does not hold "
 		    "a version (expected VERSION and a newline)", sv_store_url(s),
 		    key);
@@ -143,7 +126,6 @@ sv_latest_read(struct sv_store *s, const char *name, char **version,
 	}
 	*version = buf_detach(&text);
 out:
-	free(canon);
 	free(key);
 	buf_release(&text);
 	return status;
@@ -655,7 +637,7 @@ sv_publish(struct sv_store *s, const struct sv_publish_request *req,
 	unsigned char d[SV_SHA256_LEN];
 	uint64_t size;
 	const char *expected = NULL;
-	char *canon = NULL, hex[SV_SHA256_HEX], mhex[SV_SHA256_HEX];
+	char hex[SV_SHA256_HEX], mhex[SV_SHA256_HEX];
 	bool exists, differs;
 	int status;
 
@@ -668,6 +650,17 @@ sv_publish(struct sv_store *s, const struct sv_publish_request *req,
 		goto out;
 	memcpy(r->manifest_sha256, m->self, SV_SHA256_LEN);
 	r->manifest_size = mtext.len;
+	if (req->name && strcmp(req->name, m->name) != 0) {
+		status = sv_err_set(e, SV_USAGE, "--name %s, but the manifest says "
+		    "%s", req->name, m->name);
+		goto out;
+	}
+	if (req->version && (m->version == NULL ||
+	    strcmp(req->version, m->version) != 0)) {
+		status = sv_err_set(e, SV_USAGE, "--version %s, but the manifest "
+		    "says %s", req->version, m->version ? m->version : "none");
+		goto out;
+	}
 	if (m->version == NULL) {
 		status = sv_err_set(e, SV_INPUT, "manifest '%s' has no version: "
 		    "a published release needs one", req->manifest);
@@ -678,8 +671,7 @@ sv_publish(struct sv_store *s, const struct sv_publish_request *req,
 		e->status = status = SV_INPUT;
 		goto out;
 	}
-	canon = canonical_version(m->version);
-	if (canon == NULL || strcmp(canon, m->version) != 0) {
+	if (!sv_version_is_canonical(m->version)) {
 		status = sv_err_set(e, SV_INPUT, "manifest '%s': version '%s' is "
 		    "not a canonical smoothver version", req->manifest,
 		    m->version);
@@ -735,7 +727,6 @@ sv_publish(struct sv_store *s, const struct sv_publish_request *req,
 		goto out;
 	status = commit(s, req, expected, r, mtext.s, e);
 out:
-	free(canon);
 	buf_release(&mtext);
 	buf_release(&what);
 	return status;
@@ -754,17 +745,10 @@ sv_release_ref_parse(const char *ref, char **name, char **version,
 		free(n);
 		return status;
 	}
-	if (at != NULL && strcmp(at + 1, "latest") != 0) {
-		struct sv_version v;
-
-		sv_version_init(&v);
-		if (sv_version_parse(&v, at + 1, "v", e)) {
-			sv_version_release(&v);
-			free(n);
-			return e->status = SV_USAGE;
-		}
-		*version = sv_version_str(&v);
-		sv_version_release(&v);
+	if (at != NULL && strcmp(at + 1, "latest") != 0 &&
+	    sv_version_normalise(at + 1, "v", version, e)) {
+		free(n);
+		return e->status = SV_USAGE;
 	}
 	*name = n;
 	return SV_OK;

@@ -84,6 +84,9 @@ struct sv_publish_request {
 	enum sv_expect expect;
 	const char *expect_version; /* for SV_EXPECT_VERSION */
 	bool compat_names;         /* also write NAME-VERSION.tar.gz */
+	const char *name;          /* if set, the manifest must say this name */
+	const char *version;       /* if set (canonical), and this version;
+	                              SV_USAGE otherwise */
 };
 
 struct sv_publish_result {

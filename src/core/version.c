@@ -447,3 +447,32 @@ sv_version_bump(const struct sv_version *v, enum sv_level level,
 		out->part[j] = 0;
 	return SV_OK;
 }
+
+int
+sv_version_normalise(const char *s, const char *prefix, char **out,
+    struct sv_err *e)
+{
+	struct sv_version v;
+	int status;
+
+	*out = NULL;
+	sv_version_init(&v);
+	if ((status = sv_version_parse(&v, s, prefix, e)) == SV_OK)
+		*out = sv_version_str(&v);
+	sv_version_release(&v);
+	return status;
+}
+
+bool
+sv_version_is_canonical(const char *s)
+{
+	struct sv_err ignore;
+	char *canon = NULL;
+	bool ok;
+
+	sv_err_init(&ignore);
+	ok = sv_version_normalise(s, "", &canon, &ignore) == SV_OK &&
+	    strcmp(canon, s) == 0;
+	free(canon);
+	return ok;
+}

@@ -59,6 +59,14 @@ void sv_version_format(const struct sv_version *v, struct buf *out);
 /* The canonical text of v as a new string owned by the caller. */
 char *sv_version_str(const struct sv_version *v);
 
+/* Parse s (prefix as for sv_version_parse) and set *out to its canonical
+ * text, a new string owned by the caller. Errors as sv_version_parse. */
+int sv_version_normalise(const char *s, const char *prefix, char **out,
+    struct sv_err *e);
+
+/* True if s is a version in canonical text, without a prefix. */
+bool sv_version_is_canonical(const char *s);
+
 /* SemVer 2.0 precedence: <0, 0 or >0 as a is lower than, equal to or
  * higher than b. Build metadata does not take part. */
 int sv_version_cmp(const struct sv_version *a, const struct sv_version *b);

@@ -263,22 +263,6 @@ check_marker(struct sv_store *s, const char *url, struct sv_err *e)
 	return status;
 }
 
-static bool
-dir_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	bool empty = true;
-
-	if (d == NULL)
-		return false;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			empty = false;
-	closedir(d);
-	return empty;
-}
-
 static int
 mkdir_p(const char *path, struct sv_err *e)
 {
@@ -334,7 +318,7 @@ open_local(const char *url, const char *root, enum sv_store_mode mode,
 		else
 			status = sv_err_set(e, SV_INPUT, "'%s' is not a smoothver "
 			    "store (it has no '%s' file)", url, MARKER);
-	} else if (stat(s->root, &st) == 0 && !dir_empty(s->root)) {
+	} else if (stat(s->root, &st) == 0 && !sv_dir_is_empty(s->root)) {
 		status = sv_err_set(e, SV_INPUT, "'%s' is not a smoothver store "
 		    "(it has no '%s' file) and is not empty", url, MARKER);
 		sv_err_hint(e, "give an empty or new directory to start a store");
