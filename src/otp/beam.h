@@ -1,0 +1,76 @@
+/*
+ * beam.h - reading compiled Erlang modules (.beam files).
+ *
+ * A beam is an IFF container ("FOR1", size, "BEAM", then chunks), or the
+ * same gzip-compressed (releases may ship compressed beams). This reader
+ * takes what smoothver needs to plan an upgrade, and nothing needs debug
+ * info: the module name, exports, the modules it calls, its behaviours,
+ * its -vsn, and the code md5 exactly as beam_lib:md5/1 computes it (MD5
+ * of the chunks Atom, AtU8, Code, StrT, ImpT, ExpT, FunT, LitT, Meta, in
+ * that order, with the last four bytes of each FunT entry zeroed): a
+ * module has changed when that md5 differs, not when its line table or
+ * debug info does.
+ */
+#ifndef SV_OTP_BEAM_H
+#define SV_OTP_BEAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+#include "otp/term.h"
+
+#define SV_BEAM_MAX (256u << 20) /* larger beams are refused */
+
+struct sv_beam_export {
+	char *name;       /* owned */
+	unsigned arity;
+};
+
+struct sv_beam {
+	char *module;               /* owned; atom 1 */
+	unsigned char md5[16];      /* beam_lib:md5/1 */
+	struct sv_beam_export *exports; /* owned, in table order */
+	size_t nexports;
+	char **imports;             /* owned: the distinct modules called
+	                               (ImpT), sorted, the module itself and
+	                               erlang excluded */
+	size_t nimports;
+	char **behaviours;          /* owned: -behaviour and -behavior
+	                               attributes, in order, duplicates
+	                               removed */
+	size_t nbehaviours;
+	struct sv_term *attributes; /* owned: the Attr chunk (a list of
+	                               {Name, Value}), or NULL if absent */
+	bool has_debug_info;        /* a Dbgi or Abst chunk is present */
+	bool loads_nif;             /* imports erlang:load_nif/2 */
+};
+
+/* Make b empty. */
+void sv_beam_init(struct sv_beam *b);
+
+/* Free what b owns and make it empty. */
+void sv_beam_release(struct sv_beam *b);
+
+/*
+ * Read a beam from memory (len bytes; gzip-compressed allowed). name is
+ * used in messages ("NAME: not a beam file: ..."). Malformed input is
+ * SV_INPUT. b must be empty.
+ */
+int sv_beam_read(struct sv_beam *b, const void *data, size_t len,
+    const char *name, struct sv_err *e);
+
+/* Read the beam file at path. */
+int sv_beam_load(struct sv_beam *b, const char *path, struct sv_err *e);
+
+/* True if the module exports name/arity. */
+bool sv_beam_exports(const struct sv_beam *b, const char *name,
+    unsigned arity);
+
+/* True if the module declares the behaviour (either spelling). */
+bool sv_beam_has_behaviour(const struct sv_beam *b, const char *behaviour);
+
+/* The md5 as 32 lowercase hex digits into hex (33 bytes with the NUL). */
+void sv_beam_md5_hex(const struct sv_beam *b, char hex[33]);
+
+#endif
