@@ -430,3 +430,78 @@ sv_compressor_free(struct sv_compressor *c)
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
+
+/* ---- inflating in memory ---- */
+
+#define INFLATE_STEP (64 * 1024)
+
+int
+sv_inflate(const void *p, size_t n, enum sv_inflate_format fmt,
+    size_t max_out, const char *name, struct buf *out, struct sv_err *e)
+{
+	const char *what = fmt == SV_INFLATE_GZIP ? "gzip" : "zlib";
+	const unsigned char *in = p;
+	size_t start = out->len, in_left = n;
+	z_stream z;
+	int rc = Z_OK;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, fmt == SV_INFLATE_GZIP ? 16 + MAX_WBITS :
+	    MAX_WBITS) != Z_OK)
+		return sv_err_set(e, SV_INPUT, "%s: cannot inflate: zlib "
+		    "cannot start", name);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	while (rc != Z_STREAM_END) {
+		size_t room, got, left = max_out - (out->len - start);
+		uInt step_in = 0;
+
+		if (z.avail_in == 0 && in_left > 0) {
+			step_in = in_left > UINT32_MAX / 2 ? UINT32_MAX / 2 :
+			    (uInt)in_left;
+			z.avail_in = step_in;
+			in_left -= step_in;
+		}
+		/* Room for at most one byte beyond max_out, to detect it. */
+		room = left >= INFLATE_STEP ? INFLATE_STEP : left + 1;
+		buf_grow(out, room);
+		z.next_out = (Bytef *)out->s + out->len;
+		z.avail_out = (uInt)room;
+		rc = inflate(&z, Z_NO_FLUSH);
+		got = room - z.avail_out;
+		out->len += got;
+		out->s[out->len] = '\0';
+		if (out->len - start > max_out) {
+			inflateEnd(&z);
+			return sv_err_set(e, SV_INPUT, "%s: inflates to more "
+			    "than %zu bytes (refused as a %s bomb)", name,
+			    max_out, what);
+		}
+		if (rc == Z_STREAM_END)
+			break;
+		if (rc == Z_BUF_ERROR && z.avail_in == 0 && in_left == 0) {
+			inflateEnd(&z);
+			return sv_err_set(e, SV_INPUT, "%s: %s data is "
+			    "truncated", name, what);
+		}
+		if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			const char *msg = z.msg != NULL ? z.msg : "bad data";
+
+			inflateEnd(&z);
+			return sv_err_set(e, SV_INPUT, "%s: corrupt %s "
+			    "data: %s", name, what, msg);
+		}
+		if (rc == Z_OK && got == 0 && z.avail_in == 0 && in_left == 0) {
+			inflateEnd(&z);
+			return sv_err_set(e, SV_INPUT, "%s: %s data is "
+			    "truncated", name, what);
+		}
+	}
+	if (z.avail_in > 0 || in_left > 0) {
+		inflateEnd(&z);
+		return sv_err_set(e, SV_INPUT, "%s: %zu bytes after the end of "
+		    "the %s data", name,
+		    (size_t)z.avail_in + in_left, what);
+	}
+	inflateEnd(&z);
+	return SV_OK;
+}

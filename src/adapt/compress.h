@@ -14,12 +14,16 @@
  *
  * zstd: one frame, written with at least one libzstd worker (its output
  * is the same for any worker count >= 1).
+ *
+ * Reading: sv_inflate inflates a zlib or gzip stream held in memory, for
+ * compressed beams and compressed Erlang terms.
  */
 #ifndef SV_ADAPT_COMPRESS_H
 #define SV_ADAPT_COMPRESS_H
 
 #include <stddef.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 
 enum sv_compression { SV_COMPRESS_GZIP, SV_COMPRESS_ZSTD };
@@ -49,5 +53,24 @@ void sv_compressor_free(struct sv_compressor *c);
 /* "gzip" or "zstd"; file name suffix ".tar.gz" or ".tar.zst". */
 const char *sv_compression_name(enum sv_compression kind);
 const char *sv_compression_suffix(enum sv_compression kind);
+
+/* ---- inflating in memory ---- */
+
+enum sv_inflate_format {
+	SV_INFLATE_ZLIB, /* RFC 1950 (zlib header and Adler-32) */
+	SV_INFLATE_GZIP  /* RFC 1952, one member */
+};
+
+/*
+ * Inflate the n bytes at p, which must be exactly one complete stream of
+ * format fmt, and append the result to out. Input that is truncated,
+ * corrupt or followed by anything is refused, and so is output beyond
+ * max_out bytes (a zip bomb): SV_INPUT with a message that starts with
+ * name (the data's origin, borrowed), "NAME: corrupt gzip data: ...".
+ * On an error out holds an unspecified part
+ * of the output; the caller still owns and releases it.
+ */
+int sv_inflate(const void *p, size_t n, enum sv_inflate_format fmt,
+    size_t max_out, const char *name, struct buf *out, struct sv_err *e);
 
 #endif
