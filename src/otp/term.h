@@ -119,7 +119,16 @@ void sv_terms_release(struct sv_terms *ts);
  * integers (with Base#digits, $c and escapes, _ separators), floats,
  * tuples, lists (also improper), maps #{K => V}, and unary minus on
  * numbers. name is used in messages, which read
- * "NAME:LINE:COL: expected X, found Y". Appends to ts.
+ * "NAME:LINE:COL: expected X, found Y". Appends to ts; on error ts is
+ * left as it was.
+ *
+ * Each term records its line and column (1-based, in characters). A string
+ * literal holding the code point 0 becomes a list of integers. Binary
+ * segments may be integers or strings with a size and the types integer,
+ * signed, unsigned, big, little, unit:N and utf8; other segments (float,
+ * binary, utf16, native, expressions) and fun M:F/A are refused as
+ * unsupported. Limits: nesting 10000 deep, atoms 255 characters, 10000
+ * digits in a Base#digits integer, 16 MiB per binary.
  */
 int sv_terms_parse(struct sv_terms *ts, const char *text, size_t len,
     const char *name, struct sv_err *e);
@@ -135,6 +144,11 @@ int sv_terms_load(struct sv_terms *ts, const char *path, size_t max,
  * exactly. Long tuples and lists break over lines, indented like
  * io:format's ~p (indent is the current column). No final '.'.
  * SV_TERM_OTHER must not occur (it is written as an atom naming it).
+ *
+ * The text is UTF-8 (the default encoding of file:consult/1): printable
+ * non-ASCII characters are written as they are, and binaries of UTF-8
+ * text as <<"..."/utf8>>. A float that is not finite (Erlang has none) is
+ * written as the atom 'nan', 'inf' or '-inf'.
  */
 void sv_term_write(struct buf *out, const struct sv_term *t, int indent);
 
