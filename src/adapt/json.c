@@ -52,6 +52,12 @@ sv_json_set_str(struct sv_json *o, const char *key, const char *val)
 		sv_json_set(o, key, S(must(cJSON_CreateString(val))));
 }
 
+struct sv_json *
+sv_json_string(const char *s)
+{
+	return S(must(cJSON_CreateString(s)));
+}
+
 /* Length of the valid UTF-8 sequence at p, or 0 if there is none. */
 static size_t
 utf8_seq(const unsigned char *p)

@@ -35,6 +35,9 @@ void sv_json_set_bytes(struct sv_json *o, const char *key, const char *s);
  * U+10FFFF). */
 bool sv_utf8_valid(const char *s);
 
+/* A new string value (UTF-8 text); the caller owns it. */
+struct sv_json *sv_json_string(const char *s);
+
 /* Set key in o to child; o takes ownership of child. */
 void sv_json_set(struct sv_json *o, const char *key, struct sv_json *child);
 

@@ -14,6 +14,7 @@ extern const struct sv_command sv_cmd_tag;
 extern const struct sv_command sv_cmd_log;
 extern const struct sv_command sv_cmd_index;
 extern const struct sv_command sv_cmd_diff;
+extern const struct sv_command sv_cmd_appup;
 extern const struct sv_command sv_cmd_pack;
 extern const struct sv_command sv_cmd_publish;
 extern const struct sv_command sv_cmd_fetch;
@@ -32,6 +33,7 @@ const struct sv_command *const sv_commands[] = {
 	&sv_cmd_log,
 	&sv_cmd_index,
 	&sv_cmd_diff,
+	&sv_cmd_appup,
 	&sv_cmd_pack,
 	&sv_cmd_publish,
 	&sv_cmd_fetch,

@@ -17,27 +17,86 @@
 #include "base/quote.h"
 #include "cli/output.h"
 #include "core/plan.h"
+#include "otp/diff.h"
 
 static const struct sv_option options[] = {
+	{ "from", 0, "VSN", "OTP: the old release version (default: the one "
+	  "OLD names in start_erl.data)", SV_COMPLETE_NONE, NULL, false },
+	{ "to", 0, "VSN", "OTP: the new release version (default: the one "
+	  "NEW names)", SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_END
 };
+
+static struct sv_json *
+otp_json(const struct sv_build_diff *d)
+{
+	const struct sv_otp_upgrade *u = &d->up;
+	struct sv_json *o = sv_json_object(), *arr = sv_json_array();
+	size_t i;
+
+	sv_json_set_str(o, "release", d->newin.rel.name);
+	sv_json_set_str(o, "from", d->oldin.rel.vsn);
+	sv_json_set_str(o, "to", d->newin.rel.vsn);
+	sv_json_set_str(o, "erts_from", d->oldin.rel.erts);
+	sv_json_set_str(o, "erts_to", d->newin.rel.erts);
+	sv_json_set_str(o, "level", sv_level_name(u->level));
+	for (i = 0; i < u->nreasons; i++) {
+		struct sv_json *r = sv_json_object();
+
+		sv_json_set_str(r, "level", sv_level_name(u->reasons[i].level));
+		sv_json_set_str(r, "subject", u->reasons[i].subject);
+		sv_json_set_str(r, "reason", u->reasons[i].reason);
+		sv_json_push(arr, r);
+	}
+	sv_json_set(o, "reasons", arr);
+	arr = sv_json_array();
+	for (i = 0; i < u->napps; i++) {
+		const struct sv_otp_appchange *a = &u->apps[i];
+		struct sv_json *r = sv_json_object();
+
+		sv_json_set_str(r, "name", a->name);
+		sv_json_set_str(r, "change", sv_otp_app_change_name(a->change));
+		sv_json_set_str(r, "from", a->old_vsn);
+		sv_json_set_str(r, "to", a->new_vsn);
+		sv_json_set_str(r, "level", sv_level_name(
+		    a->change == SV_OTP_APP_UPGRADED ? a->level :
+		    SV_LEVEL_RELUP));
+		if (a->change == SV_OTP_APP_UPGRADED)
+			sv_json_set_str(r, "appup",
+			    sv_otp_appup_source_name(a->source));
+		else
+			sv_json_set_null(r, "appup");
+		sv_json_push(arr, r);
+	}
+	sv_json_set(o, "apps", arr);
+	return o;
+}
 
 static const char change_code[SV_CHANGE_KINDS] = { 'A', 'D', 'M', 'P', 'T' };
 
 static void
-print_json(const struct sv_plan *p, const char *old, const char *new)
+print_json(const struct sv_build_diff *d, const char *old, const char *new)
 {
+	const struct sv_plan *p = &d->plan;
 	struct sv_json *doc = sv_out_json_doc("plan");
 	struct sv_json *counts = sv_json_object(), *arr = sv_json_array();
 	size_t i;
 
 	sv_json_set_bytes(doc, "old", old);
 	sv_json_set_bytes(doc, "new", new);
-	sv_json_set_str(doc, "required", sv_level_name(p->required));
-	if (p->decisive)
-		sv_json_set_bytes(doc, "decisive", p->decisive->path);
+	sv_json_set_str(doc, "required", sv_level_name(d->required));
+	if (d->subject)
+		sv_json_set_bytes(doc, "decisive", d->subject);
 	else
 		sv_json_set_null(doc, "decisive");
+	if (d->reason)
+		sv_json_set_str(doc, "reason", d->reason);
+	else
+		sv_json_set_null(doc, "reason");
+	if (d->otp)
+		sv_json_set(doc, "otp", otp_json(d));
+	else
+		sv_json_set_null(doc, "otp");
 	for (i = 0; i < SV_CHANGE_KINDS; i++)
 		sv_json_set_int(counts, sv_change_name((enum sv_change_kind)i),
 		    (int64_t)p->counts[i]);
@@ -65,8 +124,9 @@ print_json(const struct sv_plan *p, const char *old, const char *new)
 }
 
 static void
-print_human(const struct sv_plan *p)
+print_human(const struct sv_build_diff *d)
 {
+	const struct sv_plan *p = &d->plan;
 	static const char *const words[SV_CHANGE_KINDS] = {
 		"added", "removed", "modified", "mode changed", "type changed"
 	};
@@ -74,7 +134,7 @@ print_human(const struct sv_plan *p)
 		SV_CHANGE_MODIFIED, SV_CHANGE_ADDED, SV_CHANGE_REMOVED,
 		SV_CHANGE_MODE, SV_CHANGE_TYPE
 	};
-	const char *lv = sv_level_name(p->required);
+	const char *lv = sv_level_name(d->required);
 	struct buf line;
 	bool first = true;
 	size_t i;
@@ -92,10 +152,12 @@ print_human(const struct sv_plan *p)
 		    words[order[i]]);
 		first = false;
 	}
-	if (p->decisive) {
+	if (first)
+		buf_adds(&line, "no file changed");
+	if (d->subject) {
 		buf_adds(&line, " (");
-		sv_quote_path(&line, p->decisive->path);
-		buf_addf(&line, ": %s)", p->decisive->reason);
+		sv_quote_path(&line, d->subject);
+		buf_addf(&line, ": %s)", d->reason);
 	}
 	buf_addc(&line, '\n');
 	sv_out_write(line.s, line.len);
@@ -117,51 +179,50 @@ print_human(const struct sv_plan *p)
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
-	struct sv_index old, new;
+	struct sv_build_diff d;
 	struct sv_rules rules;
-	struct sv_plan plan;
 	struct sv_err e;
+	const char *from = sv_arg(a, "from"), *to = sv_arg(a, "to");
 	size_t i;
 	int status;
 
 	sv_err_init(&e);
-	sv_index_init(&old);
-	sv_index_init(&new);
 	sv_rules_init(&rules);
-	sv_plan_init(&plan);
+	sv_build_diff_init(&d);
 	for (i = 0; i < ctx->config.rules.n; i++) {
 		const struct sv_rule *r = &ctx->config.rules.v[i];
 
 		sv_rules_add(&rules, r->glob, r->level, r->reason, false);
 	}
 	sv_rules_add_defaults(&rules);
-	if ((status = sv_index_path(&old, a->argv[0], &e)) ||
-	    (status = sv_index_path(&new, a->argv[1], &e)))
+	if (a->argc == 1 && (from == NULL || to == NULL)) {
+		status = sv_err_set(&e, SV_USAGE, "one build needs --from and "
+		    "--to (two versions of one OTP release root)");
 		goto fail;
-	sv_plan_diff(&plan, &old, &new);
-	if ((status = sv_plan_classify(&plan, &old, &new, NULL, 0, &rules, &e)))
+	}
+	if ((status = sv_build_diff_run(&d, a->argv[0], a->argc == 2 ?
+	    a->argv[1] : NULL, from, to, &rules, &e)))
 		goto fail;
 	if (ctx->json)
-		print_json(&plan, a->argv[0], a->argv[1]);
-	else if (!ctx->quiet && plan.n > 0)
-		print_human(&plan);
-	status = plan.n > 0 ? SV_NO : SV_OK;
+		print_json(&d, a->argv[0], a->argc == 2 ? a->argv[1] :
+		    a->argv[0]);
+	else if (!ctx->quiet && (d.plan.n > 0 || d.required > SV_LEVEL_NONE))
+		print_human(&d);
+	status = d.plan.n > 0 || (d.otp && d.up.nreasons > 0) ? SV_NO : SV_OK;
 	goto out;
 fail:
 	sv_out_error(a->cmd, &e);
 out:
-	sv_plan_release(&plan);
+	sv_build_diff_release(&d);
 	sv_rules_release(&rules);
-	sv_index_release(&old);
-	sv_index_release(&new);
 	return status;
 }
 
 const struct sv_command sv_cmd_diff = {
 	.name = "diff",
 	.summary = "compare two builds and name the level the change requires",
-	.args = "OLD NEW",
-	.min_args = 2,
+	.args = "OLD [NEW]",
+	.min_args = 1,
 	.max_args = 2,
 	.arg_complete = SV_COMPLETE_FILE,
 	.flags = SV_CMD_REPO_OPT,

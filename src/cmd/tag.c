@@ -5,17 +5,23 @@
  * VERSION it is given; with both, VERSION must be exactly a LEVEL step
  * from the current version. The tag message records the level and the
  * previous version as trailers (Smoothver-Level, Smoothver-Previous).
+ * With --auto, the level is the one the change from the build --from to
+ * the new build requires (see diff).
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/msg.h"
+#include "base/xalloc.h"
 #include "cli/output.h"
 #include "core/release.h"
 #include "core/version.h"
+#include "otp/diff.h"
 
 static const struct sv_option options[] = {
 	{ "message", 'm', "MSG", "first paragraph of the tag message (default: "
@@ -24,12 +30,99 @@ static const struct sv_option options[] = {
 	  SV_COMPLETE_NONE, NULL, false },
 	{ "allow-dirty", 0, NULL, "tag even if tracked files are modified",
 	  SV_COMPLETE_NONE, NULL, false },
+	{ "auto", 0, NULL, "bump at the level the change from --from "
+	  "requires (the argument is the new build, default: the one release "
+	  "under _build/default/rel)", SV_COMPLETE_NONE, NULL, false },
+	{ "from", 0, "OLD", "with --auto: the previous build, a directory, "
+	  "OTP release root or package", SV_COMPLETE_FILE, NULL, false },
 	SV_OPT_PREFIX,
 	SV_OPT_END
 };
 
+/* rebar3's default release output: the only directory under
+ * WORKDIR/_build/default/rel. */
+static int
+default_build(struct sv_ctx *ctx, char **out, struct sv_err *e)
+{
+	const char *wd = sv_git_workdir(ctx->repo);
+	struct buf dir, found;
+	struct dirent *de;
+	DIR *d;
+	int status = SV_OK;
+
+	*out = NULL;
+	buf_init(&dir);
+	buf_init(&found);
+	buf_addf(&dir, "%s%s_build/default/rel", wd ? wd : "./",
+	    wd && wd[strlen(wd) - 1] != '/' ? "/" : "");
+	if ((d = opendir(dir.s)) == NULL) {
+		status = sv_err_set(e, SV_USAGE, "--auto needs the new build: "
+		    "no release under '%s'; name it as the argument", dir.s);
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (found.len > 0) {
+			status = sv_err_set(e, SV_USAGE, "--auto needs the new "
+			    "build: '%s' holds several releases; name one as "
+			    "the argument", dir.s);
+			break;
+		}
+		buf_addf(&found, "%s/%s", dir.s, de->d_name);
+	}
+	closedir(d);
+	if (status == SV_OK && found.len == 0)
+		status = sv_err_set(e, SV_USAGE, "--auto needs the new build: "
+		    "'%s' is empty; name it as the argument", dir.s);
+	if (status == SV_OK)
+		*out = buf_detach(&found);
+out:
+	buf_release(&dir);
+	buf_release(&found);
+	return status;
+}
+
+/* The level the change from --from to the new build requires. */
+static int
+auto_level(struct sv_ctx *ctx, const struct sv_args *a,
+    struct sv_build_diff *d, struct sv_err *e)
+{
+	struct sv_rules rules;
+	char *newb = NULL;
+	size_t i;
+	int status;
+
+	if (sv_arg(a, "from") == NULL)
+		return sv_err_set(e, SV_USAGE, "--auto needs --from OLD, the "
+		    "previous build");
+	if (a->argc > 1)
+		return sv_err_set(e, SV_USAGE, "--auto takes at most one "
+		    "argument, the new build");
+	if (a->argc == 1)
+		newb = xstrdup(a->argv[0]);
+	else if ((status = default_build(ctx, &newb, e)))
+		return status;
+	sv_rules_init(&rules);
+	for (i = 0; i < ctx->config.rules.n; i++) {
+		const struct sv_rule *r = &ctx->config.rules.v[i];
+
+		sv_rules_add(&rules, r->glob, r->level, r->reason, false);
+	}
+	sv_rules_add_defaults(&rules);
+	status = sv_build_diff_run(d, sv_arg(a, "from"), newb, NULL, NULL,
+	    &rules, e);
+	if (status == SV_OK && d->required == SV_LEVEL_NONE)
+		status = sv_err_set(e, SV_NO, "nothing to tag: '%s' and '%s' "
+		    "hold the same code", sv_arg(a, "from"), newb);
+	sv_rules_release(&rules);
+	free(newb);
+	return status;
+}
+
 static void
-print_json(const struct sv_tag_plan *p, bool dry_run)
+print_json(const struct sv_tag_plan *p, bool dry_run,
+    const struct sv_build_diff *d)
 {
 	struct sv_json *doc = sv_out_json_doc("tag");
 	char *vs = sv_version_str(&p->version);
@@ -51,6 +144,10 @@ print_json(const struct sv_tag_plan *p, bool dry_run)
 	sv_json_set_str(doc, "message", p->message);
 	sv_json_set_bool(doc, "dry_run", dry_run);
 	sv_json_set_bool(doc, "created", !dry_run);
+	if (d != NULL) {
+		sv_json_set_bytes(doc, "decisive", d->subject);
+		sv_json_set_str(doc, "reason", d->reason);
+	}
 	sv_out_json(doc);
 	free(vs);
 }
@@ -60,16 +157,29 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 {
 	struct sv_tag_request req = { 0 };
 	struct sv_tag_plan plan;
-	bool dry_run = sv_flag(a, "dry-run");
+	struct sv_build_diff d;
+	bool dry_run = sv_flag(a, "dry-run"), autolv = sv_flag(a, "auto");
 	enum sv_level ignored;
 	struct sv_err e;
 	int status;
 
 	sv_err_init(&e);
 	sv_tag_plan_init(&plan);
+	sv_build_diff_init(&d);
 	if ((status = sv_ctx_prefix(ctx, a, &req.prefix, &e)))
 		goto fail;
-	if (a->argc == 2) {
+	if (autolv) {
+		if ((status = auto_level(ctx, a, &d, &e)))
+			goto fail;
+		req.level = sv_level_name(d.required);
+	} else if (sv_arg(a, "from") != NULL) {
+		status = sv_err_set(&e, SV_USAGE, "--from goes with --auto");
+		goto fail;
+	} else if (a->argc == 0) {
+		status = sv_err_set(&e, SV_USAGE, "expected LEVEL or VERSION "
+		    "(or --auto --from OLD)");
+		goto fail;
+	} else if (a->argc == 2) {
 		req.level = a->argv[0];
 		req.version = a->argv[1];
 	} else if (sv_level_parse(a->argv[0], false, &ignored)) {
@@ -84,7 +194,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	if (!dry_run && (status = sv_tag_plan_apply(ctx->repo, &plan, &e)))
 		goto fail;
 	if (ctx->json) {
-		print_json(&plan, dry_run);
+		print_json(&plan, dry_run, autolv ? &d : NULL);
 	} else if (!ctx->quiet) {
 		char shortid[8];
 		const char *lv = sv_level_name(plan.level);
@@ -98,10 +208,14 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		else
 			printf(", first release");
 		printf(") at %s\n", shortid);
+		if (autolv && d.subject != NULL)
+			printf("required by %s: %s\n", d.subject, d.reason);
 	}
+	sv_build_diff_release(&d);
 	sv_tag_plan_release(&plan);
 	return SV_OK;
 fail:
+	sv_build_diff_release(&d);
 	sv_tag_plan_release(&plan);
 	return sv_out_error(a->cmd, &e);
 }
@@ -109,8 +223,8 @@ fail:
 const struct sv_command sv_cmd_tag = {
 	.name = "tag",
 	.summary = "create an annotated release tag on HEAD",
-	.args = "LEVEL|VERSION [VERSION]",
-	.min_args = 1,
+	.args = "LEVEL|VERSION [VERSION] | --auto --from OLD [NEW]",
+	.min_args = 0,
 	.max_args = 2,
 	.arg_complete = SV_COMPLETE_CHOICES,
 	.arg_choices = "reload relup restart",

@@ -262,10 +262,9 @@ interrupted(void)
 	    sigismember(&pending, SIGTERM) || sigismember(&pending, SIGHUP));
 }
 
-int
-sv_extract(const char *file, const char *package,
-    const struct sv_manifest *m, const char *dir, uint64_t max,
-    struct sv_err *e)
+static int
+extract(const char *file, const char *package, const struct sv_manifest *m,
+    const char *dir, uint64_t max, bool dirs_optional, struct sv_err *e)
 {
 	struct sv_tar_reader *r = NULL;
 	struct sv_disk_writer *w = NULL;
@@ -353,7 +352,8 @@ sv_extract(const char *file, const char *package,
 			goto out;
 	}
 	for (i = 0; i < m->content.n; i++) {
-		if (!seen[i]) {
+		if (!seen[i] && !(dirs_optional &&
+		    m->content.v[i].type == SV_ENTRY_DIR)) {
 			q = sv_quote_dup(m->content.v[i].path);
 			status = sv_err_set(e, SV_INPUT, "package '%s' lacks '%s', "
 			    "which its manifest lists", package, q);
@@ -370,6 +370,28 @@ out:
 	buf_release(&path);
 	free(chunk);
 	free(seen);
+	return status;
+}
+
+int
+sv_extract(const char *file, const char *package,
+    const struct sv_manifest *m, const char *dir, uint64_t max,
+    struct sv_err *e)
+{
+	return extract(file, package, m, dir, max, false, e);
+}
+
+int
+sv_extract_tarball(const char *file, const char *dir, uint64_t max,
+    struct sv_err *e)
+{
+	struct sv_manifest m;
+	int status;
+
+	sv_manifest_init(&m);
+	if ((status = sv_index_tarball(&m.content, file, e)) == SV_OK)
+		status = extract(file, file, &m, dir, max, true, e);
+	sv_manifest_release(&m);
 	return status;
 }
 

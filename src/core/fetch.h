@@ -62,4 +62,15 @@ int sv_extract(const char *file, const char *package,
     const struct sv_manifest *m, const char *dir, uint64_t max_size,
     struct sv_err *e);
 
+/*
+ * Extract the tar archive at file (any compression sv_index_tarball
+ * reads) into dir, an existing empty directory, with the same refusals
+ * as sv_extract; the archive's own index stands in for a manifest, so
+ * entries are still checked against what was indexed (a file that
+ * changes under us is an error). Directories implied by paths need not
+ * be in the archive. On error the caller removes dir.
+ */
+int sv_extract_tarball(const char *file, const char *dir, uint64_t max,
+    struct sv_err *e);
+
 #endif

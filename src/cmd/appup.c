@@ -1,0 +1,347 @@
+/*
+ * appup - generate the .appup files for an upgrade between two builds of
+ * an OTP release.
+ *
+ * OLD and NEW are release roots or release packages; or one root holding
+ * both versions, with --from and --to. Prints the appups, or writes them
+ * into NEW (--write) or a directory (--out). Hand-written appups in NEW
+ * are kept and checked to cover every changed module.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/buf.h"
+#include "base/outfile.h"
+#include "base/xalloc.h"
+#include "cli/output.h"
+#include "otp/appup.h"
+#include "otp/input.h"
+
+static const struct sv_option options[] = {
+	{ "from", 0, "VSN", "the old release version (default: the one OLD "
+	  "names in start_erl.data)", SV_COMPLETE_NONE, NULL, false },
+	{ "to", 0, "VSN", "the new release version (default: the one NEW "
+	  "names)", SV_COMPLETE_NONE, NULL, false },
+	{ "write", 'w', NULL, "write each appup into NEW's "
+	  "lib/APP-VSN/ebin", SV_COMPLETE_NONE, NULL, false },
+	{ "out", 'o', "DIR", "write the appups into DIR instead",
+	  SV_COMPLETE_DIR, NULL, false },
+	{ "purge", 0, "SPEC", "purge methods, e.g. "
+	  "\"default=soft;mod_a=soft/brutal\" (default: brutal)",
+	  SV_COMPLETE_NONE, NULL, false },
+	{ "merge", 0, NULL, "complete hand-written appups that miss changed "
+	  "modules instead of failing", SV_COMPLETE_NONE, NULL, false },
+	SV_OPT_END
+};
+
+/* The path shown for a file in NEW: relative to the root when under it. */
+static const char *
+shown(const struct sv_otp_input *in, const char *path, const char *given)
+{
+	const char *root = in->rel.root;
+	size_t n = strlen(root);
+
+	(void)given;
+	if (strncmp(path, root, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+static struct sv_json *
+strv_json(char **v, size_t n)
+{
+	struct sv_json *a = sv_json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sv_json_push(a, sv_json_string(v[i]));
+	return a;
+}
+
+static void
+print_json(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
+    const char *const *written, const char *out_dir)
+{
+	struct sv_json *doc = sv_out_json_doc("appup");
+	struct sv_json *apps = sv_json_array(), *reasons = sv_json_array();
+	struct buf text;
+	size_t i, j;
+
+	buf_init(&text);
+	sv_json_set_str(doc, "release", u->new->name);
+	sv_json_set_str(doc, "from", u->old->vsn);
+	sv_json_set_str(doc, "to", u->new->vsn);
+	sv_json_set_str(doc, "level", sv_level_name(u->level));
+	for (i = 0; i < u->nreasons; i++) {
+		struct sv_json *r = sv_json_object();
+
+		sv_json_set_str(r, "level", sv_level_name(u->reasons[i].level));
+		sv_json_set_str(r, "subject", u->reasons[i].subject);
+		sv_json_set_str(r, "reason", u->reasons[i].reason);
+		sv_json_push(reasons, r);
+	}
+	sv_json_set(doc, "reasons", reasons);
+	for (i = 0; i < u->napps; i++) {
+		const struct sv_otp_appchange *a = &u->apps[i];
+		struct sv_json *o = sv_json_object(), *mods = sv_json_array();
+
+		sv_json_set_str(o, "name", a->name);
+		sv_json_set_str(o, "change", sv_otp_app_change_name(a->change));
+		sv_json_set_str(o, "from", a->old_vsn);
+		sv_json_set_str(o, "to", a->new_vsn);
+		if (a->change != SV_OTP_APP_UPGRADED) {
+			sv_json_set_str(o, "level", "relup");
+			sv_json_push(apps, o);
+			sv_json_free(mods);
+			continue;
+		}
+		sv_json_set_str(o, "level", sv_level_name(a->level));
+		sv_json_set_str(o, "source", sv_otp_appup_source_name(a->source));
+		sv_json_set_bytes(o, "path", shown(newin, a->appup_path, NULL));
+		if (written[i] != NULL)
+			sv_json_set_bytes(o, "written", written[i]);
+		else
+			sv_json_set_null(o, "written");
+		sv_json_set_str(o, "stale", a->stale);
+		for (j = 0; j < a->nmods; j++) {
+			const struct sv_otp_modchange *m = &a->mods[j];
+			struct sv_json *mo = sv_json_object();
+
+			sv_json_set_str(mo, "module", m->module);
+			sv_json_set_str(mo, "change",
+			    sv_otp_mod_change_name(m->change));
+			sv_json_set_str(mo, "level", sv_level_name(m->level));
+			sv_json_set_str(mo, "reason", m->reason);
+			buf_reset(&text);
+			sv_term_write_flat(&text, m->up);
+			sv_json_set_str(mo, "up", text.s);
+			buf_reset(&text);
+			sv_term_write_flat(&text, m->down);
+			sv_json_set_str(mo, "down", text.s);
+			sv_json_push(mods, mo);
+		}
+		sv_json_set(o, "modules", mods);
+		sv_json_set(o, "gaps_up", strv_json(a->gaps_up, a->ngaps_up));
+		sv_json_set(o, "gaps_down", strv_json(a->gaps_down,
+		    a->ngaps_down));
+		buf_reset(&text);
+		sv_otp_appup_text(a, &text);
+		sv_json_set_str(o, "appup", text.s);
+		sv_json_push(apps, o);
+	}
+	sv_json_set(doc, "apps", apps);
+	if (out_dir != NULL)
+		sv_json_set_bytes(doc, "out", out_dir);
+	else
+		sv_json_set_null(doc, "out");
+	sv_out_json(doc);
+	buf_release(&text);
+}
+
+/* The message for coverage gaps. */
+static int
+gaps_error(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
+    struct sv_err *e)
+{
+	struct buf m;
+	size_t i, j;
+	bool first = true;
+
+	buf_init(&m);
+	for (i = 0; i < u->napps; i++) {
+		const struct sv_otp_appchange *a = &u->apps[i];
+
+		if (a->ngaps_up + a->ngaps_down == 0)
+			continue;
+		buf_addf(&m, "%s%s", first ? "" : "; ",
+		    shown(newin, a->appup_path, NULL));
+		first = false;
+		if (a->ngaps_up > 0) {
+			buf_addf(&m, " has no upgrade instruction from %s for ",
+			    a->old_vsn);
+			for (j = 0; j < a->ngaps_up; j++)
+				buf_addf(&m, "%s%s", j ? ", " : "", a->gaps_up[j]);
+		}
+		if (a->ngaps_down > 0) {
+			buf_addf(&m, "%s no downgrade instruction to %s for ",
+			    a->ngaps_up ? " and" : " has", a->old_vsn);
+			for (j = 0; j < a->ngaps_down; j++)
+				buf_addf(&m, "%s%s", j ? ", " : "",
+				    a->gaps_down[j]);
+		}
+	}
+	sv_err_set(e, SV_INPUT, "hand-written appup misses changed modules: "
+	    "%s", m.s);
+	sv_err_hint(e, "add instructions for them, or run with --merge to add "
+	    "the generated ones");
+	buf_release(&m);
+	return SV_INPUT;
+}
+
+/* Write one appup to dest. */
+static int
+write_appup(const struct sv_otp_appchange *a, const char *dest,
+    struct sv_err *e)
+{
+	struct buf text;
+	int status;
+
+	buf_init(&text);
+	if (a->source == SV_OTP_APPUP_KEPT)
+		status = sv_read_file(a->appup_path, &text, 16u << 20, e);
+	else {
+		sv_otp_appup_text(a, &text);
+		status = SV_OK;
+	}
+	if (status == SV_OK)
+		status = sv_write_file(dest, text.s, text.len, e);
+	buf_release(&text);
+	return status;
+}
+
+static int
+run(struct sv_ctx *ctx, const struct sv_args *a)
+{
+	struct sv_otp_input oldin, newin;
+	struct sv_otp_options opts;
+	struct sv_otp_upgrade u;
+	const char *from = sv_arg(a, "from"), *to = sv_arg(a, "to");
+	const char *out_dir = sv_arg(a, "out");
+	const char *newpath = a->argc == 2 ? a->argv[1] : a->argv[0];
+	bool do_write = sv_flag(a, "write");
+	char **written = NULL;
+	struct buf line;
+	struct sv_err e;
+	size_t i;
+	int status;
+
+	sv_err_init(&e);
+	buf_init(&line);
+	sv_otp_input_init(&oldin);
+	sv_otp_input_init(&newin);
+	sv_otp_options_init(&opts);
+	sv_otp_upgrade_init(&u);
+	opts.merge = sv_flag(a, "merge");
+	if (a->argc == 1 && (from == NULL || to == NULL)) {
+		status = sv_err_set(&e, SV_USAGE, "one release root needs "
+		    "--from and --to (or give OLD and NEW)");
+		goto fail;
+	}
+	if (do_write && out_dir != NULL) {
+		status = sv_err_set(&e, SV_USAGE, "--write and --out exclude "
+		    "each other");
+		goto fail;
+	}
+	if (sv_arg(a, "purge") != NULL &&
+	    (status = sv_otp_purge_parse(&opts, sv_arg(a, "purge"), &e)))
+		goto fail;
+	if ((status = sv_otp_input_open(&oldin, a->argv[0], from, &e)) ||
+	    (status = sv_otp_input_open(&newin, newpath, to, &e)))
+		goto fail;
+	if (do_write && newin.tmpdir != NULL) {
+		status = sv_err_set(&e, SV_USAGE, "--write needs NEW to be a "
+		    "release root, not a package ('%s'); use --out DIR",
+		    newpath);
+		goto fail;
+	}
+	if (strcmp(oldin.rel.name, newin.rel.name) != 0) {
+		status = sv_err_set(&e, SV_INPUT, "'%s' is release %s, but '%s' "
+		    "is release %s", a->argv[0], oldin.rel.name, newpath,
+		    newin.rel.name);
+		goto fail;
+	}
+	if ((status = sv_otp_upgrade_plan(&u, &oldin.rel, &newin.rel, &opts,
+	    &e)))
+		goto fail;
+	if (u.ngaps > 0) {
+		status = gaps_error(&u, &newin, &e);
+		goto fail;
+	}
+	written = xcalloc(u.napps + 1, sizeof(*written));
+	if (out_dir != NULL && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
+		status = sv_err_set(&e, SV_INPUT, "cannot create '%s': %s",
+		    out_dir, strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < u.napps && (do_write || out_dir != NULL); i++) {
+		const struct sv_otp_appchange *c = &u.apps[i];
+		struct buf dest;
+
+		if (c->change != SV_OTP_APP_UPGRADED)
+			continue;
+		if (do_write && c->source == SV_OTP_APPUP_KEPT)
+			continue;
+		buf_init(&dest);
+		if (out_dir != NULL)
+			buf_addf(&dest, "%s/%s.appup", out_dir, c->name);
+		else
+			buf_adds(&dest, c->appup_path);
+		status = write_appup(c, dest.s, &e);
+		written[i] = buf_detach(&dest);
+		if (status)
+			goto fail;
+	}
+	if (ctx->json) {
+		print_json(&u, &newin, (const char *const *)written, out_dir);
+	} else if (!ctx->quiet) {
+		for (i = 0; i < u.napps; i++) {
+			const struct sv_otp_appchange *c = &u.apps[i];
+
+			buf_reset(&line);
+			if (c->change == SV_OTP_APP_ADDED)
+				buf_addf(&line, "%%%% %s %s added: the relup "
+				    "starts it (add_application)\n", c->name,
+				    c->new_vsn);
+			else if (c->change == SV_OTP_APP_REMOVED)
+				buf_addf(&line, "%%%% %s %s removed: the relup "
+				    "stops it (remove_application)\n", c->name,
+				    c->old_vsn);
+			else if (written[i] != NULL)
+				buf_addf(&line, "%s %s -> %s: %s %s\n", c->name,
+				    c->old_vsn, c->new_vsn, out_dir ? "wrote" :
+				    sv_otp_appup_source_name(c->source),
+				    out_dir ? written[i] :
+				    shown(&newin, written[i], NULL));
+			else if (do_write || out_dir != NULL)
+				buf_addf(&line, "%s %s -> %s: kept %s\n", c->name,
+				    c->old_vsn, c->new_vsn,
+				    shown(&newin, c->appup_path, NULL));
+			else
+				sv_otp_appup_text(c, &line);
+			if ((do_write || out_dir != NULL) &&
+			    c->change != SV_OTP_APP_UPGRADED)
+				continue;
+			sv_out_write(line.s, line.len);
+		}
+	}
+	status = SV_OK;
+	goto out;
+fail:
+	sv_out_error(a->cmd, &e);
+out:
+	if (written != NULL)
+		sv_strv_free(written, u.napps);
+	sv_otp_upgrade_release(&u);
+	sv_otp_options_release(&opts);
+	sv_otp_input_release(&oldin);
+	sv_otp_input_release(&newin);
+	buf_release(&line);
+	return status;
+}
+
+const struct sv_command sv_cmd_appup = {
+	.name = "appup",
+	.summary = "generate the .appup files for an OTP release upgrade",
+	.args = "OLD [NEW]",
+	.min_args = 1,
+	.max_args = 2,
+	.arg_complete = SV_COMPLETE_FILE,
+	.flags = SV_CMD_REPO_OPT,
+	.options = options,
+	.run = run,
+};

@@ -1,0 +1,1100 @@
+/*
+ * appup.c - planning a hot upgrade between two release models and
+ * writing its appups (see appup.h).
+ */
+#include "config.h"
+
+#include "otp/appup.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/xalloc.h"
+
+#define APPUP_MAX (16u << 20)
+
+/* The applications that are never upgraded in place. */
+static bool
+is_emulator_app(const char *name)
+{
+	return strcmp(name, "kernel") == 0 || strcmp(name, "stdlib") == 0 ||
+	    strcmp(name, "sasl") == 0 || strcmp(name, "erts") == 0;
+}
+
+static char *
+fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+fmt(const char *f, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, f);
+	buf_vaddf(&b, f, ap);
+	va_end(ap);
+	return buf_detach(&b);
+}
+
+/* ---- options ---- */
+
+void
+sv_otp_options_init(struct sv_otp_options *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+void
+sv_otp_options_release(struct sv_otp_options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->npurge; i++)
+		free(o->purge[i].module);
+	free(o->purge);
+	sv_otp_options_init(o);
+}
+
+static bool
+purge_word(const char *s, size_t n, bool *soft)
+{
+	if ((n == 4 && memcmp(s, "soft", 4) == 0) ||
+	    (n == 10 && memcmp(s, "soft_purge", 10) == 0))
+		*soft = true;
+	else if ((n == 6 && memcmp(s, "brutal", 6) == 0) ||
+	    (n == 12 && memcmp(s, "brutal_purge", 12) == 0))
+		*soft = false;
+	else
+		return false;
+	return true;
+}
+
+int
+sv_otp_purge_parse(struct sv_otp_options *o, const char *spec,
+    struct sv_err *e)
+{
+	const char *p = spec;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ";");
+		const char *eq = memchr(p, '=', len), *slash, *v;
+		struct sv_otp_purge pg = { NULL, false, false };
+		size_t vlen;
+
+		if (len == 0) {
+			p++;
+			continue;
+		}
+		if (eq == NULL || eq == p)
+			goto bad;
+		v = eq + 1;
+		vlen = (size_t)(p + len - v);
+		slash = memchr(v, '/', vlen);
+		if (slash == NULL) {
+			if (!purge_word(v, vlen, &pg.pre_soft))
+				goto bad;
+			pg.post_soft = pg.pre_soft;
+		} else if (!purge_word(v, (size_t)(slash - v), &pg.pre_soft) ||
+		    !purge_word(slash + 1, (size_t)(v + vlen - slash - 1),
+		    &pg.post_soft)) {
+			goto bad;
+		}
+		if ((size_t)(eq - p) != 7 || memcmp(p, "default", 7) != 0)
+			pg.module = xstrndup(p, (size_t)(eq - p));
+		o->purge = xrealloc(o->purge, (o->npurge + 1) *
+		    sizeof(*o->purge));
+		o->purge[o->npurge++] = pg;
+		p += len;
+		continue;
+bad:
+		return sv_err_set(e, SV_USAGE, "bad --purge entry '%.*s' "
+		    "(expected NAME=PRE[/POST], NAME a module or default, PRE "
+		    "and POST soft or brutal)", (int)len, p);
+	}
+	return SV_OK;
+}
+
+/* The purge methods for module: its own entry (the last wins), else
+ * the default entry, else brutal/brutal. */
+static void
+purge_for(const struct sv_otp_options *o, const char *module,
+    struct sv_term **pre, struct sv_term **post)
+{
+	const struct sv_otp_purge *def = NULL, *own = NULL;
+	size_t i;
+
+	for (i = 0; i < o->npurge; i++) {
+		if (o->purge[i].module == NULL)
+			def = &o->purge[i];
+		else if (strcmp(o->purge[i].module, module) == 0)
+			own = &o->purge[i];
+	}
+	if (own == NULL)
+		own = def;
+	*pre = sv_term_atom(own && own->pre_soft ? "soft_purge" :
+	    "brutal_purge");
+	*post = sv_term_atom(own && own->post_soft ? "soft_purge" :
+	    "brutal_purge");
+}
+
+/* ---- the plan ---- */
+
+void
+sv_otp_upgrade_init(struct sv_otp_upgrade *u)
+{
+	memset(u, 0, sizeof(*u));
+}
+
+static void
+modchange_release(struct sv_otp_modchange *m)
+{
+	free(m->module);
+	free(m->reason);
+	sv_term_free(m->up);
+	sv_term_free(m->down);
+}
+
+void
+sv_otp_upgrade_release(struct sv_otp_upgrade *u)
+{
+	size_t i, j;
+
+	for (i = 0; i < u->napps; i++) {
+		struct sv_otp_appchange *a = &u->apps[i];
+
+		for (j = 0; j < a->nmods; j++)
+			modchange_release(&a->mods[j]);
+		free(a->mods);
+		free(a->name);
+		free(a->old_vsn);
+		free(a->new_vsn);
+		sv_term_free(a->appup);
+		free(a->appup_path);
+		free(a->stale);
+		free(a->reason);
+		sv_strv_free(a->gaps_up, a->ngaps_up);
+		sv_strv_free(a->gaps_down, a->ngaps_down);
+	}
+	free(u->apps);
+	for (i = 0; i < u->nreasons; i++) {
+		free(u->reasons[i].subject);
+		free(u->reasons[i].reason);
+	}
+	free(u->reasons);
+	sv_otp_upgrade_init(u);
+}
+
+static void
+add_reason(struct sv_otp_upgrade *u, enum sv_level level,
+    const char *subject, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+add_reason(struct sv_otp_upgrade *u, enum sv_level level,
+    const char *subject, const char *fmt, ...)
+{
+	struct sv_otp_reason *r;
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	u->reasons = xrealloc(u->reasons, (u->nreasons + 1) *
+	    sizeof(*u->reasons));
+	r = &u->reasons[u->nreasons++];
+	r->level = level;
+	r->subject = xstrdup(subject);
+	r->reason = buf_detach(&b);
+	if (level > u->level)
+		u->level = level;
+}
+
+static struct sv_otp_appchange *
+new_appchange(struct sv_otp_upgrade *u, const char *name,
+    enum sv_otp_app_change change, const char *old_vsn, const char *new_vsn)
+{
+	struct sv_otp_appchange *a;
+
+	u->apps = xrealloc(u->apps, (u->napps + 1) * sizeof(*u->apps));
+	a = &u->apps[u->napps++];
+	memset(a, 0, sizeof(*a));
+	a->name = xstrdup(name);
+	a->change = change;
+	a->old_vsn = old_vsn ? xstrdup(old_vsn) : NULL;
+	a->new_vsn = new_vsn ? xstrdup(new_vsn) : NULL;
+	return a;
+}
+
+/* A sorted set of module names (borrowed strings). */
+struct names {
+	const char **v;
+	size_t n, alloc;
+};
+
+static void
+names_add(struct names *s, const char *name)
+{
+	xgrow(&s->v, &s->alloc, s->n + 1, sizeof(*s->v));
+	s->v[s->n++] = name;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+names_sort(struct names *s)
+{
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+static bool
+names_has(const struct names *s, const char *name)
+{
+	return s->n > 0 && bsearch(&name, s->v, s->n, sizeof(*s->v),
+	    cmp_str) != NULL;
+}
+
+/* The modules of an upgraded application, found before instructions are
+ * made (instructions need the whole upgrade's sets). */
+struct pending {
+	struct sv_otp_appchange *change; /* index into u->apps is stable
+	                                    only after all are added: see
+	                                    plan() */
+	size_t app_index;
+	struct sv_otp_app *old, *new;
+	struct names added, deleted, changed;
+};
+
+/* Compare the modules of two versions of an application. */
+static int
+compare_app(struct sv_otp_app *old, struct sv_otp_app *new,
+    struct names *added, struct names *deleted, struct names *changed,
+    struct sv_err *e)
+{
+	size_t i = 0, j = 0;
+	int status;
+
+	while (i < old->nmods || j < new->nmods) {
+		int c = i == old->nmods ? 1 : j == new->nmods ? -1 :
+		    strcmp(old->mods[i].name, new->mods[j].name);
+
+		if (c < 0) {
+			names_add(deleted, old->mods[i++].name);
+		} else if (c > 0) {
+			names_add(added, new->mods[j++].name);
+		} else {
+			bool same;
+
+			if ((status = sv_otp_module_same(&old->mods[i],
+			    &new->mods[j], &same, e)))
+				return status;
+			if (!same)
+				names_add(changed, new->mods[j].name);
+			i++;
+			j++;
+		}
+	}
+	return SV_OK;
+}
+
+static bool
+exports_code_change(const struct sv_beam *b)
+{
+	return sv_beam_exports(b, "code_change", 3) ||
+	    sv_beam_exports(b, "code_change", 4) ||
+	    sv_beam_exports(b, "system_code_change", 4);
+}
+
+/* The instruction for a changed module, from its new beam. */
+enum kind { K_LOAD, K_SUPERVISOR, K_ADVANCED };
+
+static enum kind
+module_kind(const struct sv_beam *b, struct buf *why)
+{
+	const char *process = NULL;
+	bool sup = false;
+	size_t i;
+
+	for (i = 0; i < b->nbehaviours; i++) {
+		const char *be = b->behaviours[i];
+
+		if (strcmp(be, "supervisor") == 0)
+			sup = true;
+		else if (strcmp(be, "application") != 0 && process == NULL)
+			process = be;
+	}
+	if ((process != NULL || b->nbehaviours == 0) &&
+	    exports_code_change(b)) {
+		if (process != NULL)
+			buf_addf(why, "%s, exports %s", process,
+			    sv_beam_exports(b, "system_code_change", 4) &&
+			    !sv_beam_exports(b, "code_change", 3) &&
+			    !sv_beam_exports(b, "code_change", 4) ?
+			    "system_code_change/4" : "code_change");
+		else
+			buf_adds(why, "special process, exports "
+			    "system_code_change/4");
+		if (process != NULL || sv_beam_exports(b, "system_code_change",
+		    4))
+			return K_ADVANCED;
+		buf_reset(why);
+	}
+	if (sup) {
+		buf_adds(why, "supervisor");
+		return K_SUPERVISOR;
+	}
+	if (process != NULL)
+		buf_addf(why, "%s, no code_change", process);
+	else
+		buf_adds(why, "code changed");
+	return K_LOAD;
+}
+
+/* The modules of imports that are in set, as an atom list. */
+static struct sv_term *
+deps_list(const struct sv_beam *b, const struct names *set)
+{
+	struct sv_term *l = sv_term_list();
+	size_t i;
+
+	for (i = 0; i < b->nimports; i++)
+		if (names_has(set, b->imports[i]))
+			sv_term_push(l, sv_term_atom(b->imports[i]));
+	return l;
+}
+
+static struct sv_term *
+instr2(const char *tag, const char *module)
+{
+	return sv_term_tuplev(2, sv_term_atom(tag), sv_term_atom(module));
+}
+
+static struct sv_otp_modchange *
+new_mod(struct sv_otp_appchange *a, const char *module,
+    enum sv_otp_mod_change change)
+{
+	struct sv_otp_modchange *m;
+
+	a->mods = xrealloc(a->mods, (a->nmods + 1) * sizeof(*a->mods));
+	m = &a->mods[a->nmods++];
+	memset(m, 0, sizeof(*m));
+	m->module = xstrdup(module);
+	m->change = change;
+	return m;
+}
+
+/*
+ * Order the changed modules of one application so that a module comes
+ * after the modules of the same application it calls (callees load
+ * first); ties and cycles go by name.
+ */
+static void
+order_changed(struct sv_otp_app *new, const struct names *changed,
+    const char **out)
+{
+	size_t n = changed->n, done = 0, i, j, k;
+	bool *placed = xcalloc(n + 1, sizeof(*placed));
+
+	while (done < n) {
+		size_t pick = n;
+
+		for (i = 0; i < n && pick == n; i++) {
+			const struct sv_otp_module *m;
+			bool ready = true;
+
+			if (placed[i])
+				continue;
+			m = sv_otp_app_module(new, changed->v[i]);
+			for (j = 0; ready && j < m->beam.nimports; j++)
+				for (k = 0; k < n; k++)
+					if (!placed[k] && k != i &&
+					    strcmp(changed->v[k],
+					    m->beam.imports[j]) == 0) {
+						ready = false;
+						break;
+					}
+			if (ready)
+				pick = i;
+		}
+		if (pick == n) /* a cycle: take the first left */
+			for (pick = 0; placed[pick]; pick++)
+				;
+		placed[pick] = true;
+		out[done++] = changed->v[pick];
+	}
+	free(placed);
+}
+
+/* Build the generated instructions of an upgraded application. */
+static int
+generate(struct sv_otp_upgrade *u, struct pending *p,
+    const struct names *up_set, const struct names *down_set,
+    const struct sv_otp_options *o, struct sv_err *e)
+{
+	struct sv_otp_appchange *a = p->change;
+	const char **order = xcalloc(p->changed.n + 1, sizeof(*order));
+	struct buf why;
+	size_t i;
+	int status = SV_OK;
+
+	(void)e;
+	buf_init(&why);
+	for (i = 0; i < p->added.n; i++) {
+		struct sv_otp_modchange *m = new_mod(a, p->added.v[i],
+		    SV_OTP_MOD_ADDED);
+
+		m->up = instr2("add_module", m->module);
+		m->down = instr2("delete_module", m->module);
+		m->level = SV_LEVEL_RELOAD;
+		m->reason = xstrdup("added");
+	}
+	order_changed(p->new, &p->changed, order);
+	for (i = 0; i < p->changed.n; i++) {
+		struct sv_otp_module *nm = sv_otp_app_module(p->new, order[i]);
+		struct sv_otp_module *om = sv_otp_app_module(p->old, order[i]);
+		struct sv_otp_modchange *m = new_mod(a, order[i],
+		    SV_OTP_MOD_CHANGED);
+		struct sv_term *pre, *post;
+		enum kind k;
+
+		buf_reset(&why);
+		k = module_kind(&nm->beam, &why);
+		if (k == K_SUPERVISOR) {
+			m->up = sv_term_tuplev(3, sv_term_atom("update"),
+			    sv_term_atom(m->module), sv_term_atom("supervisor"));
+			m->down = sv_term_copy(m->up);
+			m->level = SV_LEVEL_RELUP;
+		} else {
+			const char *tag = k == K_ADVANCED ? "update" :
+			    "load_module";
+			struct sv_term *t;
+
+			purge_for(o, m->module, &pre, &post);
+			t = sv_term_tuplev(2, sv_term_atom(tag),
+			    sv_term_atom(m->module));
+			if (k == K_ADVANCED)
+				sv_term_push(t, sv_term_tuplev(2,
+				    sv_term_atom("advanced"), sv_term_list()));
+			sv_term_push(t, pre);
+			sv_term_push(t, post);
+			m->down = sv_term_copy(t);
+			sv_term_push(t, deps_list(&nm->beam, up_set));
+			sv_term_push(m->down, deps_list(&om->beam, down_set));
+			m->up = t;
+			m->level = k == K_ADVANCED ? SV_LEVEL_RELUP :
+			    SV_LEVEL_RELOAD;
+		}
+		if (nm->beam.loads_nif || om->beam.loads_nif) {
+			m->level = SV_LEVEL_RESTART;
+			buf_adds(&why, "; loads a NIF library, which cannot be "
+			    "reloaded in place");
+		}
+		m->reason = xstrdup(why.s);
+	}
+	for (i = 0; i < p->deleted.n; i++) {
+		struct sv_otp_modchange *m = new_mod(a, p->deleted.v[i],
+		    SV_OTP_MOD_DELETED);
+
+		m->up = instr2("delete_module", m->module);
+		m->down = instr2("add_module", m->module);
+		m->level = SV_LEVEL_RELOAD;
+		m->reason = xstrdup("deleted");
+	}
+	(void)u;
+	free(order);
+	buf_release(&why);
+	return status;
+}
+
+/* The generated up and down instruction lists of a. */
+static void
+generated_lists(const struct sv_otp_appchange *a, struct sv_term **up,
+    struct sv_term **down)
+{
+	size_t i;
+
+	*up = sv_term_list();
+	*down = sv_term_list();
+	for (i = 0; i < a->nmods; i++)
+		sv_term_push(*up, sv_term_copy(a->mods[i].up));
+	for (i = a->nmods; i-- > 0;)
+		sv_term_push(*down, sv_term_copy(a->mods[i].down));
+}
+
+/* True if key (an appup version: a string, or a binary regular
+ * expression that must match the whole version) selects vsn. */
+static bool
+vsn_matches(const struct sv_term *key, const char *vsn)
+{
+	char *text = NULL;
+	bool yes = false;
+
+	if (key->kind == SV_TERM_BINARY) {
+		regex_t re;
+		regmatch_t m;
+
+		if (memchr(key->s, '\0', key->len) != NULL ||
+		    regcomp(&re, key->s, REG_EXTENDED) != 0)
+			return false;
+		yes = regexec(&re, vsn, 1, &m, 0) == 0 && m.rm_so == 0 &&
+		    (size_t)m.rm_eo == strlen(vsn);
+		regfree(&re);
+		return yes;
+	}
+	if (sv_term_text(key, &text))
+		yes = strcmp(text, vsn) == 0;
+	free(text);
+	return yes;
+}
+
+/* The {Vsn, Instructions} entry of list whose Vsn selects vsn. */
+static struct sv_term *
+entry_for(struct sv_term *list, const char *vsn)
+{
+	size_t i;
+
+	for (i = 0; list->kind == SV_TERM_LIST && i < list->n; i++) {
+		struct sv_term *t = list->v[i];
+
+		if (t->kind == SV_TERM_TUPLE && t->n == 2 &&
+		    vsn_matches(t->v[0], vsn))
+			return t;
+	}
+	return NULL;
+}
+
+/* True if instrs (an instruction list) has an instruction for module of
+ * application app, or one that restarts it all. */
+static bool
+covers(const struct sv_term *instrs, const char *app, const char *module)
+{
+	static const char *const tags[] = {
+		"load_module", "update", "add_module", "delete_module", NULL
+	};
+	size_t i, k;
+
+	for (i = 0; instrs->kind == SV_TERM_LIST && i < instrs->n; i++) {
+		const struct sv_term *t = instrs->v[i];
+
+		if (sv_term_is_atom(t, "restart_new_emulator") ||
+		    sv_term_is_atom(t, "restart_emulator"))
+			return true;
+		if (t->kind != SV_TERM_TUPLE || t->n < 2)
+			continue;
+		if (sv_term_is_atom(t->v[0], "restart_application") &&
+		    sv_term_is_atom(t->v[1], app))
+			return true;
+		for (k = 0; tags[k]; k++)
+			if (sv_term_is_atom(t->v[0], tags[k]) &&
+			    sv_term_is_atom(t->v[1], module))
+				return true;
+	}
+	return false;
+}
+
+/* The level an instruction requires, and a word on why. */
+static enum sv_level
+instr_level(const struct sv_term *t, const char **what)
+{
+	const char *tag = t->kind == SV_TERM_ATOM ? t->s :
+	    (t->kind == SV_TERM_TUPLE && t->n > 0 &&
+	    t->v[0]->kind == SV_TERM_ATOM) ? t->v[0]->s : "?";
+
+	*what = tag;
+	if (strcmp(tag, "restart_new_emulator") == 0 ||
+	    strcmp(tag, "restart_emulator") == 0)
+		return SV_LEVEL_RESTART;
+	if (strcmp(tag, "load_module") == 0 || strcmp(tag, "add_module") == 0 ||
+	    strcmp(tag, "delete_module") == 0)
+		return SV_LEVEL_RELOAD;
+	return SV_LEVEL_RELUP;
+}
+
+/* Collect the modules of a whose instructions list instrs misses. */
+static size_t
+find_gaps(const struct sv_otp_appchange *a, const struct sv_term *instrs,
+    char ***out)
+{
+	size_t i, n = 0;
+
+	*out = NULL;
+	for (i = 0; i < a->nmods; i++)
+		if (!covers(instrs, a->name, a->mods[i].module)) {
+			*out = xrealloc(*out, (n + 1) * sizeof(**out));
+			(*out)[n++] = xstrdup(a->mods[i].module);
+		}
+	return n;
+}
+
+/* Append the generated instructions for the modules in gaps. */
+static void
+fill_gaps(const struct sv_otp_appchange *a, struct sv_term *instrs,
+    char **gaps, size_t ngaps, bool up)
+{
+	size_t i, j, k;
+
+	for (k = 0; k < a->nmods; k++) {
+		const struct sv_otp_modchange *m = &a->mods[up ? k :
+		    a->nmods - 1 - k];
+
+		for (j = 0, i = ngaps; j < ngaps; j++)
+			if (strcmp(gaps[j], m->module) == 0)
+				i = j;
+		if (i < ngaps)
+			sv_term_push(instrs, sv_term_copy(up ? m->up : m->down));
+	}
+}
+
+/* A fresh appup {NewVsn, [{OldVsn, Up}], [{OldVsn, Down}]}. */
+static struct sv_term *
+fresh_appup(const struct sv_otp_appchange *a, struct sv_term *up,
+    struct sv_term *down)
+{
+	return sv_term_tuplev(3, sv_term_string(a->new_vsn),
+	    sv_term_push(sv_term_list(), sv_term_tuplev(2,
+	    sv_term_string(a->old_vsn), up)),
+	    sv_term_push(sv_term_list(), sv_term_tuplev(2,
+	    sv_term_string(a->old_vsn), down)));
+}
+
+/*
+ * Settle a's appup: a hand-written one in the new ebin wins when it has
+ * an entry for the old vsn (its coverage is checked, or completed with
+ * merge); one for this vsn without such an entry gets the generated
+ * entry added; a stale one (another vsn) is replaced.
+ */
+static int
+settle_appup(struct sv_otp_appchange *a, const char *path,
+    const struct sv_otp_options *o, struct sv_err *e)
+{
+	struct sv_terms ts;
+	struct sv_term *t, *up, *down, *upe, *downe;
+	char *vsn = NULL;
+	int status = SV_OK;
+
+	sv_terms_init(&ts);
+	generated_lists(a, &up, &down);
+	a->appup_path = xstrdup(path);
+	a->source = SV_OTP_APPUP_GENERATED;
+	if (is_emulator_app(a->name)) {
+		sv_term_free(up);
+		sv_term_free(down);
+		up = sv_term_push(sv_term_list(),
+		    sv_term_atom("restart_new_emulator"));
+		down = sv_term_push(sv_term_list(),
+		    sv_term_atom("restart_new_emulator"));
+	}
+	if (access(path, F_OK) != 0) {
+		if (errno != ENOENT) {
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
+			    path, strerror(errno));
+			goto out;
+		}
+		goto fresh;
+	}
+	if ((status = sv_terms_load(&ts, path, APPUP_MAX, e)))
+		goto out;
+	if (ts.n != 1 || (t = ts.v[0])->kind != SV_TERM_TUPLE || t->n != 3 ||
+	    !sv_term_is_list(t->v[1]) || !sv_term_is_list(t->v[2]) ||
+	    !sv_term_text(t->v[0], &vsn)) {
+		status = sv_err_set(e, SV_INPUT, "%s: expected one term "
+		    "{\"VSN\", [{FROM, UP}], [{TO, DOWN}]}", path);
+		goto out;
+	}
+	if (strcmp(vsn, a->new_vsn) != 0) {
+		a->stale = vsn;
+		vsn = NULL;
+		goto fresh;
+	}
+	upe = t->v[1]->kind == SV_TERM_LIST ? entry_for(t->v[1], a->old_vsn) :
+	    NULL;
+	downe = t->v[2]->kind == SV_TERM_LIST ?
+	    entry_for(t->v[2], a->old_vsn) : NULL;
+	if (upe == NULL && downe == NULL) {
+		/* An appup for this version without our transition: add it. */
+		if (t->v[1]->kind != SV_TERM_LIST) {
+			sv_term_free(t->v[1]);
+			t->v[1] = sv_term_list();
+		}
+		if (t->v[2]->kind != SV_TERM_LIST) {
+			sv_term_free(t->v[2]);
+			t->v[2] = sv_term_list();
+		}
+		sv_term_push(t->v[1], sv_term_tuplev(2,
+		    sv_term_string(a->old_vsn), up));
+		sv_term_push(t->v[2], sv_term_tuplev(2,
+		    sv_term_string(a->old_vsn), down));
+		up = down = NULL;
+		a->source = SV_OTP_APPUP_EXTENDED;
+		goto keep;
+	}
+	a->source = SV_OTP_APPUP_KEPT;
+	if (upe != NULL && sv_term_is_list(upe->v[1]))
+		a->ngaps_up = find_gaps(a, upe->v[1], &a->gaps_up);
+	else
+		a->ngaps_up = find_gaps(a, &(struct sv_term){ .kind =
+		    SV_TERM_LIST }, &a->gaps_up);
+	if (downe != NULL && sv_term_is_list(downe->v[1]))
+		a->ngaps_down = find_gaps(a, downe->v[1], &a->gaps_down);
+	else
+		a->ngaps_down = find_gaps(a, &(struct sv_term){ .kind =
+		    SV_TERM_LIST }, &a->gaps_down);
+	if (o->merge && (a->ngaps_up > 0 || a->ngaps_down > 0 ||
+	    upe == NULL || downe == NULL)) {
+		struct sv_term *lists[2] = { t->v[1], t->v[2] };
+		struct sv_term *ents[2] = { upe, downe };
+		int d;
+
+		for (d = 0; d < 2; d++) {
+			struct sv_term *instrs;
+
+			if (ents[d] == NULL) {
+				ents[d] = sv_term_tuplev(2,
+				    sv_term_string(a->old_vsn), sv_term_list());
+				sv_term_push(lists[d], ents[d]);
+			}
+			instrs = ents[d]->v[1];
+			if (instrs->kind == SV_TERM_STRING) { /* "" */
+				sv_term_free(instrs);
+				instrs = ents[d]->v[1] = sv_term_list();
+			}
+			if (d == 0)
+				fill_gaps(a, instrs, a->gaps_up, a->ngaps_up,
+				    true);
+			else
+				fill_gaps(a, instrs, a->gaps_down,
+				    a->ngaps_down, false);
+		}
+		sv_strv_free(a->gaps_up, a->ngaps_up);
+		sv_strv_free(a->gaps_down, a->ngaps_down);
+		a->gaps_up = a->gaps_down = NULL;
+		a->ngaps_up = a->ngaps_down = 0;
+		a->source = SV_OTP_APPUP_MERGED;
+	}
+keep:
+	a->appup = t;
+	ts.v[0] = NULL;
+	goto out;
+fresh:
+	a->appup = fresh_appup(a, up, down);
+	up = down = NULL;
+out:
+	sv_term_free(up);
+	sv_term_free(down);
+	free(vsn);
+	sv_terms_release(&ts);
+	return status;
+}
+
+/* The level of the settled appup's up entry, with its first reason. */
+static void
+appup_level(struct sv_otp_upgrade *u, struct sv_otp_appchange *a)
+{
+	struct sv_term *ent = entry_for(a->appup->v[1], a->old_vsn);
+	size_t i;
+
+	a->level = SV_LEVEL_NONE;
+	for (i = 0; ent != NULL && ent->v[1]->kind == SV_TERM_LIST &&
+	    i < ent->v[1]->n; i++) {
+		const struct sv_term *t = ent->v[1]->v[i];
+		const char *what;
+		enum sv_level lv = instr_level(t, &what);
+		const struct sv_term *mod = t->kind == SV_TERM_TUPLE &&
+		    t->n >= 2 && t->v[1]->kind == SV_TERM_ATOM ? t->v[1] : NULL;
+		const struct sv_otp_modchange *mc = NULL;
+		size_t j;
+
+		for (j = 0; mod != NULL && j < a->nmods; j++)
+			if (strcmp(a->mods[j].module, mod->s) == 0)
+				mc = &a->mods[j];
+		if (mc != NULL && mc->level > lv)
+			lv = mc->level;
+		if (lv > a->level) {
+			a->level = lv;
+			free(a->reason);
+			if (mc != NULL)
+				a->reason = fmt("%s %s (%s)", what,
+				    mc->module, mc->reason);
+			else if (mod != NULL)
+				a->reason = fmt("%s %s", what, mod->s);
+			else
+				a->reason = fmt("%s in %s", what,
+				    a->source == SV_OTP_APPUP_GENERATED ?
+				    "the appup" : "the hand-written appup");
+		}
+		if (mc != NULL || mod != NULL)
+			add_reason(u, lv, mod->s, "%s (%s %s -> %s)",
+			    mc != NULL ? mc->reason : what, a->name,
+			    a->old_vsn, a->new_vsn);
+		else
+			add_reason(u, lv, a->name, "%s in the appup (%s -> %s)",
+			    what, a->old_vsn, a->new_vsn);
+	}
+	/* Modules a hand-written appup misses still change. */
+	for (i = 0; i < a->ngaps_up; i++) {
+		size_t j;
+
+		for (j = 0; j < a->nmods; j++) {
+			const struct sv_otp_modchange *m = &a->mods[j];
+
+			if (strcmp(m->module, a->gaps_up[i]) != 0)
+				continue;
+			add_reason(u, m->level, m->module, "%s, missing from the "
+			    "hand-written appup (%s %s -> %s)", m->reason,
+			    a->name, a->old_vsn, a->new_vsn);
+			if (m->level > a->level) {
+				a->level = m->level;
+				free(a->reason);
+				a->reason = fmt("%s (missing from the appup)",
+				    m->reason);
+			}
+		}
+	}
+}
+
+/* Differences in an application's resource file that a relup applies:
+ * env (config_change/3) and the callback module. */
+static void
+resource_changes(struct sv_otp_upgrade *u, const struct sv_otp_app *old,
+    const struct sv_otp_app *new)
+{
+	static const char *const keys[] = { "env", "mod", NULL };
+	size_t i;
+
+	if (old->resource == NULL || new->resource == NULL)
+		return;
+	for (i = 0; keys[i]; i++) {
+		const struct sv_term *a = sv_term_keyfind(old->resource->v[2],
+		    keys[i]), *b = sv_term_keyfind(new->resource->v[2], keys[i]);
+
+		if (!sv_term_equal(a, b))
+			add_reason(u, SV_LEVEL_RELUP, new->name, "the "
+			    "application's %s changed in %s.app (%s -> %s)",
+			    keys[i], new->name, old->vsn, new->vsn);
+	}
+}
+
+/* "a, b and 3 more" into b (at most 8 names). */
+static void
+list_names(struct buf *b, const char *const *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 8; i++)
+		buf_addf(b, "%s%s", i ? ", " : "", v[i]);
+	if (n > 8)
+		buf_addf(b, " and %zu more", n - 8);
+}
+
+static int
+cmp_reason(const void *a, const void *b)
+{
+	const struct sv_otp_reason *x = a, *y = b;
+
+	if (x->level != y->level)
+		return x->level > y->level ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+int
+sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
+    struct sv_otp_release *new, const struct sv_otp_options *o,
+    struct sv_err *e)
+{
+	struct pending *pend = NULL;
+	struct names up_set = { 0 }, down_set = { 0 };
+	struct buf unbumped, path;
+	size_t npend = 0, i, j;
+	int status = SV_OK;
+
+	buf_init(&unbumped);
+	buf_init(&path);
+	u->old = old;
+	u->new = new;
+	u->level = SV_LEVEL_NONE;
+	if (strcmp(old->erts, new->erts) != 0)
+		add_reason(u, SV_LEVEL_RESTART, "erts", "ERTS %s -> %s: a new "
+		    "emulator", old->erts, new->erts);
+	for (i = 0; i < new->napps; i++) {
+		struct sv_otp_app *na = &new->apps[i];
+		struct sv_otp_app *oa = sv_otp_release_app(old, na->name);
+		struct names added = { 0 }, deleted = { 0 }, changed = { 0 };
+
+		if (oa == NULL)
+			continue;
+		if (!oa->present || !na->present) {
+			if (strcmp(oa->vsn, na->vsn) != 0 &&
+			    !is_emulator_app(na->name)) {
+				status = sv_err_set(e, SV_INPUT, "cannot compare "
+				    "%s %s -> %s: '%s' is missing", na->name,
+				    oa->vsn, na->vsn, oa->present ? na->dir :
+				    oa->dir);
+				goto out;
+			}
+			if (strcmp(oa->vsn, na->vsn) != 0)
+				add_reason(u, SV_LEVEL_RESTART, na->name,
+				    "%s %s -> %s is part of the emulator",
+				    na->name, oa->vsn, na->vsn);
+			continue;
+		}
+		if ((status = compare_app(oa, na, &added, &deleted, &changed,
+		    e)))
+			goto out;
+		if (strcmp(oa->vsn, na->vsn) == 0) {
+			if (added.n + deleted.n + changed.n > 0) {
+				const char **all = xcalloc(added.n + deleted.n +
+				    changed.n, sizeof(*all));
+				size_t k = 0;
+
+				for (j = 0; j < changed.n; j++)
+					all[k++] = changed.v[j];
+				for (j = 0; j < added.n; j++)
+					all[k++] = added.v[j];
+				for (j = 0; j < deleted.n; j++)
+					all[k++] = deleted.v[j];
+				qsort(all, k, sizeof(*all), cmp_str);
+				buf_addf(&unbumped, "%s%s %s (", unbumped.len ?
+				    "; " : "", na->name, na->vsn);
+				list_names(&unbumped, all, k);
+				buf_addc(&unbumped, ')');
+				free(all);
+			}
+			free(added.v);
+			free(deleted.v);
+			free(changed.v);
+			continue;
+		}
+		pend = xrealloc(pend, (npend + 1) * sizeof(*pend));
+		pend[npend].old = oa;
+		pend[npend].new = na;
+		pend[npend].added = added;
+		pend[npend].deleted = deleted;
+		pend[npend].changed = changed;
+		pend[npend].change = NULL;
+		npend++;
+		for (j = 0; j < added.n; j++)
+			names_add(&up_set, added.v[j]);
+		for (j = 0; j < changed.n; j++) {
+			names_add(&up_set, changed.v[j]);
+			names_add(&down_set, changed.v[j]);
+		}
+		for (j = 0; j < deleted.n; j++)
+			names_add(&down_set, deleted.v[j]);
+	}
+	if (unbumped.len > 0) {
+		status = sv_err_set(e, SV_INPUT, "code changed without an "
+		    "application vsn bump: %s", unbumped.s);
+		sv_err_hint(e, "bump the vsn in the application's .app.src: "
+		    "release_handler keeps the files of an installed vsn, so "
+		    "the new code would never load");
+		goto out;
+	}
+	/* Modules of added applications load on the way up; those of
+	 * removed ones on the way down. */
+	for (i = 0; i < new->napps; i++)
+		if (sv_otp_release_app(old, new->apps[i].name) == NULL)
+			for (j = 0; j < new->apps[i].nmods; j++)
+				names_add(&up_set, new->apps[i].mods[j].name);
+	for (i = 0; i < old->napps; i++)
+		if (sv_otp_release_app(new, old->apps[i].name) == NULL)
+			for (j = 0; j < old->apps[i].nmods; j++)
+				names_add(&down_set, old->apps[i].mods[j].name);
+	names_sort(&up_set);
+	names_sort(&down_set);
+	for (i = 0; i < npend; i++) {
+		struct pending *p = &pend[i];
+
+		p->change = new_appchange(u, p->new->name, SV_OTP_APP_UPGRADED,
+		    p->old->vsn, p->new->vsn);
+		if ((status = generate(u, p, &up_set, &down_set, o, e)) ||
+		    (status = settle_appup(p->change, p->new->appup_path, o, e)))
+			goto out;
+		u->ngaps += p->change->ngaps_up + p->change->ngaps_down;
+		if (is_emulator_app(p->new->name))
+			add_reason(u, SV_LEVEL_RESTART, p->new->name, "%s %s -> "
+			    "%s is part of the emulator", p->new->name,
+			    p->old->vsn, p->new->vsn);
+		appup_level(u, p->change);
+		resource_changes(u, p->old, p->new);
+	}
+	for (i = 0; i < new->napps; i++)
+		if (sv_otp_release_app(old, new->apps[i].name) == NULL) {
+			new_appchange(u, new->apps[i].name, SV_OTP_APP_ADDED,
+			    NULL, new->apps[i].vsn);
+			add_reason(u, SV_LEVEL_RELUP, new->apps[i].name,
+			    "application %s %s added (add_application)",
+			    new->apps[i].name, new->apps[i].vsn);
+		}
+	for (i = 0; i < old->napps; i++)
+		if (sv_otp_release_app(new, old->apps[i].name) == NULL) {
+			new_appchange(u, old->apps[i].name, SV_OTP_APP_REMOVED,
+			    old->apps[i].vsn, NULL);
+			add_reason(u, SV_LEVEL_RELUP, old->apps[i].name,
+			    "application %s %s removed (remove_application)",
+			    old->apps[i].name, old->apps[i].vsn);
+		}
+	if (u->nreasons > 1)
+		qsort(u->reasons, u->nreasons, sizeof(*u->reasons), cmp_reason);
+out:
+	for (i = 0; i < npend; i++) {
+		free(pend[i].added.v);
+		free(pend[i].deleted.v);
+		free(pend[i].changed.v);
+	}
+	free(pend);
+	free(up_set.v);
+	free(down_set.v);
+	buf_release(&unbumped);
+	buf_release(&path);
+	return status;
+}
+
+void
+sv_otp_appup_text(const struct sv_otp_appchange *a, struct buf *out)
+{
+	buf_addf(out, "%%%% %s.appup: %s by smoothver for %s -> %s\n",
+	    a->name, a->source == SV_OTP_APPUP_KEPT ? "hand-written, checked" :
+	    a->source == SV_OTP_APPUP_GENERATED ? "generated" :
+	    a->source == SV_OTP_APPUP_MERGED ? "hand-written, completed" :
+	    "hand-written, entry added", a->old_vsn, a->new_vsn);
+	sv_term_write(out, a->appup, 0);
+	buf_adds(out, ".\n");
+}
+
+const char *
+sv_otp_appup_source_name(enum sv_otp_appup_source s)
+{
+	static const char *const names[] = {
+		"generated", "kept", "merged", "extended"
+	};
+
+	return names[s];
+}
+
+const char *
+sv_otp_app_change_name(enum sv_otp_app_change c)
+{
+	static const char *const names[] = { "upgraded", "added", "removed" };
+
+	return names[c];
+}
+
+const char *
+sv_otp_mod_change_name(enum sv_otp_mod_change c)
+{
+	static const char *const names[] = { "added", "deleted", "changed" };
+
+	return names[c];
+}

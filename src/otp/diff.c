@@ -1,0 +1,319 @@
+/*
+ * diff.c - comparing two builds, OTP-aware (see diff.h).
+ */
+#include "config.h"
+
+#include "otp/diff.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/xalloc.h"
+
+void
+sv_build_diff_init(struct sv_build_diff *d)
+{
+	memset(d, 0, sizeof(*d));
+	sv_otp_input_init(&d->oldin);
+	sv_otp_input_init(&d->newin);
+	sv_otp_options_init(&d->opts);
+	sv_otp_upgrade_init(&d->up);
+	sv_index_init(&d->old);
+	sv_index_init(&d->new);
+	sv_plan_init(&d->plan);
+}
+
+void
+sv_build_diff_release(struct sv_build_diff *d)
+{
+	sv_plan_release(&d->plan);
+	sv_index_release(&d->old);
+	sv_index_release(&d->new);
+	sv_otp_upgrade_release(&d->up);
+	sv_otp_options_release(&d->opts);
+	sv_otp_input_release(&d->oldin);
+	sv_otp_input_release(&d->newin);
+}
+
+/* True if path is dir or lies below it. */
+static bool
+under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* True if path belongs to release r (or to no release in particular). */
+static bool
+belongs(const char *path, const struct sv_otp_release *r)
+{
+	struct buf b;
+	bool yes = false;
+	size_t i;
+
+	if (strcmp(path, "lib") == 0 || strcmp(path, "releases") == 0)
+		return true;
+	buf_init(&b);
+	if (under(path, "lib")) {
+		for (i = 0; i < r->napps && !yes; i++) {
+			buf_reset(&b);
+			buf_addf(&b, "lib/%s-%s", r->apps[i].name,
+			    r->apps[i].vsn);
+			yes = under(path, b.s);
+		}
+	} else if (under(path, "releases")) {
+		buf_addf(&b, "releases/%s", r->vsn);
+		/* Files directly in releases/ are shared metadata. */
+		yes = under(path, b.s) || strchr(path + 9, '/') == NULL;
+	} else if (strncmp(path, "erts-", 5) == 0) {
+		buf_addf(&b, "erts-%s", r->erts);
+		yes = under(path, b.s);
+	} else {
+		yes = true;
+	}
+	buf_release(&b);
+	return yes;
+}
+
+/* Drop the entries of idx that belong to other releases of the root, and
+ * rename old-release paths to their new-release equivalents (rename
+ * pairs: from-prefix, to-prefix). */
+static void
+reshape(struct sv_index *idx, const struct sv_otp_release *r,
+    char **ren, size_t nren)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < idx->n; i++) {
+		struct sv_entry *ent = &idx->v[i];
+
+		if (!belongs(ent->path, r)) {
+			free(ent->path);
+			free(ent->target);
+			continue;
+		}
+		for (j = 0; j + 1 < nren; j += 2)
+			if (under(ent->path, ren[j])) {
+				struct buf b;
+
+				buf_init(&b);
+				buf_adds(&b, ren[j + 1]);
+				buf_adds(&b, ent->path + strlen(ren[j]));
+				free(ent->path);
+				ent->path = buf_detach(&b);
+				break;
+			}
+		idx->v[k++] = *ent;
+	}
+	idx->n = k;
+	sv_index_sort(idx);
+}
+
+/* The OTP classifier: gives beams, release metadata, ERTS and start
+ * scripts their level; leaves the rest to the rules. */
+static int
+classify(void *self, struct sv_plan *p, const struct sv_index *old,
+    const struct sv_index *new, struct sv_err *e)
+{
+	struct sv_build_diff *d = self;
+	const struct sv_otp_release *nr = &d->newin.rel;
+	struct buf b;
+	size_t i, j, k;
+
+	(void)old;
+	(void)new;
+	(void)e;
+	buf_init(&b);
+	for (i = 0; i < p->n; i++) {
+		struct sv_change *c = &p->v[i];
+		const char *path = c->path, *base = strrchr(path, '/');
+
+		base = base ? base + 1 : path;
+		if (strncmp(path, "erts-", 5) == 0) {
+			sv_change_classify(c, SV_LEVEL_RESTART, "ERTS: the "
+			    "emulator itself");
+			continue;
+		}
+		if (under(path, "bin")) {
+			sv_change_classify(c, SV_LEVEL_NONE, "start script: not "
+			    "used by a running node");
+			continue;
+		}
+		if (under(path, "releases")) {
+			if (strcmp(base, "sys.config") == 0 ||
+			    strcmp(base, "sys.config.src") == 0)
+				sv_change_classify(c, SV_LEVEL_RELUP, "sys.config: "
+				    "applied on install (config_change/3)");
+			else if (strcmp(base, "vm.args") == 0 ||
+			    strcmp(base, "vm.args.src") == 0)
+				sv_change_classify(c, SV_LEVEL_RESTART, "vm.args: "
+				    "read at boot only");
+			else
+				sv_change_classify(c, SV_LEVEL_NONE, "release "
+				    "metadata");
+			continue;
+		}
+		if (!under(path, "lib"))
+			continue;
+		/* lib/APP-VSN/...: find the application. */
+		for (j = 0; j < d->up.napps; j++) {
+			const struct sv_otp_appchange *a = &d->up.apps[j];
+			const char *vsn = a->new_vsn ? a->new_vsn : a->old_vsn;
+			const char *rest;
+
+			buf_reset(&b);
+			buf_addf(&b, "lib/%s-%s", a->name, vsn);
+			if (!under(path, b.s))
+				continue;
+			rest = path + b.len;
+			if (a->change != SV_OTP_APP_UPGRADED) {
+				sv_change_classify(c, SV_LEVEL_RELUP,
+				    a->change == SV_OTP_APP_ADDED ?
+				    "application added" :
+				    "application removed");
+				break;
+			}
+			if (strncmp(rest, "/ebin/", 6) != 0 ||
+			    strchr(rest + 6, '/') != NULL)
+				break;
+			rest += 6;
+			if (ends_with(rest, ".beam")) {
+				for (k = 0; k < a->nmods; k++)
+					if (strncmp(a->mods[k].module, rest,
+					    strlen(rest) - 5) == 0 &&
+					    a->mods[k].module[strlen(rest) - 5]
+					    == '\0')
+						break;
+				if (k < a->nmods) {
+					buf_reset(&b);
+					buf_addf(&b, "%s %s: %s",
+					    a->mods[k].up->v[0]->s,
+					    a->mods[k].module,
+					    a->mods[k].reason);
+					sv_change_classify(c, a->mods[k].level,
+					    b.s);
+				} else {
+					sv_change_classify(c, SV_LEVEL_NONE,
+					    "same code (beam_lib:md5 is equal)");
+				}
+			} else if (ends_with(rest, ".app")) {
+				sv_change_classify(c, SV_LEVEL_NONE, "application "
+				    "resource file (checked with the "
+				    "application)");
+			} else if (ends_with(rest, ".appup")) {
+				sv_change_classify(c, SV_LEVEL_NONE, "upgrade "
+				    "instructions (checked with the "
+				    "application)");
+			}
+			break;
+		}
+		if (!c->classified && j == d->up.napps) {
+			/* An application whose vsn did not change. */
+			for (j = 0; j < nr->napps; j++) {
+				buf_reset(&b);
+				buf_addf(&b, "lib/%s-%s/ebin", nr->apps[j].name,
+				    nr->apps[j].vsn);
+				if (under(path, b.s) && ends_with(base, ".beam"))
+					sv_change_classify(c, SV_LEVEL_NONE,
+					    "same code (beam_lib:md5 is equal)");
+			}
+		}
+	}
+	buf_release(&b);
+	return SV_OK;
+}
+
+int
+sv_build_diff_run(struct sv_build_diff *d, const char *old,
+    const char *new, const char *from, const char *to,
+    const struct sv_rules *rules, struct sv_err *e)
+{
+	struct sv_classifier cls = { "otp", classify, d };
+	char **ren = NULL;
+	size_t nren = 0, i;
+	int status;
+
+	if (new == NULL)
+		new = old;
+	d->otp = from != NULL || to != NULL || (sv_otp_input_is_release(old) &&
+	    sv_otp_input_is_release(new));
+	if (!d->otp) {
+		if ((status = sv_index_path(&d->old, old, e)) ||
+		    (status = sv_index_path(&d->new, new, e)))
+			return status;
+		sv_plan_diff(&d->plan, &d->old, &d->new);
+		status = sv_plan_classify(&d->plan, &d->old, &d->new, NULL, 0,
+		    rules, e);
+		goto done;
+	}
+	if ((status = sv_otp_input_open(&d->oldin, old, from, e)) ||
+	    (status = sv_otp_input_open(&d->newin, new, to, e)))
+		return status;
+	if (strcmp(d->oldin.rel.name, d->newin.rel.name) != 0)
+		return sv_err_set(e, SV_INPUT, "'%s' is release %s, but '%s' is "
+		    "release %s", old, d->oldin.rel.name, new,
+		    d->newin.rel.name);
+	if ((status = sv_otp_upgrade_plan(&d->up, &d->oldin.rel,
+	    &d->newin.rel, &d->opts, e)))
+		return status;
+	if ((status = sv_index_path(&d->old, d->oldin.rel.root, e)) ||
+	    (status = sv_index_path(&d->new, d->newin.rel.root, e)))
+		return status;
+	/* Old paths take the new versions' names. */
+	for (i = 0; i < d->newin.rel.napps; i++) {
+		const struct sv_otp_app *na = &d->newin.rel.apps[i];
+		const struct sv_otp_app *oa = sv_otp_release_app(&d->oldin.rel,
+		    na->name);
+		struct buf b;
+
+		if (oa == NULL || strcmp(oa->vsn, na->vsn) == 0)
+			continue;
+		ren = xrealloc(ren, (nren + 2) * sizeof(*ren));
+		buf_init(&b);
+		buf_addf(&b, "lib/%s-%s", oa->name, oa->vsn);
+		ren[nren++] = buf_detach(&b);
+		buf_addf(&b, "lib/%s-%s", na->name, na->vsn);
+		ren[nren++] = buf_detach(&b);
+	}
+	if (strcmp(d->oldin.rel.vsn, d->newin.rel.vsn) != 0) {
+		struct buf b;
+
+		ren = xrealloc(ren, (nren + 2) * sizeof(*ren));
+		buf_init(&b);
+		buf_addf(&b, "releases/%s", d->oldin.rel.vsn);
+		ren[nren++] = buf_detach(&b);
+		buf_addf(&b, "releases/%s", d->newin.rel.vsn);
+		ren[nren++] = buf_detach(&b);
+	}
+	reshape(&d->old, &d->oldin.rel, ren, nren);
+	reshape(&d->new, &d->newin.rel, NULL, 0);
+	sv_strv_free(ren, nren);
+	sv_plan_diff(&d->plan, &d->old, &d->new);
+	if ((status = sv_plan_classify(&d->plan, &d->old, &d->new, &cls, 1,
+	    rules, e)))
+		return status;
+done:
+	d->required = d->plan.required;
+	if (d->plan.decisive != NULL && d->plan.n > 0) {
+		d->subject = d->plan.decisive->path;
+		d->reason = d->plan.decisive->reason;
+	}
+	if (d->otp && d->up.nreasons > 0 && d->up.level >= d->required &&
+	    (d->up.level > d->required || d->subject == NULL ||
+	    d->required == SV_LEVEL_NONE)) {
+		d->required = d->up.level;
+		d->subject = d->up.reasons[0].subject;
+		d->reason = d->up.reasons[0].reason;
+	}
+	return status;
+}

@@ -1,0 +1,52 @@
+/*
+ * diff.h - comparing two builds: file by file, and, when both are OTP
+ * releases, module by module.
+ *
+ * For two OTP releases the file-level comparison is made on the files
+ * that belong to each release (its applications' lib directories, its
+ * releases/VSN, its ERTS), with the old application directories renamed
+ * to the new versions so that lib/petal-1.0.0/ebin/m.beam and
+ * lib/petal-1.1.0/ebin/m.beam are one file that changed. Beams are then
+ * classified by the upgrade plan (otp/appup.h): a beam whose code md5 is
+ * unchanged is level none; release metadata (.rel, boot scripts, relup)
+ * is none; sys.config is relup; vm.args and ERTS are restart; start
+ * scripts in bin/ are none. Everything else follows the glob rules.
+ */
+#ifndef SV_OTP_DIFF_H
+#define SV_OTP_DIFF_H
+
+#include <stdbool.h>
+
+#include "core/index.h"
+#include "core/plan.h"
+#include "core/rules.h"
+#include "otp/appup.h"
+#include "otp/input.h"
+
+struct sv_build_diff {
+	bool otp;                      /* both builds are OTP releases */
+	struct sv_otp_input oldin, newin;
+	struct sv_otp_options opts;
+	struct sv_otp_upgrade up;      /* valid when otp */
+	struct sv_index old, new;
+	struct sv_plan plan;
+	enum sv_level required;        /* the plan's and the upgrade's */
+	const char *subject, *reason;  /* the decisive finding (borrowed),
+	                                  NULL when nothing changed */
+};
+
+void sv_build_diff_init(struct sv_build_diff *d);
+void sv_build_diff_release(struct sv_build_diff *d);
+
+/*
+ * Compare the builds at old and new (directories or tarballs). from and
+ * to choose release versions (OTP only; NULL: the ones the roots name);
+ * new may be NULL when from and to pick two versions of the root old.
+ * rules classify what no format-specific classifier does (end them with
+ * the defaults).
+ */
+int sv_build_diff_run(struct sv_build_diff *d, const char *old,
+    const char *new, const char *from, const char *to,
+    const struct sv_rules *rules, struct sv_err *e);
+
+#endif

@@ -1,0 +1,462 @@
+/*
+ * relmodel.c - reading an OTP release root into a model (see relmodel.h).
+ */
+#include "config.h"
+
+#include "otp/relmodel.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/buf.h"
+#include "base/outfile.h"
+#include "base/xalloc.h"
+#include "otp/relroot.h"
+
+#define TERM_FILE_MAX (16u << 20) /* .rel and .app files */
+
+void
+sv_otp_release_init(struct sv_otp_release *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+app_release(struct sv_otp_app *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nmods; i++) {
+		free(a->mods[i].name);
+		free(a->mods[i].path);
+		sv_beam_release(&a->mods[i].beam);
+	}
+	free(a->mods);
+	free(a->name);
+	free(a->vsn);
+	free(a->type);
+	free(a->dir);
+	free(a->appup_path);
+	sv_term_free(a->resource);
+}
+
+void
+sv_otp_release_release(struct sv_otp_release *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->napps; i++)
+		app_release(&r->apps[i]);
+	free(r->apps);
+	free(r->root);
+	free(r->name);
+	free(r->vsn);
+	free(r->erts);
+	free(r->rel_path);
+	sv_otp_release_init(r);
+}
+
+static bool
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The text of a string term into *out, or an error naming what. */
+static int
+want_text(const struct sv_term *t, const char *file, const char *what,
+    char **out, struct sv_err *e)
+{
+	if (t != NULL && t->kind != SV_TERM_ATOM && sv_term_text(t, out) &&
+	    **out != '\0')
+		return SV_OK;
+	free(*out);
+	*out = NULL;
+	if (t == NULL)
+		return sv_err_set(e, SV_INPUT, "%s: expected %s", file, what);
+	return sv_err_set(e, SV_INPUT, "%s:%u:%u: expected %s (a string), "
+	    "found %s", file, t->line, t->col, what, sv_term_kind_name(t->kind));
+}
+
+static int
+bad_shape(const char *file, const struct sv_term *t, const char *expected,
+    struct sv_err *e)
+{
+	if (t == NULL)
+		return sv_err_set(e, SV_INPUT, "%s: expected %s, found nothing",
+		    file, expected);
+	return sv_err_set(e, SV_INPUT, "%s:%u:%u: expected %s, found %s",
+	    file, t->line, t->col, expected, sv_term_kind_name(t->kind));
+}
+
+/* Read the only term of the file at path into *out. */
+static int
+load_one(const char *path, struct sv_term **out, struct sv_err *e)
+{
+	struct sv_terms ts;
+	int status;
+
+	*out = NULL;
+	sv_terms_init(&ts);
+	if ((status = sv_terms_load(&ts, path, TERM_FILE_MAX, e)))
+		goto out;
+	if (ts.n != 1) {
+		status = sv_err_set(e, SV_INPUT, "%s: expected exactly one term, "
+		    "found %zu", path, ts.n);
+		goto out;
+	}
+	*out = ts.v[0];
+	ts.v[0] = NULL;
+out:
+	sv_terms_release(&ts);
+	return status;
+}
+
+static int
+cmp_mod(const void *a, const void *b)
+{
+	return strcmp(((const struct sv_otp_module *)a)->name,
+	    ((const struct sv_otp_module *)b)->name);
+}
+
+/* Read lib/NAME-VSN/ebin/NAME.app into a and list its modules. */
+static int
+load_app(struct sv_otp_app *a, struct sv_err *e)
+{
+	struct buf path;
+	const struct sv_term *t, *props, *kv;
+	char *vsn = NULL;
+	size_t alloc = 0, i;
+	int status = SV_OK;
+
+	buf_init(&path);
+	buf_addf(&path, "%s/ebin/%s.app", a->dir, a->name);
+	if ((status = load_one(path.s, &a->resource, e)))
+		goto out;
+	t = a->resource;
+	if (t->kind != SV_TERM_TUPLE || t->n != 3 ||
+	    !sv_term_is_atom(t->v[0], "application")) {
+		status = bad_shape(path.s, t, "{application, NAME, [...]}", e);
+		goto out;
+	}
+	if (!sv_term_is_atom(t->v[1], a->name)) {
+		status = sv_err_set(e, SV_INPUT, "%s:%u:%u: expected application "
+		    "'%s', as the file is named", path.s, t->v[1]->line,
+		    t->v[1]->col, a->name);
+		goto out;
+	}
+	props = t->v[2];
+	if (!sv_term_is_list(props) || props->kind != SV_TERM_LIST) {
+		status = bad_shape(path.s, props, "a list of properties", e);
+		goto out;
+	}
+	if ((kv = sv_term_keyfind(props, "vsn")) == NULL || kv->n != 2) {
+		status = sv_err_set(e, SV_INPUT, "%s: no {vsn, \"...\"} property",
+		    path.s);
+		goto out;
+	}
+	if ((status = want_text(kv->v[1], path.s, "the application's vsn",
+	    &vsn, e)))
+		goto out;
+	if (strcmp(vsn, a->vsn) != 0) {
+		status = sv_err_set(e, SV_INPUT, "%s: vsn is \"%s\", but the "
+		    "release says %s %s", path.s, vsn, a->name, a->vsn);
+		goto out;
+	}
+	if ((kv = sv_term_keyfind(props, "modules")) == NULL || kv->n != 2 ||
+	    !sv_term_is_list(kv->v[1])) {
+		status = sv_err_set(e, SV_INPUT, "%s: no {modules, [...]} "
+		    "property", path.s);
+		goto out;
+	}
+	if (kv->v[1]->kind == SV_TERM_LIST) {
+		const struct sv_term *mods = kv->v[1];
+
+		for (i = 0; i < mods->n; i++) {
+			const struct sv_term *m = mods->v[i];
+			struct sv_otp_module *mod;
+
+			if (m->kind != SV_TERM_ATOM || m->len == 0 ||
+			    strchr(m->s, '/') != NULL) {
+				status = bad_shape(path.s, m, "a module name "
+				    "(an atom)", e);
+				goto out;
+			}
+			xgrow(&a->mods, &alloc, a->nmods + 1, sizeof(*a->mods));
+			mod = &a->mods[a->nmods++];
+			memset(mod, 0, sizeof(*mod));
+			sv_beam_init(&mod->beam);
+			mod->name = xstrdup(m->s);
+			buf_reset(&path);
+			buf_addf(&path, "%s/ebin/%s.beam", a->dir, m->s);
+			mod->path = xstrdup(path.s);
+		}
+	}
+	if (a->nmods > 0)
+		qsort(a->mods, a->nmods, sizeof(*a->mods), cmp_mod);
+	for (i = 1; i < a->nmods; i++)
+		if (strcmp(a->mods[i - 1].name, a->mods[i].name) == 0) {
+			status = sv_err_set(e, SV_INPUT, "%s/ebin/%s.app: module "
+			    "'%s' is listed twice", a->dir, a->name,
+			    a->mods[i].name);
+			goto out;
+		}
+	buf_reset(&path);
+	buf_addf(&path, "%s/ebin/%s.appup", a->dir, a->name);
+	a->appup_path = buf_detach(&path);
+out:
+	free(vsn);
+	buf_release(&path);
+	return status;
+}
+
+/* One {App, Vsn [, Type] [, IncApps]} entry of a .rel. */
+static int
+rel_app(struct sv_otp_release *r, const struct sv_term *t, struct sv_err *e)
+{
+	struct sv_otp_app *a;
+	struct buf dir;
+	size_t i;
+	int status;
+
+	if (t->kind != SV_TERM_TUPLE || t->n < 2 || t->n > 4 ||
+	    t->v[0]->kind != SV_TERM_ATOM)
+		return bad_shape(r->rel_path, t, "{APP, \"VSN\"} or {APP, "
+		    "\"VSN\", TYPE}", e);
+	for (i = 0; i < r->napps; i++)
+		if (strcmp(r->apps[i].name, t->v[0]->s) == 0)
+			return sv_err_set(e, SV_INPUT, "%s:%u:%u: application "
+			    "'%s' is listed twice", r->rel_path, t->line, t->col,
+			    t->v[0]->s);
+	r->apps = xrealloc(r->apps, (r->napps + 1) * sizeof(*r->apps));
+	a = &r->apps[r->napps++];
+	memset(a, 0, sizeof(*a));
+	a->name = xstrdup(t->v[0]->s);
+	if ((status = want_text(t->v[1], r->rel_path, "an application version",
+	    &a->vsn, e)))
+		return status;
+	if (t->n >= 3 && t->v[2]->kind == SV_TERM_ATOM) {
+		static const char *const types[] = {
+			"permanent", "transient", "temporary", "load", "none",
+			NULL
+		};
+
+		for (i = 0; types[i] && strcmp(types[i], t->v[2]->s) != 0; i++)
+			;
+		if (types[i] == NULL)
+			return sv_err_set(e, SV_INPUT, "%s:%u:%u: unknown start "
+			    "type '%s' (expected permanent, transient, "
+			    "temporary, load or none)", r->rel_path,
+			    t->v[2]->line, t->v[2]->col, t->v[2]->s);
+		a->type = xstrdup(t->v[2]->s);
+	} else if (t->n == 4 || (t->n == 3 && !sv_term_is_list(t->v[2]))) {
+		return bad_shape(r->rel_path, t->v[2], "a start type or a "
+		    "list of included applications", e);
+	}
+	buf_init(&dir);
+	buf_addf(&dir, "%s/lib/%s-%s", r->root, a->name, a->vsn);
+	a->dir = buf_detach(&dir);
+	a->present = is_dir(a->dir);
+	return a->present ? load_app(a, e) : SV_OK;
+}
+
+/* The NAME of the only NAME.rel in dir, or an error. */
+static int
+find_rel(const char *dir, const char *vsn, char **name, struct sv_err *e)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int status = SV_OK;
+
+	*name = NULL;
+	if (d == NULL)
+		return sv_err_set(e, SV_INPUT, "release %s not found: cannot "
+		    "open '%s': %s", vsn, dir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (len <= 4 || de->d_name[0] == '.' ||
+		    strcmp(de->d_name + len - 4, ".rel") != 0)
+			continue;
+		if (*name != NULL) {
+			status = sv_err_set(e, SV_INPUT, "'%s' has several .rel "
+			    "files (%s.rel, %s): cannot tell which release "
+			    "this is", dir, *name, de->d_name);
+			break;
+		}
+		*name = xstrndup(de->d_name, len - 4);
+	}
+	closedir(d);
+	if (status == SV_OK && *name == NULL)
+		status = sv_err_set(e, SV_INPUT, "release %s not found: '%s' "
+		    "has no .rel file", vsn, dir);
+	if (status != SV_OK) {
+		free(*name);
+		*name = NULL;
+	}
+	return status;
+}
+
+int
+sv_otp_release_load(struct sv_otp_release *r, const char *root,
+    const char *vsn, struct sv_err *e)
+{
+	struct sv_term *rel = NULL;
+	struct buf path;
+	char *name = NULL, *found_vsn = NULL, *rn = NULL, *rv = NULL;
+	const struct sv_term *apps;
+	bool found;
+	size_t i;
+	int status;
+
+	buf_init(&path);
+	r->root = xstrdup(root);
+	buf_addf(&path, "%s/releases", root);
+	if (!is_dir(path.s)) {
+		status = sv_err_set(e, SV_INPUT, "'%s' is not an OTP release "
+		    "root: it has no releases/ directory", root);
+		goto out;
+	}
+	if (vsn == NULL) {
+		if ((status = sv_otp_release_root(root, &found, &name,
+		    &found_vsn, e)))
+			goto out;
+		if (!found) {
+			status = sv_err_set(e, SV_INPUT, "'%s' is not an OTP "
+			    "release root: no releases/VSN/NAME.rel", root);
+			goto out;
+		}
+		vsn = found_vsn;
+	} else {
+		buf_addf(&path, "/%s", vsn);
+		if ((status = find_rel(path.s, vsn, &name, e)))
+			goto out;
+	}
+	buf_reset(&path);
+	buf_addf(&path, "%s/releases/%s/%s.rel", root, vsn, name);
+	r->rel_path = buf_detach(&path);
+	if ((status = load_one(r->rel_path, &rel, e)))
+		goto out;
+	if (rel->kind != SV_TERM_TUPLE || rel->n != 4 ||
+	    !sv_term_is_atom(rel->v[0], "release") ||
+	    rel->v[1]->kind != SV_TERM_TUPLE || rel->v[1]->n != 2 ||
+	    rel->v[2]->kind != SV_TERM_TUPLE || rel->v[2]->n != 2 ||
+	    !sv_term_is_atom(rel->v[2]->v[0], "erts") ||
+	    !sv_term_is_list(rel->v[3])) {
+		status = bad_shape(r->rel_path, rel, "{release, {\"NAME\", "
+		    "\"VSN\"}, {erts, \"VSN\"}, [APPS]}", e);
+		goto out;
+	}
+	if ((status = want_text(rel->v[1]->v[0], r->rel_path, "the release "
+	    "name", &rn, e)) ||
+	    (status = want_text(rel->v[1]->v[1], r->rel_path, "the release "
+	    "version", &rv, e)) ||
+	    (status = want_text(rel->v[2]->v[1], r->rel_path, "the ERTS "
+	    "version", &r->erts, e)))
+		goto out;
+	if (strcmp(rn, name) != 0 || strcmp(rv, vsn) != 0) {
+		status = sv_err_set(e, SV_INPUT, "%s says release \"%s\" "
+		    "version \"%s\", but lies at releases/%s/%s.rel",
+		    r->rel_path, rn, rv, vsn, name);
+		goto out;
+	}
+	r->name = rn;
+	r->vsn = rv;
+	rn = rv = NULL;
+	apps = rel->v[3];
+	for (i = 0; apps->kind == SV_TERM_LIST && i < apps->n; i++)
+		if ((status = rel_app(r, apps->v[i], e)))
+			goto out;
+out:
+	sv_term_free(rel);
+	free(name);
+	free(found_vsn);
+	free(rn);
+	free(rv);
+	buf_release(&path);
+	return status;
+}
+
+struct sv_otp_app *
+sv_otp_release_app(const struct sv_otp_release *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->napps; i++)
+		if (strcmp(r->apps[i].name, name) == 0)
+			return &r->apps[i];
+	return NULL;
+}
+
+struct sv_otp_module *
+sv_otp_app_module(const struct sv_otp_app *a, const char *name)
+{
+	size_t lo = 0, hi = a->nmods;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(a->mods[mid].name, name);
+
+		if (c == 0)
+			return &a->mods[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int
+sv_otp_module_beam(struct sv_otp_module *m, struct sv_err *e)
+{
+	int status;
+
+	if (m->loaded)
+		return SV_OK;
+	if ((status = sv_beam_load(&m->beam, m->path, e)))
+		return status;
+	if (strcmp(m->beam.module, m->name) != 0)
+		return sv_err_set(e, SV_INPUT, "'%s' holds module '%s', not "
+		    "'%s'", m->path, m->beam.module, m->name);
+	m->loaded = true;
+	return SV_OK;
+}
+
+int
+sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
+    bool *same, struct sv_err *e)
+{
+	struct buf x, y;
+	int status = SV_OK;
+
+	*same = false;
+	buf_init(&x);
+	buf_init(&y);
+	if (!a->loaded && !b->loaded) {
+		if (strcmp(a->path, b->path) == 0) {
+			*same = true;
+			goto out;
+		}
+		if ((status = sv_read_file(a->path, &x, SV_BEAM_MAX, e)) ||
+		    (status = sv_read_file(b->path, &y, SV_BEAM_MAX, e)))
+			goto out;
+		if (x.len == y.len && memcmp(x.s, y.s, x.len) == 0) {
+			*same = true;
+			goto out;
+		}
+	}
+	if ((status = sv_otp_module_beam(a, e)) ||
+	    (status = sv_otp_module_beam(b, e)))
+		goto out;
+	*same = memcmp(a->beam.md5, b->beam.md5, sizeof(a->beam.md5)) == 0;
+out:
+	buf_release(&x);
+	buf_release(&y);
+	return status;
+}

@@ -1,0 +1,90 @@
+/*
+ * relmodel.h - an OTP release as smoothver reads it from a release root.
+ *
+ * A release root is what rebar3/relx, mix release or systools lay out:
+ * lib/APP-VSN/ebin/{APP.app,*.beam}, releases/VSN/NAME.rel and
+ * releases/start_erl.data. One root may hold several versions (rebar3
+ * leaves the previous one in place when it builds the next); the version
+ * is then chosen explicitly.
+ *
+ * The model holds the release (name, version, ERTS version), its
+ * applications in .rel order, and each application's modules as its .app
+ * lists them. Beams are read lazily (sv_otp_module_beam), because most of
+ * a release does not change between two builds.
+ */
+#ifndef SV_OTP_RELMODEL_H
+#define SV_OTP_RELMODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+#include "otp/beam.h"
+#include "otp/term.h"
+
+struct sv_otp_module {
+	char *name;          /* owned */
+	char *path;          /* owned: the beam file */
+	bool loaded;         /* beam has been read */
+	struct sv_beam beam; /* valid once loaded */
+};
+
+struct sv_otp_app {
+	char *name, *vsn;        /* owned */
+	char *type;              /* owned: the .rel start type, NULL if none
+	                            given (permanent) */
+	char *dir;               /* owned: ROOT/lib/NAME-VSN */
+	bool present;            /* dir exists (relx may leave OTP's own
+	                            applications out of lib/) */
+	struct sv_term *resource;/* owned: the {application, ...} term of
+	                            ebin/NAME.app, NULL if not present */
+	struct sv_otp_module *mods; /* owned, sorted by name */
+	size_t nmods;
+	char *appup_path;        /* owned: ebin/NAME.appup */
+};
+
+struct sv_otp_release {
+	char *root;              /* owned: as given */
+	char *name, *vsn, *erts; /* owned */
+	char *rel_path;          /* owned: releases/VSN/NAME.rel */
+	struct sv_otp_app *apps; /* owned, in .rel order */
+	size_t napps;
+};
+
+/* Make r empty. */
+void sv_otp_release_init(struct sv_otp_release *r);
+
+/* Free what r owns and make it empty. */
+void sv_otp_release_release(struct sv_otp_release *r);
+
+/*
+ * Read the release in the root directory root: version vsn, or (vsn NULL)
+ * the one releases/start_erl.data names (or the only one there is).
+ * Parses the .rel and the .app of every application present; a .rel or
+ * .app that is not what OTP expects is SV_INPUT naming the file and what
+ * was expected. A root without releases/ is SV_INPUT ("not an OTP release
+ * root").
+ */
+int sv_otp_release_load(struct sv_otp_release *r, const char *root,
+    const char *vsn, struct sv_err *e);
+
+/* The application called name, or NULL. */
+struct sv_otp_app *sv_otp_release_app(const struct sv_otp_release *r,
+    const char *name);
+
+/* The module called name in app, or NULL. */
+struct sv_otp_module *sv_otp_app_module(const struct sv_otp_app *a,
+    const char *name);
+
+/* Read m's beam if not yet read (errors name the file). */
+int sv_otp_module_beam(struct sv_otp_module *m, struct sv_err *e);
+
+/*
+ * Set *same if the two modules' beam files hold the same code: the files
+ * are byte-equal, or their code md5s (beam_lib:md5/1) are. Reads the
+ * beams only when the bytes differ.
+ */
+int sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
+    bool *same, struct sv_err *e);
+
+#endif
