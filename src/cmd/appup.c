@@ -228,8 +228,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_otp_upgrade_init(&u);
 	opts.merge = sv_flag(a, "merge");
 	if (a->argc == 1 && (from == NULL || to == NULL)) {
-		status = sv_err_set(&e, SV_USAGE, "one release root needs "
-		    "--from and --to (or give OLD and NEW)");
+		status = sv_err_set(&e, SV_USAGE, "'appup' needs OLD NEW (or "
+		    "one OTP release root with --from and --to)");
 		goto fail;
 	}
 	if (do_write && out_dir != NULL) {

@@ -20,9 +20,9 @@
 #include "otp/diff.h"
 
 static const struct sv_option options[] = {
-	{ "from", 0, "VSN", "OTP: the old release version (default: the one "
+	{ "from", 0, "VSN", "the old OTP release version (default: the one "
 	  "OLD names in start_erl.data)", SV_COMPLETE_NONE, NULL, false },
-	{ "to", 0, "VSN", "OTP: the new release version (default: the one "
+	{ "to", 0, "VSN", "the new OTP release version (default: the one "
 	  "NEW names)", SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_END
 };
@@ -196,8 +196,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	}
 	sv_rules_add_defaults(&rules);
 	if (a->argc == 1 && (from == NULL || to == NULL)) {
-		status = sv_err_set(&e, SV_USAGE, "one build needs --from and "
-		    "--to (two versions of one OTP release root)");
+		status = sv_err_set(&e, SV_USAGE, "'diff' needs OLD NEW (or "
+		    "one OTP release root with --from and --to)");
 		goto fail;
 	}
 	if ((status = sv_build_diff_run(&d, a->argv[0], a->argc == 2 ?

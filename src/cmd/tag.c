@@ -176,8 +176,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		status = sv_err_set(&e, SV_USAGE, "--from goes with --auto");
 		goto fail;
 	} else if (a->argc == 0) {
-		status = sv_err_set(&e, SV_USAGE, "expected LEVEL or VERSION "
-		    "(or --auto --from OLD)");
+		status = sv_err_set(&e, SV_USAGE, "'tag' needs LEVEL|VERSION "
+		    "[VERSION] (or --auto --from OLD [NEW])");
 		goto fail;
 	} else if (a->argc == 2) {
 		req.level = a->argv[0];
@@ -223,7 +223,7 @@ fail:
 const struct sv_command sv_cmd_tag = {
 	.name = "tag",
 	.summary = "create an annotated release tag on HEAD",
-	.args = "LEVEL|VERSION [VERSION] | --auto --from OLD [NEW]",
+	.args = "LEVEL|VERSION [VERSION]",
 	.min_args = 0,
 	.max_args = 2,
 	.arg_complete = SV_COMPLETE_CHOICES,
