@@ -24,6 +24,7 @@ extern const struct sv_command sv_cmd_gc;
 extern const struct sv_command sv_cmd_help;
 extern const struct sv_command sv_cmd_gen_completion;
 extern const struct sv_command sv_cmd_gen_man;
+extern const struct sv_command sv_cmd_beam;
 
 const struct sv_command *const sv_commands[] = {
 	&sv_cmd_compare,
@@ -43,6 +44,7 @@ const struct sv_command *const sv_commands[] = {
 	&sv_cmd_help,
 	&sv_cmd_gen_completion,
 	&sv_cmd_gen_man,
+	&sv_cmd_beam,
 	NULL
 };
 
