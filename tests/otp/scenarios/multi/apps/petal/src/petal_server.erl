@@ -1,0 +1,42 @@
+%% The stateful part, now with two behaviours: our own petal_plugin
+%% (listed first) and gen_server.
+-module(petal_server).
+-behaviour(petal_plugin).
+-behaviour(gen_server).
+-export([start_link/0, describe/0]).
+-export([plugin_name/0]).
+-export([init/1, handle_call/3, handle_cast/2, handle_info/2,
+         terminate/2, code_change/3]).
+
+-record(state, {count = 0}).
+
+start_link() ->
+    gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).
+
+describe() ->
+    gen_server:call(?MODULE, describe, 2000).
+
+plugin_name() ->
+    "server".
+
+init([]) ->
+    {ok, #state{}}.
+
+handle_call(describe, _From, #state{count = C0} = S) ->
+    C = C0 + 1,
+    {reply, petal_util:line(C, ["srv=v2", petal_plugin:describe(?MODULE)]),
+     S#state{count = C}};
+handle_call(_Other, _From, S) ->
+    {reply, {error, unknown_call}, S}.
+
+handle_cast(_Msg, S) ->
+    {noreply, S}.
+
+handle_info(_Info, S) ->
+    {noreply, S}.
+
+terminate(_Reason, _S) ->
+    ok.
+
+code_change(_OldVsn, S, _Extra) ->
+    {ok, S}.
