@@ -320,43 +320,59 @@ exports_code_change(const struct sv_beam *b)
 /* The instruction for a changed module, from its new beam. */
 enum kind { K_LOAD, K_SUPERVISOR, K_ADVANCED };
 
+static enum kind kind_of(const struct sv_beam *b, const char *process,
+    bool sup, struct buf *why);
+
 static enum kind
 module_kind(const struct sv_beam *b, struct buf *why)
 {
 	const char *process = NULL;
+	struct buf procs;
 	bool sup = false;
 	size_t i;
+	enum kind k;
 
+	buf_init(&procs);
 	for (i = 0; i < b->nbehaviours; i++) {
 		const char *be = b->behaviours[i];
 
-		if (strcmp(be, "supervisor") == 0)
+		if (strcmp(be, "supervisor") == 0) {
 			sup = true;
-		else if (strcmp(be, "application") != 0 && process == NULL)
-			process = be;
+		} else if (strcmp(be, "application") != 0) {
+			buf_addf(&procs, "%s%s", procs.len ? "+" : "", be);
+			process = procs.s;
+		}
 	}
+	k = kind_of(b, process, sup, why);
+	buf_release(&procs);
+	return k;
+}
+
+static enum kind
+kind_of(const struct sv_beam *b, const char *process, bool sup,
+    struct buf *why)
+{
 	if ((process != NULL || b->nbehaviours == 0) &&
 	    exports_code_change(b)) {
-		if (process != NULL)
-			buf_addf(why, "%s, exports %s", process,
-			    sv_beam_exports(b, "system_code_change", 4) &&
-			    !sv_beam_exports(b, "code_change", 3) &&
-			    !sv_beam_exports(b, "code_change", 4) ?
-			    "system_code_change/4" : "code_change");
-		else
-			buf_adds(why, "special process, exports "
-			    "system_code_change/4");
-		if (process != NULL || sv_beam_exports(b, "system_code_change",
-		    4))
+		const char *cc = sv_beam_exports(b, "code_change", 3) ?
+		    "code_change/3" : sv_beam_exports(b, "code_change", 4) ?
+		    "code_change/4" : "system_code_change/4";
+
+		if (process != NULL) {
+			buf_addf(why, "%s with %s", process, cc);
 			return K_ADVANCED;
-		buf_reset(why);
+		}
+		if (strcmp(cc, "system_code_change/4") == 0) {
+			buf_addf(why, "special process with %s", cc);
+			return K_ADVANCED;
+		}
 	}
 	if (sup) {
 		buf_adds(why, "supervisor");
 		return K_SUPERVISOR;
 	}
 	if (process != NULL)
-		buf_addf(why, "%s, no code_change", process);
+		buf_addf(why, "%s without code_change", process);
 	else
 		buf_adds(why, "code changed");
 	return K_LOAD;

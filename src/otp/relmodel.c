@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -192,9 +193,8 @@ load_app(struct sv_otp_app *a, struct sv_err *e)
 			memset(mod, 0, sizeof(*mod));
 			sv_beam_init(&mod->beam);
 			mod->name = xstrdup(m->s);
-			buf_reset(&path);
-			buf_addf(&path, "%s/ebin/%s.beam", a->dir, m->s);
-			mod->path = xstrdup(path.s);
+			mod->path = xmalloc(strlen(a->dir) + m->len + 12);
+			sprintf(mod->path, "%s/ebin/%s.beam", a->dir, m->s);
 		}
 	}
 	if (a->nmods > 0)
