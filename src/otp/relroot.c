@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/outfile.h"
 #include "base/xalloc.h"
+#include "otp/term.h"
 
 static bool
 is_dir(const char *path)
@@ -55,28 +56,22 @@ names(const char *dir, const char *suffix, bool want_dir, char ***out)
 	return n;
 }
 
-/* The first two double-quoted strings after "{release" in text. */
+/* The name and version of a .rel term {release, {Name, Vsn}, ...}. */
 static bool
-rel_strings(const char *text, char **a, char **b)
+rel_strings(const struct sv_terms *ts, char **a, char **b)
 {
-	const char *p = strstr(text, "release");
-	char *got[2] = { NULL, NULL };
-	int i;
+	const struct sv_term *t = ts->n == 1 ? ts->v[0] : NULL;
 
-	if (p == NULL)
+	*a = *b = NULL;
+	if (t == NULL || t->kind != SV_TERM_TUPLE || t->n != 4 ||
+	    !sv_term_is_atom(t->v[0], "release") ||
+	    t->v[1]->kind != SV_TERM_TUPLE || t->v[1]->n != 2 ||
+	    !sv_term_text(t->v[1]->v[0], a) || !sv_term_text(t->v[1]->v[1], b)) {
+		free(*a);
+		free(*b);
+		*a = *b = NULL;
 		return false;
-	for (i = 0; i < 2; i++) {
-		const char *q = strchr(p, '"'), *end;
-
-		if (q == NULL || (end = strchr(q + 1, '"')) == NULL) {
-			free(got[0]);
-			return false;
-		}
-		got[i] = xstrndup(q + 1, (size_t)(end - q - 1));
-		p = end + 1;
 	}
-	*a = got[0];
-	*b = got[1];
 	return true;
 }
 
@@ -85,14 +80,15 @@ static int
 read_rel(const char *dir, const char *vsn, bool *found, char **name,
     struct sv_err *e)
 {
-	struct buf reldir, rel, text;
+	struct buf reldir, rel;
+	struct sv_terms ts;
 	char **rels = NULL, *rn = NULL, *rv = NULL;
 	size_t n;
 	int status = SV_OK;
 
 	buf_init(&reldir);
 	buf_init(&rel);
-	buf_init(&text);
+	sv_terms_init(&ts);
 	buf_addf(&reldir, "%s/releases/%s", dir, vsn);
 	n = names(reldir.s, ".rel", false, &rels);
 	if (n == 0) {
@@ -106,9 +102,9 @@ read_rel(const char *dir, const char *vsn, bool *found, char **name,
 		goto out;
 	}
 	buf_addf(&rel, "%s/%s.rel", reldir.s, rels[0]);
-	if ((status = sv_read_file(rel.s, &text, 1 << 20, e)))
+	if ((status = sv_terms_load(&ts, rel.s, 16u << 20, e)))
 		goto out;
-	if (text.s == NULL || !rel_strings(text.s, &rn, &rv)) {
+	if (!rel_strings(&ts, &rn, &rv)) {
 		status = sv_err_set(e, SV_INPUT, "'%s' is not a release file "
 		    "(expected {release, {\"NAME\", \"VSN\"}, ...})", rel.s);
 		goto out;
@@ -128,7 +124,7 @@ out:
 	sv_strv_free(rels, n);
 	buf_release(&reldir);
 	buf_release(&rel);
-	buf_release(&text);
+	sv_terms_release(&ts);
 	return status;
 }
 
