@@ -5,13 +5,15 @@
 # then takes a throw-away git repository through several releases: the
 # first tag, a reload, a relup, a pre-release and a restart; packs and
 # publishes each release to a local store, fetches the latest back and
-# verifies it, showing what a user sees at each step. Nothing outside a
-# temporary directory is touched.
+# verifies it; then builds two versions of a real OTP release (the test
+# fixture petal, with erlc and systools) and generates its appups, relup
+# and required level, showing what a user sees at each step. Nothing
+# outside a temporary directory is touched.
 set -eu
 SV_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$SV_TOP/ci/lib.sh"
 # shellcheck disable=SC2086
-ensure_packages $SV_BUILD_PKGS
+ensure_packages $SV_BUILD_PKGS erlang
 build_smoothver "$SV_TOP/_build/demo" >&2
 
 bin="$SV_TOP/_build/demo/smoothver"
@@ -132,3 +134,21 @@ change src.erl "%% wip" "wip"
 echo "%% uncommitted" >>src.erl
 run smoothver tag reload
 run smoothver compare 1.2 1.3.0
+
+say "An OTP release, built twice: petal 1.0.0, then 1.1.0 whose gen_server calls a new function of another application."
+OTP_DIR="$SV_TOP/tests/otp"
+. "$OTP_DIR/lib.sh"
+otp_build base "$work/petal-old" >/dev/null
+otp_build deps "$work/petal-new" >/dev/null
+cd "$work"
+say "What the change requires, module by module (only the code MD5 counts)."
+run smoothver diff petal-old petal-new
+say "The appups: stem_fmt (another application) loads before the gen_server that calls it."
+run smoothver appup petal-old petal-new
+run smoothver appup petal-old petal-new --write
+say "systools:make_relup accepts them; release_handler can run the upgrade."
+make_relup() { otp_relup "$1" "$2" && ls "$1/releases/1.1.0"; }
+run make_relup petal-new petal-old
+say "Code changed without an application vsn bump is refused."
+otp_build novsn "$work/petal-novsn" >/dev/null
+run smoothver appup petal-old petal-novsn
