@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 /* struct sv_json is never defined: the pointers are cJSON nodes. */
@@ -58,33 +59,11 @@ sv_json_string(const char *s)
 	return S(must(cJSON_CreateString(s)));
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0 if there is none. */
+/* Length of the valid UTF-8 sequence at p (NUL-terminated), or 0. */
 static size_t
 utf8_seq(const unsigned char *p)
 {
-	unsigned c = p[0];
-	size_t n, i;
-	unsigned long cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
+	return sv_utf8_seq(p, strnlen((const char *)p, 4));
 }
 
 bool

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 size_t
-sv_utf8_seq(const void *p, size_t n)
+sv_utf8_decode(const void *p, size_t n, uint32_t *cp)
 {
 	const unsigned char *s = p;
 	uint32_t c;
@@ -13,8 +13,10 @@ sv_utf8_seq(const void *p, size_t n)
 
 	if (n == 0)
 		return 0;
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		*cp = s[0];
 		return 1;
+	}
 	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
 		len = 2;
 		c = s[0] & 0x1f;
@@ -37,7 +39,36 @@ sv_utf8_seq(const void *p, size_t n)
 	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
 	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 		return 0;
+	*cp = c;
 	return len;
+}
+
+size_t
+sv_utf8_seq(const void *p, size_t n)
+{
+	uint32_t c;
+
+	return sv_utf8_decode(p, n, &c);
+}
+
+void
+sv_utf8_put(struct buf *b, uint32_t c)
+{
+	if (c < 0x80) {
+		buf_addc(b, (char)c);
+	} else if (c < 0x800) {
+		buf_addc(b, (char)(0xc0 | (c >> 6)));
+		buf_addc(b, (char)(0x80 | (c & 0x3f)));
+	} else if (c < 0x10000) {
+		buf_addc(b, (char)(0xe0 | (c >> 12)));
+		buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
+		buf_addc(b, (char)(0x80 | (c & 0x3f)));
+	} else {
+		buf_addc(b, (char)(0xf0 | (c >> 18)));
+		buf_addc(b, (char)(0x80 | ((c >> 12) & 0x3f)));
+		buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
+		buf_addc(b, (char)(0x80 | (c & 0x3f)));
+	}
 }
 
 size_t

@@ -41,12 +41,11 @@ static const struct sv_option options[] = {
 
 /* The path shown for a file in NEW: relative to the root when under it. */
 static const char *
-shown(const struct sv_otp_input *in, const char *path, const char *given)
+shown(const struct sv_otp_input *in, const char *path)
 {
 	const char *root = in->rel.root;
 	size_t n = strlen(root);
 
-	(void)given;
 	if (strncmp(path, root, n) == 0 && path[n] == '/')
 		return path + n + 1;
 	return path;
@@ -102,7 +101,7 @@ print_json(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
 		}
 		sv_json_set_str(o, "level", sv_level_name(a->level));
 		sv_json_set_str(o, "source", sv_otp_appup_source_name(a->source));
-		sv_json_set_bytes(o, "path", shown(newin, a->appup_path, NULL));
+		sv_json_set_bytes(o, "path", shown(newin, a->appup_path));
 		if (written[i] != NULL)
 			sv_json_set_bytes(o, "written", written[i]);
 		else
@@ -159,7 +158,7 @@ gaps_error(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
 		if (a->ngaps_up + a->ngaps_down == 0)
 			continue;
 		buf_addf(&m, "%s%s", first ? "" : "; ",
-		    shown(newin, a->appup_path, NULL));
+		    shown(newin, a->appup_path));
 		first = false;
 		if (a->ngaps_up > 0) {
 			buf_addf(&m, " has no upgrade instruction from %s for ",
@@ -306,11 +305,11 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 				    c->old_vsn, c->new_vsn, out_dir ? "wrote" :
 				    sv_otp_appup_source_name(c->source),
 				    out_dir ? written[i] :
-				    shown(&newin, written[i], NULL));
+				    shown(&newin, written[i]));
 			else if (do_write || out_dir != NULL)
 				buf_addf(&line, "%s %s -> %s: kept %s\n", c->name,
 				    c->old_vsn, c->new_vsn,
-				    shown(&newin, c->appup_path, NULL));
+				    shown(&newin, c->appup_path));
 			else
 				sv_otp_appup_text(c, &line);
 			if ((do_write || out_dir != NULL) &&

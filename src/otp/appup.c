@@ -269,10 +269,7 @@ names_has(const struct names *s, const char *name)
 /* The modules of an upgraded application, found before instructions are
  * made (instructions need the whole upgrade's sets). */
 struct pending {
-	struct sv_otp_appchange *change; /* index into u->apps is stable
-	                                    only after all are added: see
-	                                    plan() */
-	size_t app_index;
+	struct sv_otp_appchange *change; /* set once all are found */
 	struct sv_otp_app *old, *new;
 	struct names added, deleted, changed;
 };
@@ -454,18 +451,15 @@ order_changed(struct sv_otp_app *new, const struct names *changed,
 }
 
 /* Build the generated instructions of an upgraded application. */
-static int
-generate(struct sv_otp_upgrade *u, struct pending *p,
-    const struct names *up_set, const struct names *down_set,
-    const struct sv_otp_options *o, struct sv_err *e)
+static void
+generate(struct pending *p, const struct names *up_set,
+    const struct names *down_set, const struct sv_otp_options *o)
 {
 	struct sv_otp_appchange *a = p->change;
 	const char **order = xcalloc(p->changed.n + 1, sizeof(*order));
 	struct buf why;
 	size_t i;
-	int status = SV_OK;
 
-	(void)e;
 	buf_init(&why);
 	for (i = 0; i < p->added.n; i++) {
 		struct sv_otp_modchange *m = new_mod(a, p->added.v[i],
@@ -528,10 +522,8 @@ generate(struct sv_otp_upgrade *u, struct pending *p,
 		m->level = SV_LEVEL_RELOAD;
 		m->reason = xstrdup("deleted");
 	}
-	(void)u;
 	free(order);
 	buf_release(&why);
-	return status;
 }
 
 /* The generated up and down instruction lists of a. */
@@ -931,12 +923,11 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 {
 	struct pending *pend = NULL;
 	struct names up_set = { 0 }, down_set = { 0 };
-	struct buf unbumped, path;
+	struct buf unbumped;
 	size_t npend = 0, i, j;
 	int status = SV_OK;
 
 	buf_init(&unbumped);
-	buf_init(&path);
 	u->old = old;
 	u->new = new;
 	u->level = SV_LEVEL_NONE;
@@ -1034,8 +1025,8 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 
 		p->change = new_appchange(u, p->new->name, SV_OTP_APP_UPGRADED,
 		    p->old->vsn, p->new->vsn);
-		if ((status = generate(u, p, &up_set, &down_set, o, e)) ||
-		    (status = settle_appup(p->change, p->new->appup_path, o, e)))
+		generate(p, &up_set, &down_set, o);
+		if ((status = settle_appup(p->change, p->new->appup_path, o, e)))
 			goto out;
 		u->ngaps += p->change->ngaps_up + p->change->ngaps_down;
 		if (is_emulator_app(p->new->name))
@@ -1073,7 +1064,6 @@ out:
 	free(up_set.v);
 	free(down_set.v);
 	buf_release(&unbumped);
-	buf_release(&path);
 	return status;
 }
 

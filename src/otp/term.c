@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 struct sv_term *
@@ -135,41 +136,19 @@ sv_term_free(struct sv_term *t)
 	free(t);
 }
 
-/* Decode one UTF-8 code point at *p (n bytes left); -1 if invalid. */
+/* Decode one UTF-8 code point at *p (n bytes left), advancing; -1 if
+ * invalid. */
 static long
 utf8_next(const unsigned char **p, size_t *n)
 {
-	const unsigned char *s = *p;
-	long c;
-	size_t len, i;
+	uint32_t c;
+	size_t len = sv_utf8_decode(*p, *n, &c);
 
-	if (*n == 0)
+	if (len == 0)
 		return -1;
-	if (s[0] < 0x80) {
-		c = s[0];
-		len = 1;
-	} else if ((s[0] & 0xe0) == 0xc0) {
-		c = s[0] & 0x1f;
-		len = 2;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		c = s[0] & 0x0f;
-		len = 3;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		c = s[0] & 0x07;
-		len = 4;
-	} else {
-		return -1;
-	}
-	if (len > *n)
-		return -1;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return -1;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
 	*p += len;
 	*n -= len;
-	return c;
+	return (long)c;
 }
 
 size_t
@@ -259,26 +238,6 @@ sv_term_is_list(const struct sv_term *t)
 	    (t->kind == SV_TERM_LIST && t->tail == NULL));
 }
 
-static void
-put_utf8(struct buf *b, long c)
-{
-	if (c < 0x80) {
-		buf_addc(b, (char)c);
-	} else if (c < 0x800) {
-		buf_addc(b, (char)(0xc0 | (c >> 6)));
-		buf_addc(b, (char)(0x80 | (c & 0x3f)));
-	} else if (c < 0x10000) {
-		buf_addc(b, (char)(0xe0 | (c >> 12)));
-		buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
-		buf_addc(b, (char)(0x80 | (c & 0x3f)));
-	} else {
-		buf_addc(b, (char)(0xf0 | (c >> 18)));
-		buf_addc(b, (char)(0x80 | ((c >> 12) & 0x3f)));
-		buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
-		buf_addc(b, (char)(0x80 | (c & 0x3f)));
-	}
-}
-
 bool
 sv_term_text(const struct sv_term *t, char **out)
 {
@@ -303,7 +262,7 @@ sv_term_text(const struct sv_term *t, char **out)
 			buf_release(&b);
 			return false;
 		}
-		put_utf8(&b, (long)c->i);
+		sv_utf8_put(&b, (uint32_t)c->i);
 	}
 	*out = buf_detach(&b);
 	return true;

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "base/outfile.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 #define MAX_DEPTH 10000         /* nesting of tuples, lists, maps, () */
@@ -89,70 +90,6 @@ coding_is_latin1(const char *s, size_t len)
 		    (word[7] == '\0' || word[7] == '-');
 	}
 	return false;
-}
-
-static void
-put_utf8(struct buf *b, uint32_t c)
-{
-	if (c < 0x80) {
-		buf_addc(b, (char)c);
-	} else if (c < 0x800) {
-		buf_addc(b, (char)(0xc0 | (c >> 6)));
-		buf_addc(b, (char)(0x80 | (c & 0x3f)));
-	} else if (c < 0x10000) {
-		buf_addc(b, (char)(0xe0 | (c >> 12)));
-		buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
-		buf_addc(b, (char)(0x80 | (c & 0x3f)));
-	} else {
-		buf_addc(b, (char)(0xf0 | (c >> 18)));
-		buf_addc(b, (char)(0x80 | ((c >> 12) & 0x3f)));
-		buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
-		buf_addc(b, (char)(0x80 | (c & 0x3f)));
-	}
-}
-
-/*
- * Decode the strict UTF-8 sequence at s (n bytes available): no overlong
- * forms, no surrogates, nothing above U+10FFFF. Returns the length and
- * sets *cp, or 0 if the bytes are not valid UTF-8.
- */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c, min;
-	size_t len, i;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if ((s[0] & 0xe0) == 0xc0) {
-		c = s[0] & 0x1f;
-		len = 2;
-		min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		c = s[0] & 0x0f;
-		len = 3;
-		min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		c = s[0] & 0x07;
-		len = 4;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
 }
 
 /* ---- scanner ---- */
@@ -223,7 +160,7 @@ cp_at(const struct parser *ps, const char *p, size_t *len)
 		*len = 0;
 		return -1;
 	}
-	*len = utf8_decode((const unsigned char *)p, (size_t)(ps->end - p), &c);
+	*len = sv_utf8_decode((const unsigned char *)p, (size_t)(ps->end - p), &c);
 	if (*len == 0) {  /* cannot happen after validation */
 		*len = 1;
 		return (unsigned char)*p;
@@ -458,7 +395,7 @@ scan_quoted(struct parser *ps, char q)
 		}
 		if (v == 0)
 			t->nul = true;
-		put_utf8(&t->text, v);
+		sv_utf8_put(&t->text, v);
 		chars++;
 	}
 	if (q == '\'' && chars > MAX_ATOM_CHARS)
@@ -636,7 +573,7 @@ next(struct parser *ps)
 
 		t->kind = is_lower(c) ? T_ATOM : T_VAR;
 		while (is_name_char(peek(ps))) {
-			put_utf8(&t->text, (uint32_t)peek(ps));
+			sv_utf8_put(&t->text, (uint32_t)peek(ps));
 			chars++;
 			step(ps);
 		}
@@ -690,7 +627,7 @@ next(struct parser *ps)
 			struct buf one;
 
 			buf_init(&one);
-			put_utf8(&one, (uint32_t)c);
+			sv_utf8_put(&one, (uint32_t)c);
 			memcpy(t->punct, one.s, one.len + 1);
 			buf_release(&one);
 		}
@@ -905,7 +842,7 @@ push_code_points(struct sv_term *list, const char *s, size_t len,
 	uint32_t c;
 	size_t n;
 
-	while (len > 0 && (n = utf8_decode(p, len, &c)) > 0) {
+	while (len > 0 && (n = sv_utf8_decode(p, len, &c)) > 0) {
 		struct sv_term *i = new_at(SV_TERM_INT, line, col);
 
 		i->i = c;
@@ -1000,7 +937,7 @@ hash_term(const struct sv_term *t)
 		uint32_t c;
 
 		h = (uint64_t)SV_TERM_LIST;
-		while (len > 0 && (n = utf8_decode(p, len, &c)) > 0) {
+		while (len > 0 && (n = sv_utf8_decode(p, len, &c)) > 0) {
 			h = mix(h, mix((uint64_t)SV_TERM_INT, c));
 			p += n;
 			len -= n;
@@ -1191,7 +1128,7 @@ put_value(struct parser *ps, struct bits *bs, const struct segment *sg,
 			return fail(ps, line, col, "invalid Unicode character "
 			    "%" PRId64 " in a utf8 segment", v);
 		buf_init(&u);
-		put_utf8(&u, (uint32_t)v);
+		sv_utf8_put(&u, (uint32_t)v);
 		for (i = 0; i < u.len; i++)
 			for (k = 8; k-- > 0;)
 				put_bit(bs, ((unsigned char)u.s[i] >> k) & 1);
@@ -1327,7 +1264,7 @@ parse_segment(struct parser *ps, struct bits *bs)
 		size_t len = text.len, n;
 		uint32_t c;
 
-		while (len > 0 && (n = utf8_decode(p, len, &c)) > 0) {
+		while (len > 0 && (n = sv_utf8_decode(p, len, &c)) > 0) {
 			if ((status = put_value(ps, bs, &sg, c, line, col)) !=
 			    SV_OK)
 				goto out;
@@ -1476,11 +1413,11 @@ prepare(const char *text, size_t len, const char *name, struct buf *out,
 	if (coding_is_latin1(text, len)) {
 		buf_grow(out, len + len / 8);
 		for (i = 0; i < len; i++)
-			put_utf8(out, p[i]);
+			sv_utf8_put(out, p[i]);
 		return SV_OK;
 	}
 	while (i < len) {
-		n = utf8_decode(p + i, len - i, &c);
+		n = sv_utf8_decode(p + i, len - i, &c);
 		if (n == 0) {
 			sv_err_set(e, SV_INPUT, "%s:%u:%u: invalid UTF-8 (byte "
 			    "0x%02x)", name, line, col, p[i]);
@@ -1609,7 +1546,7 @@ put_quoted_char(struct buf *out, uint32_t c, char q)
 	} else if (c <= 0xa0) {
 		buf_addf(out, "\\x{%X}", (unsigned)c);
 	} else {
-		put_utf8(out, c);
+		sv_utf8_put(out, c);
 	}
 }
 
@@ -1640,7 +1577,7 @@ put_quoted(struct buf *out, const char *s, size_t len, char q)
 
 	buf_addc(out, q);
 	while (len > 0) {
-		n = utf8_decode(p, len, &c);
+		n = sv_utf8_decode(p, len, &c);
 		if (n == 1 && c == 'c' && is_coding_word(p, len)) {
 			buf_adds(out, "\\x63");
 		} else if (n == 0) {
@@ -1742,7 +1679,7 @@ binary_style(const struct sv_term *t)
 	if (t->kind != SV_TERM_BINARY || len == 0)
 		return 0;
 	while (len > 0) {
-		n = utf8_decode(p, len, &c);
+		n = sv_utf8_decode(p, len, &c);
 		if (n == 0)
 			return 0;
 		if (c < 0x80 ? !is_text_byte((unsigned char)c) :
@@ -1792,7 +1729,7 @@ string_writable(const struct sv_term *t)
 	uint32_t c;
 
 	while (len > 0) {
-		n = utf8_decode(p, len, &c);
+		n = sv_utf8_decode(p, len, &c);
 		if (n == 0 || c == 0xfffe || c == 0xffff)
 			return false;
 		p += n;
@@ -1815,7 +1752,7 @@ put_string(struct buf *out, const struct sv_term *t)
 	}
 	buf_addc(out, '[');
 	while (len > 0) {
-		n = utf8_decode(p, len, &c);
+		n = sv_utf8_decode(p, len, &c);
 		if (n == 0) {
 			c = *p;
 			n = 1;
