@@ -1,10 +1,11 @@
 /*
- * __beam - what smoothver reads from beam files (hidden; for tests and
- * for checking smoothver against beam_lib): one line per file,
+ * __beam - what smoothver reads from beam files: one line per file,
  *
  *	MODULE MD5 behaviours=A,B imports=M,N exports=F/A,...
  *
- * where MD5 is the code md5 as beam_lib:md5/1 computes it.
+ * where MD5 is the code md5 as beam_lib:md5/1 computes it. Hidden, like
+ * the other internal commands in src/cli: it exists so that the tests can
+ * check smoothver against beam_lib.
  */
 #include "config.h"
 
