@@ -280,6 +280,19 @@ test_expect_success 'publish takes the full package and refuses the delta' '
 	test -n "$(find st2/blobs -type f -size +1000k)"
 '
 
+test_expect_success 'fetch refuses a record that leads to a delta' '
+	mkdir delta && sv 0 pack "$B/new" --delta-from "$B/old" -o delta/petal-1.0.1.tar.gz &&
+	sv 0 publish "$B/old" --store st --expect-empty &&
+	p=delta/petal-1.0.1.tar.gz m=delta/petal-1.0.1.manifest.json &&
+	ps=$(sha256sum <$p | cut -c1-64) && ms=$(sha256sum <$m | cut -c1-64) &&
+	cp $p st/blobs/sha256/$ps && cp $m st/blobs/sha256/$ms &&
+	jq -c ".version = \"1.0.1\" | .file = \"petal-1.0.1.tar.gz\" | .package = \"$ps\" | .size = $(wc -c <$p) | .manifest = \"$ms\" | .manifest_size = $(wc -c <$m)" \
+		st/releases/petal/1.0.0.json >st/releases/petal/1.0.1.json &&
+	sv 3 fetch petal@1.0.1 --store st -o got &&
+	contains err "petal@1.0.1 is a delta package (from 1.0.0), not a whole release" &&
+	test ! -e got
+'
+
 test_expect_success 'nothing is left running' '
 	ps -eo pid,args >ps.out &&
 	if grep -F "$TEST_ROOT" ps.out | grep -v -e "ps -eo" -e grep; then exit 1; fi
