@@ -109,7 +109,7 @@ otp_lines(struct buf *b, const struct sv_package *w)
 	buf_addf(b, "  release     %s %s (erts %s%s)\n", plan->rel.name,
 	    plan->rel.vsn, plan->rel.erts, plan->erts ? ", included" : "");
 	buf_addf(b, "  apps        %zu of %zu", plan->napps, total);
-	for (i = 0; i < plan->napps; i++)
+	for (i = 0; plan->delta && i < plan->napps; i++)
 		buf_addf(b, "%s%s", i ? ", " : ": ", plan->apps[i]);
 	buf_addc(b, '\n');
 	if (plan->delta)

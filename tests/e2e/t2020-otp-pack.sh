@@ -86,7 +86,7 @@ test_expect_success 'full package: exactly the release, releases/NAME-VSN.rel, s
 			{ echo "no $a.app" >&2; exit 1; }
 	done &&
 	contains out "  release     petal 1.0.1 (erts $ERTS)" &&
-	contains out "  apps        6 of 6: kernel-" &&
+	grep -qx "  apps        6 of 6" out &&
 	contains out "  unpack      releases/petal-1.0.1.tar.gz, release_handler:unpack_release(\"petal-1.0.1\")" &&
 	lacks out "delta" &&
 	jq -e ".schema == \"smoothver.manifest/1\" and .delta == null" petal-1.0.1.manifest.json
