@@ -7,10 +7,11 @@
 # and a RESTART step, where the relup reboots the node through heart and
 # the client connects again.
 #
-# Relups come from `smoothver relup OLD... NEW --write`, or with
-# SV_OTP_APPUPS=expected from the hand-written appups of
-# tests/otp/scenarios/*/expected through systools:make_relup (the
-# harness's self-test).
+# Relups come from `smoothver relup OLD... NEW --write` and packages from
+# `smoothver pack ROOT [--delta-from OLD]`; with SV_OTP_APPUPS=expected
+# (the harness's self-test, no smoothver needed) relups come from the
+# hand-written appups of tests/otp/scenarios/*/expected through
+# systools:make_relup, and packages from otp_package (shell tar).
 . "$SV_SRCDIR/tests/e2e/lib.sh"
 OTP_DIR=$SV_SRCDIR/tests/otp
 . "$OTP_DIR/lib.sh"
@@ -55,6 +56,19 @@ relup_says() {
 
 vsn_of() { cut -d' ' -f2 "$1/releases/start_erl.data"; }
 
+# package NEWROOT OUTDIR [OLDROOT]: OUTDIR/petal-VSN.tar.gz for
+# release_handler, full or (given OLDROOT) a delta for a node running it.
+package() {
+	if [ "${SV_OTP_APPUPS:-}" = expected ]; then
+		otp_package "$@"
+	elif [ $# -eq 3 ]; then
+		mkdir -p "$2" &&
+			"$SMOOTHVER" pack "$1" --delta-from "$3" -o "$2/petal-$(vsn_of "$1").tar.gz"
+	else
+		mkdir -p "$2" && "$SMOOTHVER" pack "$1" -o "$2/petal-$(vsn_of "$1").tar.gz"
+	fi
+}
+
 # relup_bases ROOT: the base versions of ROOT's current relup, up and down.
 relup_bases() {
 	erl -noshell -eval '
@@ -75,7 +89,7 @@ live() {
 	otp_build "$1" new
 	relup "$1" new "$_old"
 	relup_says "petal $(vsn_of "$_old") -> $(vsn_of new): live"
-	otp_package new pkg "$_old"
+	package new pkg "$_old"
 	otp_target "$_old" target
 	otp_live target "pkg/petal-$(vsn_of new).tar.gz" "$(vsn_of "$_old")" \
 		"$(vsn_of new)" "$OTP_DIR/scenarios/$1/expect"
@@ -110,8 +124,13 @@ test_expect_success 'chain: b and c build; the relup of c is from a and b' '
 	relup_says "petal 1.0.1 -> 1.1.0: live" &&
 	relup_bases c >bases &&
 	printf "up 1.0.0 1.0.1\ndown 1.0.0 1.0.1\n" | cmp - bases &&
-	otp_package b delta "$OLD" && otp_package c delta b &&
-	otp_package b full && otp_package c full &&
+	package b delta "$OLD" && package c delta b &&
+	package b full && package c full &&
+	if [ "${SV_OTP_APPUPS:-}" != expected ]; then
+		jq -e ".delta.from == \"1.0.0\"" delta/petal-1.0.1.manifest.json &&
+		jq -e ".delta.from == \"1.0.1\"" delta/petal-1.1.0.manifest.json &&
+		jq -e ".delta == null" full/petal-1.1.0.manifest.json
+	fi >/dev/null &&
 	tar -tzf delta/petal-1.1.0.tar.gz >delta.lst &&
 	tar -tzf full/petal-1.1.0.tar.gz >full.lst &&
 	for f in releases/1.1.0/relup releases/petal-1.1.0.rel lib/petal-1.1.0/ebin/petal_server.beam; do
@@ -154,7 +173,7 @@ test_expect_success 'RESTART: the relup reboots the node through heart, and back
 		{ok, [{\"2.0.0\", [{\"1.0.0\", _, Up}], [{\"1.0.0\", _, Down}]}]} =
 			file:consult(\"new/releases/2.0.0/relup\"),
 		[point_of_no_return, restart_emulator] = Up = Down, halt()." &&
-	otp_package new pkg &&
+	package new pkg &&
 	otp_target "$OLD" target &&
 	otp_live_steps target "$OTP_DIR/scenarios/major/steps" pkg/petal-2.0.0.tar.gz &&
 	test "$(grep -c "^== bin/start: pid [0-9]* boots" target/live/node.log)" -eq 3
