@@ -7,10 +7,11 @@
 #   otp_build SCENARIO OUTROOT [ERLC OPTIONS...]
 #   otp_build_rebar3 SCENARIO OUTROOT
 #   otp_install_expected SCENARIO NEWROOT
-#   otp_relup NEWROOT OLDROOT
+#   otp_relup NEWROOT OLDROOT...
 #   otp_package NEWROOT OUTDIR [OLDROOT]
 #   otp_target OLDROOT TARGET
 #   otp_live TARGET PKG OLDVSN NEWVSN EXPECTFILE
+#   otp_live_steps TARGET STEPSFILE [PKG...]
 #
 # Every function runs in a subshell of its own (no variables leak, traps
 # stay inside) and returns non-zero with a message on stderr when it
@@ -62,9 +63,23 @@ otp_erlc_opts() {
 # _otp_stage SCENARIO DIR: base, plus the scenario's overlay, in DIR.
 _otp_stage() (
 	cp -R "$OTP_DIR/base/." "$2/" || exit 1
-	[ "$1" = base ] && exit 0
+	[ "$1" = base ] || _otp_overlay "$1" "$2"
+)
+
+# _otp_overlay SCENARIO DIR: the scenario's overlay over DIR - first those
+# of the scenarios its "on" file names, in order (each with what it builds
+# on), then its own DELETE and files.
+_otp_overlay() (
 	_s=$OTP_DIR/scenarios/$1
 	[ -d "$_s" ] || _otp_die "no scenario $1 in $OTP_DIR/scenarios"
+	case " ${_OTP_ON:-} " in
+	*" $1 "*) _otp_die "scenario $1 builds on itself (on:${_OTP_ON:-})" ;;
+	esac
+	if [ -f "$_s/on" ]; then
+		for _o in $(grep -v '^#' "$_s/on"); do
+			_OTP_ON="${_OTP_ON:-} $1" _otp_overlay "$_o" "$2" || exit 1
+		done
+	fi
 	if [ -f "$_s/DELETE" ]; then
 		while read -r _p; do
 			case $_p in '' | '#'*) continue ;; esac
@@ -160,11 +175,13 @@ otp_install_expected() (
 	done
 )
 
-# otp_relup NEWROOT OLDROOT: NEWROOT/releases/Vsn/relup from the appups
-# (systools:make_relup); systools' complaint and status 1 when it refuses.
+# otp_relup NEWROOT OLDROOT...: NEWROOT/releases/Vsn/relup from the
+# appups (systools:make_relup), with each OLDROOT's current release as a
+# base to upgrade from and downgrade to; systools' complaint and status 1
+# when it refuses.
 otp_relup() (
-	[ $# -eq 2 ] || _otp_die "usage: otp_relup NEWROOT OLDROOT"
-	_otp_escript relup "$1" "$2"
+	[ $# -ge 2 ] || _otp_die "usage: otp_relup NEWROOT OLDROOT..."
+	_otp_escript relup "$@"
 )
 
 # otp_package NEWROOT OUTDIR [OLDROOT]: OUTDIR/Name-Vsn.tar.gz for
@@ -195,17 +212,27 @@ otp_package() (
 )
 
 # otp_target OLDROOT TARGET: a runnable target system - a copy of the
-# root, the installed erts-V/bin and releases/RELEASES.
+# root, the installed erts-V/bin, releases/RELEASES and bin/start
+# (tests/otp/start.sh: boots the node; release_handler's start_prg).
 otp_target() (
 	[ $# -eq 2 ] || _otp_die "usage: otp_target OLDROOT TARGET"
 	[ ! -e "$2" ] || _otp_die "$2 exists"
 	_r=$(_otp_root) || exit 1
 	_erts=$(cd "$_r" && echo erts-*)
 	case $_erts in *' '* | 'erts-*') _otp_die "expected one erts-* in $_r" ;; esac
-	mkdir -p "$2/$_erts" && cp -R "$1/." "$2/" &&
-		cp -R "$_r/$_erts/bin" "$2/$_erts/" || exit 1
+	mkdir -p "$2/$_erts" "$2/bin" && cp -R "$1/." "$2/" &&
+		cp -R "$_r/$_erts/bin" "$2/$_erts/" &&
+		cp "$OTP_DIR/start.sh" "$2/bin/start" && chmod 755 "$2/bin/start" || exit 1
 	_otp_escript releases "$2" || _otp_die "cannot create $2/releases/RELEASES"
 )
+
+# _otp_running PID: PID is a process that has not ended (a zombie has).
+_otp_running() {
+	case $(ps -o stat= -p "$1" 2>/dev/null) in
+	'' | Z*) return 1 ;;
+	esac
+	return 0
+}
 
 # _otp_stop PID...: TERM, up to 5 s, then KILL; reaps them.
 _otp_stop() {
@@ -213,13 +240,18 @@ _otp_stop() {
 		[ -n "$_sp" ] || continue
 		kill "$_sp" 2>/dev/null || continue
 		_i=0
-		while kill -0 "$_sp" 2>/dev/null && [ $_i -lt 50 ]; do
+		while _otp_running "$_sp" && [ $_i -lt 50 ]; do
 			sleep 0.1
 			_i=$((_i + 1))
 		done
 		kill -KILL "$_sp" 2>/dev/null || true
 		wait "$_sp" 2>/dev/null || true
 	done
+}
+
+# _otp_children PID: the processes whose parent is PID.
+_otp_children() {
+	ps -eo pid=,ppid= | awk -v p="$1" '$2 == p { print $1 }'
 }
 
 # otp_live TARGET PKG OLDVSN NEWVSN EXPECTFILE
@@ -231,16 +263,62 @@ _otp_stop() {
 otp_live() (
 	[ $# -eq 5 ] || _otp_die "usage: otp_live TARGET PKG OLDVSN NEWVSN EXPECTFILE"
 	_t=$(cd "$1" && pwd) || exit 1
-	_pkg=$2 _old=$3 _new=$4 _exp=$5
-	_erts=$(cd "$_t" && echo erts-*)
-	_bin=$_t/$_erts/bin
-	[ -x "$_bin/erlexec" ] || _otp_die "$_t: no $_erts/bin/erlexec (not a target system?)"
-	_pkgname=$(basename "$_pkg" .tar.gz)
-	cp "$_pkg" "$_t/releases/" || exit 1
-	_log=$_t/live
-	mkdir -p "$_log" || exit 1
+	mkdir -p "$_t/live" && cp "$2" "$_t/releases/" || exit 1
+	# A copy under TARGET: the control node's command line names TARGET too.
+	cp "$5" "$_t/live/expect" || exit 1
+	_otp_live "$_t" "$3" "$(basename "$2" .tar.gz)" "$3" "$4" "$_t/live/expect"
+)
 
-	_epid='' _npid='' _cpid=''
+# otp_live_steps TARGET STEPSFILE [PKG...]
+# The packages into TARGET/releases/, then the node boots the release the
+# "boot VSN [heart]" line of STEPSFILE names (it must be the one
+# releases/start_erl.data names; with heart, the node runs with -heart so
+# that a relup ending in restart_emulator reboots it through bin/start),
+# and the control node runs the steps (see live.escript) on one connection
+# - on a new one after each reboot.
+otp_live_steps() (
+	[ $# -ge 2 ] || _otp_die "usage: otp_live_steps TARGET STEPSFILE [PKG...]"
+	_t=$(cd "$1" && pwd) || exit 1
+	_steps=$2
+	shift 2
+	mkdir -p "$_t/live" || exit 1
+	for _p in "$@"; do
+		cp "$_p" "$_t/releases/" || exit 1
+	done
+	# A copy under TARGET: the control node's command line names TARGET too.
+	_copy=$_t/live/$(basename "$_steps")
+	cp "$_steps" "$_copy" || exit 1
+	# shellcheck disable=SC2046
+	set -- $(awk '$1 == "boot" { print $2, $3; exit }' "$_copy")
+	case $#:${2:-} in
+	1:) _otp_live "$_t" "$1" "$_copy" ;;
+	2:heart) _otp_live "$_t" "$1" heart "$_copy" ;;
+	*) _otp_die "$_steps: no line 'boot VSN [heart]'" ;;
+	esac
+)
+
+# _otp_live TARGET BOOTVSN [heart] CONTROL-ARGS...: epmd, the node (through
+# TARGET/bin/start) and the control node given CONTROL-ARGS after NODE
+# COOKIE PORT; all of them - every incarnation of the node and what it
+# spawned (heart) - stopped by pid at the end.
+_otp_live() (
+	_t=$1 _boot=$2
+	shift 2
+	_heart=
+	if [ "$1" = heart ]; then
+		_heart=-heart
+		shift
+	fi
+	_erts=$(cd "$_t" && echo erts-*)
+	[ -x "$_t/$_erts/bin/erlexec" ] || _otp_die "$_t: no $_erts/bin/erlexec (not a target system?)"
+	[ -x "$_t/bin/start" ] || _otp_die "$_t: no bin/start (not made by otp_target?)"
+	_cur=$(cut -d' ' -f2 "$_t/releases/start_erl.data")
+	[ "$_cur" = "$_boot" ] || _otp_die "$_t boots $_cur, not $_boot"
+	_log=$_t/live
+	mkdir -p "$_log" && rm -f "$_log/stop" "$_log/node.pids" || exit 1
+	: >"$_log/node.pids" || exit 1
+
+	_epid='' _cpid=''
 	# shellcheck disable=SC2317
 	_diag() {
 		echo "--- node log:" >&2
@@ -252,7 +330,33 @@ otp_live() (
 			head -n 20 "$_log/erl_crash.dump" >&2
 		fi
 	}
-	trap '_rc=$?; _otp_stop "$_cpid" "$_npid" "$_epid"; [ $_rc -eq 0 ] || _diag; exit $_rc' EXIT
+	# Every node incarnation bin/start wrote down that still runs TARGET,
+	# then what each had spawned (heart, which boots no node once
+	# live/stop exists); twice, for one that started meanwhile.
+	# shellcheck disable=SC2317
+	_down() {
+		: >"$_log/stop"
+		for _round in 1 2; do
+			for _np in $(cat "$_log/node.pids" 2>/dev/null); do
+				_otp_running "$_np" || continue
+				case $(ps -o args= -p "$_np" 2>/dev/null) in
+				*"$_t/"*) ;;
+				*) continue ;;
+				esac
+				_kids=$(_otp_children "$_np")
+				_otp_stop "$_np"
+				for _k in $_kids; do
+					_i=0
+					while _otp_running "$_k" && [ $_i -lt 50 ]; do
+						sleep 0.1
+						_i=$((_i + 1))
+					done
+					! _otp_running "$_k" || _otp_stop "$_k"
+				done
+			done
+		done
+	}
+	trap '_rc=$?; _otp_stop "$_cpid"; _down; _otp_stop "$_epid"; [ $_rc -eq 0 ] || _diag; exit $_rc' EXIT
 	trap 'exit 1' HUP INT TERM
 
 	_ports=$(_otp_escript free-ports 2) || exit 1
@@ -264,32 +368,34 @@ otp_live() (
 	_host=$(hostname -s 2>/dev/null || hostname)
 	ERL_EPMD_PORT=$_eport
 	export ERL_EPMD_PORT
+	{
+		echo "SV_LIVE_NODE=$_node"
+		echo "SV_LIVE_COOKIE=$_cookie"
+		echo "SV_LIVE_EPMD_PORT=$_eport"
+		echo "SV_LIVE_PORT=$_lport"
+		echo "SV_LIVE_HEART=$_heart"
+	} >"$_log/start.env" || exit 1
 
-	"$_bin/epmd" -port "$_eport" >"$_log/epmd.log" 2>&1 </dev/null &
+	"$_t/$_erts/bin/epmd" -port "$_eport" >"$_log/epmd.log" 2>&1 </dev/null &
 	_epid=$!
 	_i=0
-	until "$_bin/epmd" -port "$_eport" -names >/dev/null 2>&1; do
+	until "$_t/$_erts/bin/epmd" -port "$_eport" -names >/dev/null 2>&1; do
 		[ $_i -lt 50 ] || _otp_die "epmd did not come up on port $_eport"
 		sleep 0.1
 		_i=$((_i + 1))
 	done
 
-	(cd "$_log" && ROOTDIR=$_t BINDIR=$_bin EMU=beam PROGNAME=erl \
-		ERL_CRASH_DUMP=$_log/erl_crash.dump \
-		exec "$_bin/erlexec" -boot "$_t/releases/$_old/start" \
-		-config "$_t/releases/$_old/sys" -sname "$_node" \
-		-setcookie "$_cookie" -noshell -noinput -start_epmd false \
-		-petal port "$_lport") </dev/null >"$_log/node.log" 2>&1 &
-	_npid=$!
+	"$_t/bin/start" </dev/null >/dev/null 2>&1 &
 
-	# A copy under TARGET: the control node's command line names TARGET too.
-	cp "$_exp" "$_log/expect" || exit 1
 	escript "$OTP_DIR/live.escript" "$_node@$_host" "$_cookie" "$_lport" \
-		"$_pkgname" "$_old" "$_new" "$_log/expect" </dev/null &
+		"$@" </dev/null &
 	_cpid=$!
 	wait "$_cpid"
 	_crc=$?
 	_cpid=''
 	[ $_crc -eq 0 ] || _otp_die "the live upgrade failed (control node exit $_crc)"
-	kill -0 "$_npid" 2>/dev/null || _otp_die "the node died"
+	_last=$(sed -n '$p' "$_log/node.pids")
+	if [ -z "$_last" ] || ! _otp_running "$_last"; then
+		_otp_die "the node died"
+	fi
 )

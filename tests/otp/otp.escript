@@ -4,7 +4,7 @@
 %% Helpers for tests/otp/lib.sh (run with the system's escript):
 %%   release OUTROOT STAGE [OTPROOT] lay out a release root from a staged
 %%                                    source tree whose beams are compiled
-%%   relup NEWROOT OLDROOT            systools:make_relup, NEW against OLD
+%%   relup NEWROOT OLDROOT...         systools:make_relup, NEW against the OLDs
 %%   releases TARGET                  releases/RELEASES for a target system
 %%   free-ports N                     N currently free TCP ports
 %%   relinfo ROOT                     "NAME VSN ERTS" of the root's current release,
@@ -13,7 +13,7 @@
 main(["release", Out, Stage]) -> main(["release", Out, Stage, ""]);
 main(["release", Out, Stage, ""]) -> main(["release", Out, Stage, code:root_dir()]);
 main(["release", Out, Stage, OtpRoot]) -> run(fun() -> release(Out, Stage, OtpRoot) end);
-main(["relup", New, Old]) -> run(fun() -> relup(New, Old) end);
+main(["relup", New | Olds]) when Olds =/= [] -> run(fun() -> relup(New, Olds) end);
 main(["releases", Target]) -> run(fun() -> releases(filename:absname(Target)) end);
 main(["free-ports", N]) -> run(fun() -> free_ports(list_to_integer(N)) end);
 main(["relinfo", Root]) ->
@@ -161,13 +161,13 @@ current(Root) ->
     end.
 
 %% ---- relup
-relup(New, Old) ->
+relup(New, Olds) ->
     {_, NewVsn, _, NewRel} = current(New),
-    {_, _, _, OldRel} = current(Old),
-    Path = lists:usort(filelib:wildcard(filename:join([New, "lib", "*", "ebin"]))
-                       ++ filelib:wildcard(filename:join([Old, "lib", "*", "ebin"]))),
+    OldRels = [element(4, current(Old)) || Old <- Olds],
+    Path = lists:usort(lists:append([filelib:wildcard(filename:join([R, "lib", "*", "ebin"]))
+                                     || R <- [New | Olds]])),
     OutDir = filename:join([New, "releases", NewVsn]),
-    case systools:make_relup(NewRel, [OldRel], [OldRel],
+    case systools:make_relup(NewRel, OldRels, OldRels,
                              [{path, Path}, {outdir, OutDir}, silent]) of
         ok -> ok;
         {ok, _Relup, _Mod, _Warnings} -> ok;
