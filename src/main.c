@@ -173,7 +173,6 @@ main(int argc, char **argv)
 	}
 	ctx.json = g.json;
 	ctx.quiet = g.quiet;
-	sv_git_global_init();
 	status = setup(cmd, &ctx, &e);
 	if (status == SV_OK)
 		status = cmd->run(&ctx, &args);

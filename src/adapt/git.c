@@ -26,16 +26,24 @@ git_fail(struct sv_err *e, enum sv_status status, const char *context)
 	    ge && ge->message ? ge->message : "unknown libgit2 error");
 }
 
-void
-sv_git_global_init(void)
+static bool started;
+
+/* Start libgit2 on first use. */
+static void
+start(void)
 {
-	git_libgit2_init();
+	if (!started) {
+		git_libgit2_init();
+		started = true;
+	}
 }
 
 void
 sv_git_global_shutdown(void)
 {
-	git_libgit2_shutdown();
+	if (started)
+		git_libgit2_shutdown();
+	started = false;
 }
 
 int
@@ -44,6 +52,7 @@ sv_git_open(const char *dir, struct sv_git **out, struct sv_err *e)
 	git_repository *repo = NULL;
 	int rc;
 
+	start();
 	const char *gitdir = getenv("GIT_DIR"), *worktree = getenv("GIT_WORK_TREE");
 
 	*out = NULL;
@@ -302,6 +311,7 @@ sv_git_tag_exists(struct sv_git *g, const char *name, bool *out,
 	struct buf full;
 	int rc;
 
+	start();
 	buf_init(&full);
 	buf_addf(&full, "refs/tags/%s", name);
 	rc = git_reference_lookup(&ref, g->repo, full.s);
@@ -415,6 +425,8 @@ sv_git_config_file_foreach(const char *path, sv_git_config_fn fn,
 	git_config_entry *entry;
 	struct stat st;
 	int rc, status = SV_OK;
+
+	start();
 
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)

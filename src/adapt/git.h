@@ -18,8 +18,10 @@
 
 struct sv_git; /* an open repository; opaque */
 
-/* Start and stop libgit2 (once per process, around everything else). */
-void sv_git_global_init(void);
+/* Stop libgit2 if anything started it (once per process, at the end).
+ * libgit2 starts on first use (sv_git_open, sv_git_tag_name_valid,
+ * sv_git_config_file_foreach): commands that never touch git do not pay
+ * for its initialisation (which loads TLS certificates). */
 void sv_git_global_shutdown(void);
 
 /* Find and open the repository containing dir, as git does (honouring

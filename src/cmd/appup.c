@@ -340,7 +340,6 @@ const struct sv_command sv_cmd_appup = {
 	.min_args = 1,
 	.max_args = 2,
 	.arg_complete = SV_COMPLETE_FILE,
-	.flags = SV_CMD_REPO_OPT,
 	.options = options,
 	.run = run,
 };

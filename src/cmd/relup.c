@@ -345,7 +345,6 @@ const struct sv_command sv_cmd_relup = {
 	.min_args = 1,
 	.max_args = -1,
 	.arg_complete = SV_COMPLETE_FILE,
-	.flags = SV_CMD_REPO_OPT,
 	.options = options,
 	.run = run,
 };

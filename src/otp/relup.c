@@ -673,6 +673,22 @@ sort_apps(struct ctx *c, struct rset *s)
 	return status;
 }
 
+struct modref_key {
+	const char *mod;
+	size_t app;
+};
+
+static int
+cmp_modref(const void *a, const void *b)
+{
+	const struct modref_key *x = a, *y = b;
+	int c = strcmp(x->mod, y->mod);
+
+	if (c != 0)
+		return c;
+	return x->app < y->app ? -1 : x->app > y->app;
+}
+
 /* Read and check the applications of rel as systools_make:get_release
  * does, and sort them. */
 static int
@@ -759,24 +775,37 @@ rset_load(struct ctx *c, struct rset *s, const struct sv_otp_release *rel)
 		sort_by_rel(s, &s->apps[i].incls);
 		sort_by_rel(s, &s->apps[i].uses);
 	}
-	/* duplicate modules */
-	for (i = 0; i < s->n; i++)
-		for (k = 0; k < s->apps[i].mods.n; k++)
-			for (j = i; j < s->n; j++) {
-				size_t m0 = j == i ? k + 1 : 0, m;
+	/* duplicate modules: sorted, neighbours compared */
+	{
+		struct modref_key *all;
+		size_t n = 0;
+		int dup = SV_OK;
 
-				for (m = m0; m < s->apps[j].mods.n; m++)
-					if (strcmp(s->apps[i].mods.v[k],
-					    s->apps[j].mods.v[m]) == 0)
-						return sv_err_set(c->e, SV_INPUT,
-						    "release %s %s: module '%s' "
-						    "is in %s and %s (systools: "
-						    "duplicate_modules)",
-						    rel->name, rel->vsn,
-						    s->apps[i].mods.v[k],
-						    s->apps[i].name,
-						    s->apps[j].name);
+		for (i = 0; i < s->n; i++)
+			n += s->apps[i].mods.n;
+		all = xcalloc(n + 1, sizeof(*all));
+		n = 0;
+		for (i = 0; i < s->n; i++)
+			for (k = 0; k < s->apps[i].mods.n; k++) {
+				all[n].mod = s->apps[i].mods.v[k];
+				all[n++].app = i;
 			}
+		if (n > 1)
+			qsort(all, n, sizeof(*all), cmp_modref);
+		for (k = 1; k < n && dup == SV_OK; k++)
+			if (strcmp(all[k - 1].mod, all[k].mod) == 0) {
+				size_t x = all[k - 1].app, y = all[k].app;
+
+				dup = sv_err_set(c->e, SV_INPUT, "release %s %s: "
+				    "module '%s' is in %s and %s (systools: "
+				    "duplicate_modules)", rel->name, rel->vsn,
+				    all[k].mod, s->apps[x < y ? x : y].name,
+				    s->apps[x < y ? y : x].name);
+			}
+		free(all);
+		if (dup != SV_OK)
+			return dup;
+	}
 	return sort_apps(c, s);
 }
 
