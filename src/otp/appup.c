@@ -541,10 +541,8 @@ generated_lists(const struct sv_otp_appchange *a, struct sv_term **up,
 		sv_term_push(*down, sv_term_copy(a->mods[i].down));
 }
 
-/* True if key (an appup version: a string, or a binary regular
- * expression that must match the whole version) selects vsn. */
-static bool
-vsn_matches(const struct sv_term *key, const char *vsn)
+bool
+sv_otp_appup_key_matches(const struct sv_term *key, const char *vsn)
 {
 	char *text = NULL;
 	bool yes = false;
@@ -577,7 +575,7 @@ entry_for(struct sv_term *list, const char *vsn)
 		struct sv_term *t = list->v[i];
 
 		if (t->kind == SV_TERM_TUPLE && t->n == 2 &&
-		    vsn_matches(t->v[0], vsn))
+		    sv_otp_appup_key_matches(t->v[0], vsn))
 			return t;
 	}
 	return NULL;

@@ -150,6 +150,14 @@ int sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
  * ending in ".\n", as file:consult/1 reads it. */
 void sv_otp_appup_text(const struct sv_otp_appchange *a, struct buf *out);
 
+/*
+ * True if key, the from-version of an appup entry ({Key, Instructions}),
+ * selects vsn: a string equal to it, or a binary regular expression
+ * matching all of it (POSIX extended syntax; OTP uses PCRE, which agrees
+ * on the simple patterns appups use).
+ */
+bool sv_otp_appup_key_matches(const struct sv_term *key, const char *vsn);
+
 /* "generated", "kept", "merged", "extended". */
 const char *sv_otp_appup_source_name(enum sv_otp_appup_source s);
 
