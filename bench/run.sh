@@ -89,6 +89,7 @@ rss() {
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), $(. /etc/os-release && echo "$PRETTY_NAME")"
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (wall times grow with it)"
 echo "smoothver: $("$sv" --version); $(tar --version | head -n 1); gzip $(gzip --version | head -n 1 | awk '{print $2}'); pigz $(pigz --version 2>&1 | awk '{print $2}')"
 echo
 
@@ -183,7 +184,14 @@ if want otp; then
 		same=$(erl -noshell -eval "
 			{ok, [A]} = file:consult(\"$r/new/releases/1.1.0/relup\"),
 			{ok, [B]} = file:consult(\"$work/systools/relup\"),
-			io:format(\"~s\", [case A =:= B of true -> yes; false -> no end]), halt().")
+			Sorted = fun({V, Up, Dn}) -> {V, [{F, D, lists:sort(I)} || {F, D, I} <- Up],
+			                                 [{F, D, lists:sort(I)} || {F, D, I} <- Dn]} end,
+			io:format(\"~s\", [if A =:= B -> \"yes\";
+			                      true -> case Sorted(A) =:= Sorted(B) of
+			                                  true -> \"no (the same instructions, in another order)\";
+			                                  false -> \"no\"
+			                              end
+			                   end]), halt().")
 		echo "rel: appup + relup $t_both ms (target < 50), systools/smoothver = $(ratio "$t_sys" "$t_both")x (target >= 20); relup term-equal to systools': $same"
 	else
 		echo "rel: appup $t_appup ms; no relup command in this smoothver: appup + relup not measured"
