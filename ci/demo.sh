@@ -5,8 +5,8 @@
 # Installs what it needs (Debian 12, as root) if missing and builds
 # smoothver ($SMOOTHVER names a binary to use instead). Then, in a
 # temporary directory, a git repository holding tally 1.0.0: build it,
-# tag it, publish it to a local store, start it as a daemon and connect
-# a client that stays connected. Apply 1.1.0 (its counter's state
+# tag it, publish it to a local store, install it on a node from there,
+# start it as a daemon and connect a client that stays connected. Apply 1.1.0 (its counter's state
 # migrates), build it, and let smoothver say what level the change
 # requires (diff), tag it (tag --auto), write the appups and the relup,
 # pack it (full and delta) and publish it. The node fetches it from the
@@ -94,8 +94,10 @@ node_eval() {
 smoothver() { "$bin" "$@"; }
 
 # build VSN: rebar3 release, and keep the release root as builds/VSN.
+# Each build starts clean, as in CI: rebar3 recompiles by modification
+# time, and the demo edits sources within a second of the last build.
 build() {
-	rm -rf _build/default/rel
+	rm -rf _build
 	run rebar3 release
 	run cp -R _build/default/rel/tally "builds/$1"
 }
@@ -174,7 +176,7 @@ rm -rf tally/upgrades tally/_build
 cd tally
 printf '[release]\n\tname = tally\n[tag]\n\tprefix = v\n' >.smoothver
 printf '_build/\nbuilds/\npkgs/\n' >.gitignore
-mkdir builds pkgs
+mkdir -p builds pkgs/delta
 git init -q -b main
 git add -A
 git commit -q -m "tally 1.0.0"
@@ -186,13 +188,13 @@ run smoothver tag 1.0.0 -m "tally 1.0.0"
 run smoothver pack builds/1.0.0 -o pkgs/tally-1.0.0.tar.gz
 run smoothver publish pkgs/tally-1.0.0.tar.gz --store ../store
 
-say "Run 1.0.0 on a node (../node, a copy of the build), and connect a client."
+say "Install 1.0.0 on a node (../node) from the store, start it, connect a client."
 ports=$(escript "$SV_TOP/tests/otp/otp.escript" free-ports 2) || die "no free ports"
 eport=$(echo "$ports" | sed -n 1p)
 port=$(echo "$ports" | sed -n 2p)
 note "(epmd on port $eport of its own, so the node meets no other Erlang node here)"
 export ERL_EPMD_PORT="$eport"
-cp -R builds/1.0.0 "$node"
+run smoothver fetch tally@1.0.0 --store ../store -o ../node
 epmd=$(echo "$node"/erts-*/bin/epmd)
 "$epmd" -port "$eport" >"$work/epmd.log" 2>&1 </dev/null &
 epid=$!
@@ -219,9 +221,11 @@ run smoothver appup builds/1.0.0 builds/1.1.0 --write
 run smoothver relup builds/1.0.0 builds/1.1.0 --write
 run cat builds/1.1.0/releases/1.1.0/relup
 
-say "Pack 1.1.0, in full and as a delta from 1.0.0, and publish it."
+say "Pack 1.1.0, in full and as a delta from 1.0.0; publish the full package."
+note "(A package's file name is the name release_handler unpacks it by, so the"
+note "delta goes to a directory of its own. A store holds whole releases only.)"
 run smoothver pack builds/1.1.0 -o pkgs/tally-1.1.0.tar.gz
-run smoothver pack builds/1.1.0 --delta-from builds/1.0.0 -o pkgs/tally-1.1.0-delta.tar.gz
+run smoothver pack builds/1.1.0 --delta-from builds/1.0.0 -o pkgs/delta/tally-1.1.0.tar.gz
 run smoothver publish pkgs/tally-1.1.0.tar.gz --store ../store
 
 say "On the node: the store has a new version; can it be taken live?"
@@ -248,12 +252,12 @@ test "$(git describe --exact-match)" = v1.1.1 ||
 run smoothver appup builds/1.1.0 builds/1.1.1 --write
 run smoothver relup builds/1.1.0 builds/1.1.1 --write
 run smoothver pack builds/1.1.1 -o pkgs/tally-1.1.1.tar.gz
-run smoothver pack builds/1.1.1 --delta-from builds/1.1.0 -o pkgs/tally-1.1.1-delta.tar.gz
+run smoothver pack builds/1.1.1 --delta-from builds/1.1.0 -o pkgs/delta/tally-1.1.1.tar.gz
 run smoothver publish pkgs/tally-1.1.1.tar.gz --store ../store
 
 say "The node has 1.1.0 already: the delta package is all it needs."
 on_node smoothver compare 1.1.0 1.1.1
-on_node cp ../tally/pkgs/tally-1.1.1-delta.tar.gz releases/tally-1.1.1.tar.gz
+on_node cp ../tally/pkgs/delta/tally-1.1.1.tar.gz releases/
 node_eval 'release_handler:unpack_release("tally-1.1.1").' '\{ok, ?"1\.1\.1"\}'
 node_eval 'release_handler:install_release("1.1.1").' '\{ok, ?"1\.1\.0", ?\[\]\}'
 node_eval 'release_handler:make_permanent("1.1.1").' 'ok'
