@@ -67,6 +67,8 @@ complete -c smoothver -n '__fish_seen_subcommand_from pack' -l name -x -d 'relea
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -l version -x -d 'release version (default: an OTP release\'s own, else the release tag on HEAD, if clean)'
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -l compression -x -a 'gzip zstd' -d 'gzip or zstd (default: from the output name, else gzip)'
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -l manifest -r -F -d 'write the manifest to FILE (default: beside the tarball, NAME-VERSION.manifest.json)'
+complete -c smoothver -n '__fish_seen_subcommand_from pack' -l delta-from -r -F -d 'an OTP release: pack only what a node running OLD (a release root or package) lacks'
+complete -c smoothver -n '__fish_seen_subcommand_from pack' -l tree -d 'pack DIR whole, as a plain tree, even if it is the root of an OTP release'
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -F
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l expect-latest -x -d 'move the pointer only if it names VERSION (default: the version the release follows)'
@@ -76,6 +78,7 @@ complete -c smoothver -n '__fish_seen_subcommand_from publish' -l manifest -r -F
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l name -x -d 'release name, for a directory (default: an OTP release\'s own, else release.name, else the directory\'s name)'
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l version -x -d 'release version, for a directory (default: an OTP release\'s own, else the release tag on HEAD)'
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l compression -x -a 'gzip zstd' -d 'gzip or zstd, for a directory (default: gzip)'
+complete -c smoothver -n '__fish_seen_subcommand_from publish' -l tree -d 'pack a directory whole, as a plain tree, even if it is the root of an OTP release'
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -F
 complete -c smoothver -n '__fish_seen_subcommand_from fetch' -s o -l output -r -F -d 'a package file (.tar.gz, .tgz, .tar.zst) or a directory to extract into (default: NAME-VERSION.tar.gz here)'
 complete -c smoothver -n '__fish_seen_subcommand_from fetch' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'

@@ -128,6 +128,12 @@ sv_json_set_int(struct sv_json *o, const char *key, int64_t val)
 }
 
 void
+sv_json_set_num(struct sv_json *o, const char *key, double val)
+{
+	sv_json_set(o, key, S(must(cJSON_CreateNumber(val))));
+}
+
+void
 sv_json_set_bool(struct sv_json *o, const char *key, bool val)
 {
 	sv_json_set(o, key, S(must(cJSON_CreateBool(val))));

@@ -21,6 +21,9 @@ struct sv_json *sv_json_array(void);
 /* Set key in object o. A NULL string is written as null. */
 void sv_json_set_str(struct sv_json *o, const char *key, const char *val);
 void sv_json_set_int(struct sv_json *o, const char *key, int64_t val);
+/* A number that need not be whole (not for canonical documents, whose
+ * numbers are integers). */
+void sv_json_set_num(struct sv_json *o, const char *key, double val);
 void sv_json_set_bool(struct sv_json *o, const char *key, bool val);
 void sv_json_set_null(struct sv_json *o, const char *key);
 

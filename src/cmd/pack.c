@@ -3,7 +3,10 @@
  *
  * Writes the tarball (its SHA-256 is the release's identity) and, beside
  * it, the manifest: name, version, previous version and level, digests,
- * the content index and where it was built from.
+ * the content index and where it was built from. The root of an OTP
+ * release becomes the package release_handler:unpack_release/1 takes,
+ * whole or (--delta-from) only what a node running the older version
+ * lacks.
  */
 #include "config.h"
 
@@ -32,8 +35,93 @@ static const struct sv_option options[] = {
 	{ "manifest", 0, "FILE", "write the manifest to FILE (default: beside "
 	  "the tarball, NAME-VERSION.manifest.json)", SV_COMPLETE_FILE, NULL,
 	  false },
+	{ "delta-from", 0, "OLD", "an OTP release: pack only what a node "
+	  "running OLD (a release root or package) lacks", SV_COMPLETE_FILE,
+	  NULL, false },
+	{ "tree", 0, NULL, "pack DIR whole, as a plain tree, even if it is "
+	  "the root of an OTP release", SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_END
 };
+
+/* The delta's size as a fraction of the whole package's, rounded to
+ * six decimals. */
+static double
+delta_ratio(const struct sv_package *w)
+{
+	double x;
+
+	if (w->full_size == 0)
+		return 0;
+	x = (double)w->r.size / (double)w->full_size;
+	return (double)(int64_t)(x * 1e6 + 0.5) / 1e6;
+}
+
+static struct sv_json *
+strv_json(char *const *v, size_t n)
+{
+	struct sv_json *a = sv_json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sv_json_push(a, sv_json_string(v[i]));
+	return a;
+}
+
+/* The OTP members of --json: null for a plain tree. */
+static void
+otp_json(struct sv_json *doc, const struct sv_package *w)
+{
+	const struct sv_otp_pack *plan = &w->plan;
+	struct sv_json *otp, *delta;
+
+	if (!w->otp) {
+		sv_json_set_null(doc, "otp");
+		sv_json_set_null(doc, "delta");
+		return;
+	}
+	otp = sv_json_object();
+	sv_json_set_str(otp, "release", plan->rel.name);
+	sv_json_set_str(otp, "version", plan->rel.vsn);
+	sv_json_set_str(otp, "erts", plan->rel.erts);
+	sv_json_set_bool(otp, "erts_included", plan->erts);
+	sv_json_set_bytes(otp, "unpack", w->unpack);
+	sv_json_set(otp, "applications", strv_json(plan->apps, plan->napps));
+	sv_json_set(doc, "otp", otp);
+	if (!plan->delta) {
+		sv_json_set_null(doc, "delta");
+		return;
+	}
+	delta = sv_json_object();
+	sv_json_set_str(delta, "from", w->delta_from);
+	sv_json_set(delta, "kept", strv_json(plan->kept, plan->nkept));
+	sv_json_set_int(delta, "full_size", (int64_t)w->full_size);
+	sv_json_set_num(delta, "ratio", delta_ratio(w));
+	sv_json_set(doc, "delta", delta);
+}
+
+/* The OTP lines of the human output. */
+static void
+otp_lines(struct buf *b, const struct sv_package *w)
+{
+	const struct sv_otp_pack *plan = &w->plan;
+	size_t i, total = plan->napps + plan->nkept;
+
+	buf_addf(b, "  release     %s %s (erts %s%s)\n", plan->rel.name,
+	    plan->rel.vsn, plan->rel.erts, plan->erts ? ", included" : "");
+	buf_addf(b, "  apps        %zu of %zu", plan->napps, total);
+	for (i = 0; plan->delta && i < plan->napps; i++)
+		buf_addf(b, "%s%s", i ? ", " : ": ", plan->apps[i]);
+	buf_addc(b, '\n');
+	if (plan->delta)
+		buf_addf(b, "  delta       from %s: %.3g%% of the full package "
+		    "(%ju bytes)\n", w->delta_from, 100.0 * delta_ratio(w),
+		    (uintmax_t)w->full_size);
+	buf_adds(b, "  unpack      releases/");
+	sv_quote_path(b, w->unpack);
+	buf_adds(b, ".tar.gz, release_handler:unpack_release(\"");
+	sv_quote_path(b, w->unpack);
+	buf_adds(b, "\")\n");
+}
 
 static void
 print_result(struct sv_ctx *ctx, const struct sv_package *w)
@@ -60,6 +148,7 @@ print_result(struct sv_ctx *ctx, const struct sv_package *w)
 		sv_json_set_int(doc, "entries", (int64_t)r->index.n);
 		sv_json_set_bytes(doc, "manifest", w->manifest);
 		sv_json_set_str(doc, "manifest_sha256", manifest_hex);
+		otp_json(doc, w);
 		sv_out_json(doc);
 	} else if (!ctx->quiet) {
 		struct buf b;
@@ -67,9 +156,12 @@ print_result(struct sv_ctx *ctx, const struct sv_package *w)
 		buf_init(&b);
 		sv_quote_path(&b, w->output);
 		buf_addf(&b, "\n  sha256      %s\n  tar sha256  %s\n"
-		    "  size        %ju bytes (tar %ju)\n  entries     %zu\n"
-		    "  manifest    ", hex, tarhex, (uintmax_t)r->size,
-		    (uintmax_t)r->tar_size, r->index.n);
+		    "  size        %ju bytes (tar %ju)\n  entries     %zu\n",
+		    hex, tarhex, (uintmax_t)r->size, (uintmax_t)r->tar_size,
+		    r->index.n);
+		if (w->otp)
+			otp_lines(&b, w);
+		buf_adds(&b, "  manifest    ");
 		sv_quote_path(&b, w->manifest);
 		buf_addc(&b, '\n');
 		sv_out_write(b.s, b.len);
@@ -94,6 +186,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	spec.compression = sv_arg(a, "compression");
 	spec.output = sv_arg(a, "output");
 	spec.manifest = sv_arg(a, "manifest");
+	spec.delta_from = sv_arg(a, "delta-from");
+	spec.tree = sv_flag(a, "tree");
 	if ((status = sv_package_describe(ctx->repo, &ctx->config, &spec, &p,
 	    &e)) || (status = sv_package_build(&spec, &p, &e)))
 		sv_out_error(a->cmd, &e);

@@ -45,6 +45,8 @@ static const struct sv_option options[] = {
 	  SV_COMPLETE_NONE, NULL, false },
 	{ "compression", 0, "KIND", "gzip or zstd, for a directory (default: "
 	  "gzip)", SV_COMPLETE_CHOICES, "gzip zstd", false },
+	{ "tree", 0, NULL, "pack a directory whole, as a plain tree, even if "
+	  "it is the root of an OTP release", SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_END
 };
 
@@ -155,9 +157,10 @@ tarball_manifest(const struct sv_args *a, const char *tarball, char **out,
 	const char *given = sv_arg(a, "manifest");
 	char *path = given ? xstrdup(given) : sv_package_manifest_name(tarball);
 
-	if (sv_arg(a, "compression"))
-		sv_err_set(e, SV_USAGE, "--compression applies to a directory, "
-		    "and '%s' is a file", tarball);
+	if (sv_arg(a, "compression") || sv_flag(a, "tree"))
+		sv_err_set(e, SV_USAGE, "--%s applies to a directory, and '%s' "
+		    "is a file", sv_arg(a, "compression") ? "compression" :
+		    "tree", tarball);
 	else if (access(path, F_OK) != 0)
 		sv_err_set(e, SV_INPUT, "cannot publish '%s' without its manifest: "
 		    "'%s' does not exist", tarball, path);
@@ -226,6 +229,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		spec.name = sv_arg(a, "name");
 		spec.version = sv_arg(a, "version");
 		spec.compression = sv_arg(a, "compression");
+		spec.tree = sv_flag(a, "tree");
 		if ((status = scratch_make(&tmp, &e)))
 			goto fail;
 		spec.out_dir = tmp.dir;

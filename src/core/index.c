@@ -51,6 +51,8 @@ sv_index_release(struct sv_index *idx)
 	for (i = 0; i < idx->n; i++) {
 		free(idx->v[i].path);
 		free(idx->v[i].target);
+		free(idx->v[i].source);
+		free(idx->v[i].data);
 	}
 	free(idx->v);
 	free(idx->root);
@@ -353,15 +355,17 @@ int
 sv_entry_open(int rootfd, const char *root, const struct sv_entry *ent,
     const char *doing, int *fd, struct sv_err *e)
 {
-	*fd = openat(rootfd, ent->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	const char *path = ent->source ? ent->source : ent->path;
+
+	*fd = openat(rootfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (*fd < 0)
 		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
-		    ent->path, strerror(errno));
+		    path, strerror(errno));
 	if (!sv_entry_unchanged(*fd, ent)) {
 		close(*fd);
 		*fd = -1;
 		return sv_err_set(e, SV_INPUT, "'%s/%s' changed while being %s",
-		    root, ent->path, doing);
+		    root, path, doing);
 	}
 	return SV_OK;
 }
@@ -751,6 +755,37 @@ sv_index_walk(struct sv_index *idx, const char *dir, struct sv_err *e)
 }
 
 int
+sv_index_walk_sub(struct sv_index *idx, const char *dir, const char *sub,
+    struct sv_err *e)
+{
+	struct walk w = { idx, dir, e };
+	const char *slash = strrchr(sub, '/');
+	struct buf rel;
+	int fd, status;
+
+	buf_init(&rel);
+	buf_adds(&rel, dir);
+	if (slash != NULL) {
+		buf_addc(&rel, '/');
+		buf_add(&rel, sub, (size_t)(slash - sub));
+	}
+	fd = open(rel.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		status = sv_err_set(e, SV_INPUT, "cannot open directory '%s': %s",
+		    rel.s, strerror(errno));
+		buf_release(&rel);
+		return status;
+	}
+	buf_reset(&rel);
+	if (slash != NULL)
+		buf_add(&rel, sub, (size_t)(slash - sub));
+	status = walk_entry(&w, fd, slash ? slash + 1 : sub, &rel);
+	close(fd);
+	buf_release(&rel);
+	return status;
+}
+
+int
 sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e)
 {
 	struct cache c;
@@ -842,15 +877,15 @@ find_sorted(const struct sv_index *idx, size_t n, const char *path)
 	return false;
 }
 
-/* Add the directories that paths imply but the archive lacks. The first
- * n entries are sorted; new ones are appended, then everything is sorted
- * once. */
-static void
-add_implied_dirs(struct sv_index *idx)
+/* The first n entries are sorted; new ones are appended, then everything
+ * is sorted once. */
+void
+sv_index_add_implied_dirs(struct sv_index *idx)
 {
 	size_t n = idx->n, i, j;
 	struct buf dir;
 
+	sv_index_sort(idx);
 	buf_init(&dir);
 	for (i = 0; i < n; i++) {
 		char *slash;
@@ -967,7 +1002,7 @@ sv_index_tarball(struct sv_index *idx, const char *path, struct sv_err *e)
 			goto out;
 		}
 	}
-	add_implied_dirs(idx);
+	sv_index_add_implied_dirs(idx);
 	status = SV_OK;
 out:
 	free(qp);

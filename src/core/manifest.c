@@ -20,6 +20,15 @@ tail(const struct sv_manifest_info *m)
 	struct sv_json *doc = sv_json_object(), *pkg = sv_json_object();
 	char hex[SV_SHA256_HEX];
 
+	if (m->delta_from) {
+		struct sv_json *delta = sv_json_object();
+
+		sv_json_set_str(delta, "from", m->delta_from);
+		sv_json_set_int(delta, "full_size", (int64_t)m->delta_full_size);
+		sv_json_set(doc, "delta", delta);
+	} else {
+		sv_json_set_null(doc, "delta");
+	}
 	sv_json_set_bytes(doc, "name", m->name);
 	sv_json_set_str(pkg, "compression", sv_compression_name(m->compression));
 	sv_json_set_int(pkg, "entries", (int64_t)m->pack->index.n);
@@ -40,7 +49,8 @@ tail(const struct sv_manifest_info *m)
 	} else {
 		sv_json_set_null(doc, "previous");
 	}
-	sv_json_set_str(doc, "schema", "smoothver.manifest/1");
+	sv_json_set_str(doc, "schema", m->delta_from ? SV_MANIFEST_DELTA :
+	    SV_MANIFEST_WHOLE);
 	if (m->in_repo) {
 		struct sv_json *src = sv_json_object();
 
@@ -114,6 +124,7 @@ sv_manifest_release(struct sv_manifest *m)
 	free(m->previous);
 	free(m->level);
 	free(m->file);
+	free(m->delta_from);
 	sv_index_release(&m->content);
 	sv_manifest_init(m);
 }
@@ -245,9 +256,24 @@ sv_manifest_parse(struct sv_manifest *m, const char *text, size_t n,
 		goto out;
 	}
 	s = sv_json_str(sv_json_get(doc, "schema"));
-	if (s == NULL || strcmp(s, "smoothver.manifest/1") != 0) {
+	if (s == NULL || (strcmp(s, SV_MANIFEST_WHOLE) != 0 &&
+	    strcmp(s, SV_MANIFEST_DELTA) != 0)) {
 		sv_err_set(e, SV_INPUT, "manifest %s: schema is '%s' (expected "
-		    "'smoothver.manifest/1')", what, s ? s : "(none)");
+		    "'%s' or '%s')", what, s ? s : "(none)", SV_MANIFEST_WHOLE,
+		    SV_MANIFEST_DELTA);
+		goto out;
+	}
+	c = sv_json_get(doc, "delta");
+	if (strcmp(s, SV_MANIFEST_DELTA) == 0) {
+		const char *from = need_str(c, "from", what, "delta", e);
+
+		if (from == NULL || !need_uint(c, "full_size",
+		    &m->delta_full_size, what, "delta", e))
+			goto out;
+		m->delta_from = xstrdup(from);
+	} else if (c != NULL && !sv_json_is_null(c)) {
+		sv_err_set(e, SV_INPUT, "manifest %s: a delta package must "
+		    "have schema '%s'", what, SV_MANIFEST_DELTA);
 		goto out;
 	}
 	if ((s = need_str(doc, "name", what, NULL, e)) == NULL)

@@ -1,5 +1,8 @@
 /*
- * manifest.h - the manifest of a pack (schema smoothver.manifest/1).
+ * manifest.h - the manifest of a pack: schema smoothver.manifest/1 for a
+ * whole release, smoothver.manifest/2 for a delta package (the same
+ * fields, with "delta" set), so that readers which know only /1 refuse a
+ * delta rather than take it for a whole release.
  *
  * Canonical JSON: keys in byte order at every level, integers only, one
  * line with a final newline, so the manifest's own SHA-256 is reproducible.
@@ -14,6 +17,9 @@
 #include "adapt/git.h"
 #include "core/pack.h"
 
+#define SV_MANIFEST_WHOLE "smoothver.manifest/1"
+#define SV_MANIFEST_DELTA "smoothver.manifest/2"
+
 struct sv_manifest_info {
 	const char *name;
 	const char *version;       /* NULL if unknown */
@@ -26,6 +32,10 @@ struct sv_manifest_info {
 	char commit[SV_OID_HEX], tree[SV_OID_HEX];
 	bool dirty;
 	int64_t source_date_epoch;
+	const char *delta_from;    /* a delta package: the version it
+	                              upgrades from; NULL for a whole one */
+	uint64_t delta_full_size;  /* a delta: the size of the whole
+	                              package of the same release */
 };
 
 /* Write the manifest text to sink, one content entry at a time (memory
@@ -45,6 +55,9 @@ struct sv_manifest {
 	enum sv_compression compression;
 	unsigned char sha256[SV_SHA256_LEN], tar_sha256[SV_SHA256_LEN];
 	uint64_t size, tar_size;
+	char *delta_from;          /* owned; a delta package: the version it
+	                              upgrades from; NULL for a whole one */
+	uint64_t delta_full_size;  /* a delta: the whole package's size */
 	struct sv_index content;   /* the entries, sorted, checked */
 	unsigned char self[SV_SHA256_LEN]; /* SHA-256 of the manifest text */
 };
@@ -57,7 +70,8 @@ void sv_manifest_release(struct sv_manifest *m);
 
 /*
  * Read the n bytes of manifest text into m (initialised by the caller).
- * Everything is checked: the schema, every field's type, digests as hex,
+ * Everything is checked: the schema (/1, or /2 with a delta), every
+ * field's type, digests as hex,
  * entry paths clean and relative, symlinks inside, entries sorted without
  * duplicates, and the package's entry count. Anything wrong is SV_INPUT
  * naming what (as "manifest WHAT: ...").

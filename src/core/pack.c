@@ -61,7 +61,7 @@ file_sink(void *data, const void *p, size_t n, struct sv_err *e)
 
 	sv_sha256_update(s->h, p, n);
 	s->n += n;
-	return sv_outfile_write(s->out, p, n, e);
+	return s->out ? sv_outfile_write(s->out, p, n, e) : SV_OK;
 }
 
 /* The tar side: hash, count, compress. */
@@ -88,9 +88,14 @@ pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
     struct sv_entry *ent, unsigned char *buf, struct sv_sha256 *h,
     struct sv_err *e)
 {
+	const char *path = ent->source ? ent->source : ent->path;
 	uint64_t left = ent->size;
 	int fd, status = SV_OK;
 
+	if (ent->data != NULL) {
+		sv_sha256(ent->data, (size_t)ent->size, ent->sha256);
+		return sv_tar_writer_data(w, ent->data, (size_t)ent->size, e);
+	}
 	if (sv_entry_open(rootfd, root, ent, "packed", &fd, e))
 		return e->status;
 	while (left > 0) {
@@ -101,7 +106,7 @@ pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
 			continue;
 		if (k < 0) {
 			status = sv_err_set(e, SV_INPUT, "cannot read '%s/%s': %s",
-			    root, ent->path, strerror(errno));
+			    root, path, strerror(errno));
 			goto out;
 		}
 		if (k == 0)
@@ -111,14 +116,58 @@ pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
 			goto out;
 		left -= (uint64_t)k;
 	}
-	sv_test_change_hook(rootfd, ent->path);
+	sv_test_change_hook(rootfd, path);
 	sv_sha256_final(h, ent->sha256);
 	if (left != 0 || !sv_entry_unchanged(fd, ent))
 		status = sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
-		    "packed", root, ent->path);
+		    "packed", root, path);
 out:
 	close(fd);
 	return status;
+}
+
+/* Index the items of req into idx: walked, renamed or generated, with
+ * the directories leading to them; sorted, each path once. */
+static int
+select_items(const struct sv_pack_request *req, struct sv_index *idx,
+    struct sv_err *e)
+{
+	size_t i;
+	int status;
+
+	idx->root = xstrdup(req->dir);
+	idx->is_dir = true;
+	for (i = 0; i < req->nitems; i++) {
+		const struct sv_pack_item *it = &req->items[i];
+		size_t first = idx->n;
+		struct sv_entry *ent;
+
+		if (it->from == NULL) {
+			ent = sv_index_add(idx, it->path, SV_ENTRY_FILE);
+			ent->mode = 0644;
+			ent->size = it->len;
+			ent->data = xmalloc(it->len + 1);
+			memcpy(ent->data, it->data, it->len);
+			continue;
+		}
+		if ((status = sv_index_walk_sub(idx, req->dir, it->from, e)))
+			return status;
+		if (strcmp(it->from, it->path) == 0)
+			continue;
+		ent = &idx->v[first];
+		if (idx->n != first + 1 || ent->type != SV_ENTRY_FILE)
+			return sv_err_set(e, SV_INPUT, "'%s/%s' is not a regular "
+			    "file, and cannot be packed as '%s'", req->dir,
+			    it->from, it->path);
+		ent->source = ent->path;
+		ent->path = xstrdup(it->path);
+	}
+	sv_index_add_implied_dirs(idx);
+	for (i = 1; i < idx->n; i++)
+		if (strcmp(idx->v[i - 1].path, idx->v[i].path) == 0)
+			return sv_err_set(e, SV_INPUT, "'%s' would be packed "
+			    "twice", idx->v[i].path);
+	return SV_OK;
 }
 
 int
@@ -137,7 +186,11 @@ sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
 
 	fs.h = sv_sha256_new();
 	ts.h = sv_sha256_new();
-	if ((status = sv_index_walk(&r->index, req->dir, e)))
+	if (req->items != NULL)
+		status = select_items(req, &r->index, e);
+	else
+		status = sv_index_walk(&r->index, req->dir, e);
+	if (status != SV_OK)
 		goto fail;
 	rootfd = open(req->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
@@ -145,10 +198,12 @@ sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
 		    req->dir, strerror(errno));
 		goto fail;
 	}
-	if ((status = sv_outfile_open(&out, req->output, e)))
+	if (req->output == NULL)
+		fs.out = NULL;
+	else if ((status = sv_outfile_open(&out, req->output, e)))
 		goto fail;
-	ts.c = sv_compressor_new(req->compression, sv_threads(), req->output,
-	    file_sink, &fs);
+	ts.c = sv_compressor_new(req->compression, sv_threads(),
+	    req->output ? req->output : "the measured package", file_sink, &fs);
 	for (i = 0; i < r->index.n && ascii; i++)
 		ascii = sv_tar_ascii(r->index.v[i].path) &&
 		    sv_tar_ascii(r->index.v[i].target);
@@ -179,7 +234,7 @@ sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
 	sv_sha256_final(fs.h, r->sha256);
 	r->tar_size = ts.n;
 	r->size = fs.n;
-	if ((status = sv_outfile_commit(&out, e)))
+	if (req->output != NULL && (status = sv_outfile_commit(&out, e)))
 		goto fail;
 	goto out;
 fail:

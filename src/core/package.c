@@ -17,6 +17,7 @@ sv_package_init(struct sv_package *p)
 {
 	memset(p, 0, sizeof(*p));
 	sv_pack_result_init(&p->r);
+	sv_otp_pack_init(&p->plan);
 }
 
 void
@@ -27,7 +28,11 @@ sv_package_release(struct sv_package *p)
 	free(p->previous);
 	free(p->output);
 	free(p->manifest);
+	free(p->otp_vsn);
+	free(p->unpack);
+	free(p->delta_from);
 	sv_pack_result_release(&p->r);
+	sv_otp_pack_release(&p->plan);
 	sv_package_init(p);
 }
 
@@ -110,30 +115,42 @@ flag_version(const char *s, const char *prefix, char **out, struct sv_err *e)
 	return SV_OK;
 }
 
-/* An OTP release root's own name and version, checked against the
- * options. */
+/* An OTP release root's name and version: its own, or those of the
+ * release --version chooses among those it holds. */
 static int
 from_release_root(const struct sv_config *config,
     const struct sv_package_spec *spec, struct sv_package *p,
     struct sv_err *e)
 {
-	char *name = NULL, *vsn = NULL, *canon = NULL;
-	bool found;
+	char *name = NULL, *vsn = NULL, *canon = NULL, *other = NULL;
+	bool found, own_ok;
 	int status;
 
 	if ((status = sv_otp_release_root(spec->dir, &found, &name, &vsn, e)) ||
 	    !found)
 		return status;
-	if (flag_version(vsn, config->tag_prefix, &canon, e)) {
+	own_ok = flag_version(vsn, config->tag_prefix, &canon, e) == SV_OK;
+	sv_err_init(e);
+	if (p->version && !(own_ok && strcmp(p->version, canon) == 0)) {
+		/* Another release of the root (rebar3 keeps the older ones). */
+		if ((status = sv_otp_release_named(spec->dir, p->version, &found,
+		    &other, e)))
+			goto out;
+		if (!found) {
+			status = sv_err_set(e, SV_USAGE, "--version %s, but '%s' "
+			    "holds no release %s (it is version %s of the OTP "
+			    "release %s)", p->version, spec->dir, p->version, vsn,
+			    name);
+			goto out;
+		}
+		free(name);
+		free(vsn);
+		name = other;
+		vsn = xstrdup(p->version);
+	} else if (!own_ok) {
 		status = sv_err_set(e, SV_INPUT, "OTP release '%s' in '%s' has "
 		    "version '%s', which is not a smoothver version "
 		    "(RESTART.RELUP.RELOAD)", name, spec->dir, vsn);
-		goto out;
-	}
-	if (p->version && strcmp(p->version, canon) != 0) {
-		status = sv_err_set(e, SV_USAGE, "--version %s, but '%s' is "
-		    "version %s of the OTP release %s", p->version, spec->dir,
-		    vsn, name);
 		goto out;
 	}
 	if (p->name == NULL) {
@@ -145,11 +162,31 @@ from_release_root(const struct sv_config *config,
 		p->version = canon;
 		canon = NULL;
 	}
+	p->otp = !spec->tree;
+	p->otp_vsn = vsn;
+	vsn = NULL;
 out:
 	free(name);
 	free(vsn);
 	free(canon);
 	return status;
+}
+
+char *
+sv_package_base_name(const char *tarball)
+{
+	static const char *const sfx[] = { ".tar.gz", ".tgz", ".tar.zst",
+	    ".tar", NULL };
+	const char *slash = strrchr(tarball, '/');
+	const char *base = slash ? slash + 1 : tarball;
+	size_t i, len = strlen(base);
+
+	for (i = 0; sfx[i]; i++)
+		if (ends_with(base, sfx[i])) {
+			len -= strlen(sfx[i]);
+			break;
+		}
+	return xstrndup(base, len);
 }
 
 char *
@@ -200,6 +237,12 @@ sv_package_describe(struct sv_git *repo, const struct sv_config *config,
 		return status;
 	if ((status = from_repo(repo, config, p, e)))
 		return status;
+	if (spec->delta_from && !p->otp) {
+		sv_err_set(e, SV_USAGE, "--delta-from packs OTP releases, and "
+		    "'%s' is %s", spec->dir, spec->tree ? "packed as a tree "
+		    "(--tree)" : "not the root of one");
+		return e->status;
+	}
 	p->compression = SV_COMPRESS_GZIP;
 	if (comp)
 		p->compression = strcmp(comp, "zstd") == 0 ? SV_COMPRESS_ZSTD :
@@ -226,6 +269,19 @@ sv_package_describe(struct sv_git *repo, const struct sv_config *config,
 		sv_err_set(e, SV_USAGE, "cannot name the package: no version");
 		return sv_err_hint(e, "give --version VERSION or -o FILE (or "
 		    "tag HEAD and run it in the repository)");
+	}
+	if (p->otp && p->compression != SV_COMPRESS_GZIP) {
+		sv_err_set(e, SV_USAGE, "an OTP release package must be gzip: "
+		    "release_handler reads no zstd");
+		return sv_err_hint(e, "drop --compression zstd (or the .zst "
+		    "name), or give --tree to pack the root as a plain tree");
+	}
+	if (p->otp) {
+		p->unpack = sv_package_base_name(p->output);
+		if (*p->unpack == '\0' || strcmp(p->unpack, ".") == 0 ||
+		    strcmp(p->unpack, "..") == 0)
+			return sv_err_set(e, SV_USAGE, "cannot name the OTP "
+			    "package after '%s'", p->output);
 	}
 	p->manifest = spec->manifest ? xstrdup(spec->manifest) :
 	    sv_package_manifest_name(p->output);
@@ -267,6 +323,42 @@ write_manifest(struct sv_package *p, struct sv_err *e)
 	return sv_outfile_commit(&out, e);
 }
 
+/* What an OTP release package holds (checked, nothing written yet);
+ * for a delta, the whole package is measured first. */
+static int
+otp_select(const struct sv_package_spec *spec, struct sv_package *p,
+    struct sv_pack_request *req, struct sv_err *e)
+{
+	struct sv_otp_pack *plan = &p->plan;
+	int status;
+
+	if ((status = sv_otp_pack_plan(plan, spec->dir, p->otp_vsn, p->unpack,
+	    spec->delta_from, e)))
+		return status;
+	if (plan->delta) {
+		struct sv_pack_request full = *req;
+		struct sv_pack_result fr;
+		const char *from = plan->old.rel.vsn;
+
+		full.output = NULL;
+		full.items = plan->full;
+		full.nitems = plan->nfull;
+		sv_pack_result_init(&fr);
+		status = sv_pack(&full, &fr, e);
+		p->full_size = fr.size;
+		sv_pack_result_release(&fr);
+		if (status != SV_OK)
+			return status;
+		if (sv_version_normalise(from, "", &p->delta_from, e) != SV_OK) {
+			sv_err_init(e);
+			p->delta_from = xstrdup(from);
+		}
+	}
+	req->items = plan->items;
+	req->nitems = plan->nitems;
+	return SV_OK;
+}
+
 int
 sv_package_build(const struct sv_package_spec *spec, struct sv_package *p,
     struct sv_err *e)
@@ -280,6 +372,7 @@ sv_package_build(const struct sv_package_spec *spec, struct sv_package *p,
 	req.output = p->output;
 	req.compression = p->compression;
 	if ((status = sv_source_date_epoch(&req.mtime, e)) ||
+	    (p->otp && (status = otp_select(spec, p, &req, e))) ||
 	    (status = sv_pack(&req, &p->r, e)))
 		return status;
 	file = strrchr(p->output, '/');
@@ -291,5 +384,7 @@ sv_package_build(const struct sv_package_spec *spec, struct sv_package *p,
 	p->info.compression = p->compression;
 	p->info.pack = &p->r;
 	p->info.source_date_epoch = req.mtime;
+	p->info.delta_from = p->delta_from;
+	p->info.delta_full_size = p->full_size;
 	return write_manifest(p, e);
 }

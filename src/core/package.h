@@ -4,6 +4,11 @@
  * Works out what the package is (name, version, the version it follows
  * and the level of that step, the commit it was built from), then writes
  * the tarball and its manifest, both atomically.
+ *
+ * The root of an OTP release is packed as the package that
+ * release_handler:unpack_release/1 takes (otp/relpack.h), whole or as a
+ * delta from an older version; any other tree, or any tree with tree
+ * set, is packed whole as it is.
  */
 #ifndef SV_PACKAGE_H
 #define SV_PACKAGE_H
@@ -14,6 +19,7 @@
 #include "core/manifest.h"
 #include "core/pack.h"
 #include "core/settings.h"
+#include "otp/relpack.h"
 
 struct sv_package_spec {
 	const char *dir;          /* the tree */
@@ -25,6 +31,10 @@ struct sv_package_spec {
 	const char *out_dir;      /* where a default output goes, or NULL:
 	                             the current directory */
 	const char *manifest;     /* or NULL: beside the tarball */
+	const char *delta_from;   /* an OTP release root or package: pack
+	                             the delta from it, or NULL */
+	bool tree;                /* pack the tree whole even if it is the
+	                             root of an OTP release */
 };
 
 struct sv_package {
@@ -37,6 +47,16 @@ struct sv_package {
 	struct sv_manifest_info info;
 	struct sv_pack_result r;
 	unsigned char manifest_sha256[SV_SHA256_LEN];
+	/* An OTP release package (otp set): the release's own version as
+	 * its root spells it, what was packed, and the name to unpack it
+	 * as (the tarball's name without .tar.gz). */
+	bool otp;
+	char *otp_vsn, *unpack;            /* owned */
+	char *delta_from;                  /* owned: a delta's base version,
+	                                      or NULL */
+	struct sv_otp_pack plan;
+	uint64_t full_size;                /* a delta: the whole package's
+	                                      compressed size, measured */
 };
 
 void sv_package_init(struct sv_package *p);
@@ -47,20 +67,30 @@ void sv_package_release(struct sv_package *p);
  * --name, else (for an OTP release root) the release's own name, else
  * release.name, else the directory's name; the version is --version, else
  * the OTP release's own, else the release tag on HEAD when the tree is
- * clean. A --version that disagrees with an OTP release root's own is
- * SV_USAGE (--name may differ: it is the name in stores and file names).
- * repo may be NULL.
+ * clean. For an OTP release root, --version chooses among the releases
+ * it holds; one it does not hold is SV_USAGE (--name may differ: it is
+ * the name in stores and file names). An OTP package must be gzip
+ * (SV_USAGE); delta_from needs an OTP release root (SV_USAGE). repo may
+ * be NULL.
  */
 int sv_package_describe(struct sv_git *repo, const struct sv_config *config,
     const struct sv_package_spec *spec, struct sv_package *p,
     struct sv_err *e);
 
-/* Pack p->info's tree into p->output and write the manifest. */
+/* Pack the tree (or the OTP package's selection) into p->output and
+ * write the manifest. For an OTP release, everything is checked before
+ * anything is written (otp/relpack.h); for a delta, the whole package is
+ * packed first without being written, to measure it (p->full_size). */
 int sv_package_build(const struct sv_package_spec *spec, struct sv_package *p,
     struct sv_err *e);
 
 /* The manifest name beside a tarball: NAME.manifest.json for
  * NAME.tar.gz, .tgz, .tar.zst or .tar. The caller frees it. */
 char *sv_package_manifest_name(const char *tarball);
+
+/* The base name of a tarball without its directory and its suffix
+ * (.tar.gz, .tgz, .tar.zst or .tar): what release_handler calls the
+ * package. The caller frees it. */
+char *sv_package_base_name(const char *tarball);
 
 #endif

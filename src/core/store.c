@@ -667,6 +667,19 @@ sv_publish(struct sv_store *s, const struct sv_publish_request *req,
 		sv_err_hint(e, "pack it with --version VERSION");
 		goto out;
 	}
+	if (m->delta_from != NULL) {
+		/* A delta works only on nodes that run its base: as a
+		 * version's record, or worse as latest, it would break every
+		 * other node. */
+		status = sv_err_set(e, SV_INPUT, "cannot publish '%s': it is a "
+		    "delta package (%s %s from %s), and a store holds whole "
+		    "releases", req->package, m->name, m->version,
+		    m->delta_from);
+		sv_err_hint(e, "publish the whole package (smoothver pack "
+		    "without --delta-from); hand the delta to nodes that run "
+		    "%s yourself", m->delta_from);
+		goto out;
+	}
 	if ((status = sv_release_name_check(m->name, e))) {
 		e->status = status = SV_INPUT;
 		goto out;
@@ -830,6 +843,10 @@ sv_record_manifest(struct sv_store *s, const struct sv_record *r,
 		status = sv_err_set(e, SV_INPUT, "store '%s': the manifest of "
 		    "%s@%s describes another release or package",
 		    sv_store_url(s), r->name, r->version);
+	else if (m->delta_from != NULL)
+		status = sv_err_set(e, SV_INPUT, "store '%s': %s@%s is a delta "
+		    "package (from %s), not a whole release", sv_store_url(s),
+		    r->name, r->version, m->delta_from);
 out:
 	buf_release(&text);
 	buf_release(&what);

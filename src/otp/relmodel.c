@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "base/outfile.h"
 #include "base/xalloc.h"
+#include "core/index.h"
 #include "otp/relroot.h"
 
 #define TERM_FILE_MAX (16u << 20) /* .rel and .app files */
@@ -458,5 +459,126 @@ sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
 out:
 	buf_release(&x);
 	buf_release(&y);
+	return status;
+}
+
+static void
+diff_add(char ***v, size_t *n, size_t *alloc, const char *path,
+    const char *what)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_addf(&b, "%s %s", path, what);
+	xgrow(v, alloc, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = buf_detach(&b);
+}
+
+/* The module a beam path inside an application directory names, if it is
+ * ebin/M.beam and the .app lists M. */
+static struct sv_otp_module *
+listed_beam(const struct sv_otp_app *a, const char *path)
+{
+	size_t n = strlen(path);
+	struct sv_otp_module *m;
+	char *name;
+
+	if (strncmp(path, "ebin/", 5) != 0 || n <= 10 ||
+	    strcmp(path + n - 5, ".beam") != 0 || strchr(path + 5, '/'))
+		return NULL;
+	name = xstrndup(path + 5, n - 10);
+	m = sv_otp_app_module(a, name);
+	free(name);
+	return m;
+}
+
+/* Are the file entries x (below a) and y (below b) the same content? */
+static int
+same_file(struct sv_otp_app *a, const struct sv_entry *x,
+    struct sv_otp_app *b, const struct sv_entry *y, bool *same,
+    struct sv_err *e)
+{
+	unsigned char dx[SV_SHA256_LEN], dy[SV_SHA256_LEN];
+	struct sv_otp_module *ma, *mb;
+	struct buf px, py;
+	uint64_t sx, sy;
+	int status;
+
+	*same = false;
+	buf_init(&px);
+	buf_init(&py);
+	buf_addf(&px, "%s/%s", a->dir, x->path);
+	buf_addf(&py, "%s/%s", b->dir, y->path);
+	if (x->size == y->size) {
+		if ((status = sv_sha256_file(px.s, dx, &sx, e)) ||
+		    (status = sv_sha256_file(py.s, dy, &sy, e)))
+			goto out;
+		if (sx == sy && memcmp(dx, dy, sizeof(dx)) == 0) {
+			*same = true;
+			goto out;
+		}
+	}
+	ma = listed_beam(a, x->path);
+	mb = listed_beam(b, y->path);
+	status = ma && mb ? sv_otp_module_same(ma, mb, same, e) : SV_OK;
+out:
+	buf_release(&px);
+	buf_release(&py);
+	return status;
+}
+
+int
+sv_otp_app_compare(struct sv_otp_app *a, struct sv_otp_app *b,
+    char ***diffs, size_t *ndiffs, struct sv_err *e)
+{
+	struct sv_index ia, ib;
+	size_t i = 0, j = 0, alloc = 0;
+	int status;
+
+	*diffs = NULL;
+	*ndiffs = 0;
+	sv_index_init(&ia);
+	sv_index_init(&ib);
+	if ((status = sv_index_walk(&ia, a->dir, e)) ||
+	    (status = sv_index_walk(&ib, b->dir, e)))
+		goto out;
+	while (i < ia.n || j < ib.n) {
+		const struct sv_entry *x = i < ia.n ? &ia.v[i] : NULL;
+		const struct sv_entry *y = j < ib.n ? &ib.v[j] : NULL;
+		int c = x == NULL ? 1 : y == NULL ? -1 : strcmp(x->path, y->path);
+		bool same;
+
+		if (c < 0) {
+			diff_add(diffs, ndiffs, &alloc, x->path, "removed");
+			i++;
+			continue;
+		}
+		if (c > 0) {
+			diff_add(diffs, ndiffs, &alloc, y->path, "added");
+			j++;
+			continue;
+		}
+		i++;
+		j++;
+		if (x->type != y->type || x->mode != y->mode) {
+			same = false;
+		} else if (x->type == SV_ENTRY_DIR) {
+			same = true;
+		} else if (x->type == SV_ENTRY_SYMLINK) {
+			same = strcmp(x->target, y->target) == 0;
+		} else if ((status = same_file(a, x, b, y, &same, e))) {
+			goto out;
+		}
+		if (!same)
+			diff_add(diffs, ndiffs, &alloc, x->path, "changed");
+	}
+out:
+	if (status != SV_OK) {
+		sv_strv_free(*diffs, *ndiffs);
+		*diffs = NULL;
+		*ndiffs = 0;
+	}
+	sv_index_release(&ia);
+	sv_index_release(&ib);
 	return status;
 }

@@ -87,4 +87,17 @@ int sv_otp_module_beam(struct sv_otp_module *m, struct sv_err *e);
 int sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
     bool *same, struct sv_err *e);
 
+/*
+ * Compare the directories of two builds of one application version (a
+ * and b, same name and vsn) by content: the same entries, types, modes
+ * and file digests (SHA-256). A beam of a module the .app files list
+ * whose bytes differ but whose code md5 is the same counts as the same
+ * (only its debug info or line table changed). *diffs gets the paths
+ * that differ, relative to the application's directory, sorted, each
+ * followed by " added", " removed" or " changed" ("ebin/m.beam
+ * changed"); *ndiffs their number (0: the same). The caller frees them with sv_strv_free.
+ */
+int sv_otp_app_compare(struct sv_otp_app *a, struct sv_otp_app *b,
+    char ***diffs, size_t *ndiffs, struct sv_err *e);
+
 #endif

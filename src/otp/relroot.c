@@ -129,6 +129,18 @@ out:
 }
 
 int
+sv_otp_release_named(const char *dir, const char *vsn, bool *found,
+    char **name, struct sv_err *e)
+{
+	*found = false;
+	*name = NULL;
+	if (strchr(vsn, '/') != NULL || strcmp(vsn, ".") == 0 ||
+	    strcmp(vsn, "..") == 0 || *vsn == '\0')
+		return SV_OK;
+	return read_rel(dir, vsn, found, name, e);
+}
+
+int
 sv_otp_release_root(const char *dir, bool *found, char **name,
     char **version, struct sv_err *e)
 {

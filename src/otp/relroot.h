@@ -24,4 +24,13 @@
 int sv_otp_release_root(const char *dir, bool *found, char **name,
     char **version, struct sv_err *e);
 
+/*
+ * If the root dir holds release version vsn (releases/VSN/NAME.rel, alone
+ * there, agreeing with its place), set *found and fill *name (owned by
+ * the caller). No such directory or no .rel in it: *found false, SV_OK.
+ * Several .rel files, or one that disagrees, are SV_INPUT naming it.
+ */
+int sv_otp_release_named(const char *dir, const char *vsn, bool *found,
+    char **name, struct sv_err *e);
+
 #endif

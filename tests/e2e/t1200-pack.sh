@@ -1,5 +1,8 @@
 #!/bin/sh
 # pack: deterministic, content-addressed tarballs and manifests.
+# The trees here look like OTP release roots (releases/1.0.0/app.rel) but
+# are not complete ones, so they are packed as plain trees (--tree);
+# OTP release packages are tested in t2020-otp-pack.sh.
 . "$SV_SRCDIR/tests/e2e/lib.sh"
 
 # mkrel DIR: a small release-like tree, created in an order and with
@@ -32,31 +35,31 @@ mkrel() {
 test_expect_success 'the same content gives the same bytes' '
 	mkrel a && ORDER=b UMASK=077 STAMP=1700000000 mkrel b &&
 	chmod -R go+rX b &&
-	sv 0 pack --version 1.0.0 -o a.tar.gz a &&
-	TZ=Asia/Tokyo LC_ALL=C.UTF-8 SMOOTHVER_THREADS=1 sv 0 pack --version 1.0.0 -o b.tar.gz b &&
+	sv 0 pack --tree --version 1.0.0 -o a.tar.gz a &&
+	TZ=Asia/Tokyo LC_ALL=C.UTF-8 SMOOTHVER_THREADS=1 sv 0 pack --tree --version 1.0.0 -o b.tar.gz b &&
 	cmp a.tar.gz b.tar.gz &&
-	sv 0 pack --version 1.0.0 --compression zstd -o a.tar.zst a &&
-	SMOOTHVER_THREADS=5 sv 0 pack --version 1.0.0 -o b.tar.zst b && cmp a.tar.zst b.tar.zst
+	sv 0 pack --tree --version 1.0.0 --compression zstd -o a.tar.zst a &&
+	SMOOTHVER_THREADS=5 sv 0 pack --tree --version 1.0.0 -o b.tar.zst b && cmp a.tar.zst b.tar.zst
 '
 
 test_expect_success 'owners and host name do not show (as root)' '
 	test "$(id -u)" -eq 0 || { echo "# not root"; exit 0; }
 	command -v unshare >/dev/null || { echo "# no unshare"; exit 0; }
 	mkrel a && mkrel b && chown -R nobody:nogroup b &&
-	sv 0 pack --version 1.0.0 -o a.tgz a &&
-	unshare --uts sh -c "hostname elsewhere.example && \"\$SMOOTHVER\" pack -q --version 1.0.0 -o b.tgz b" &&
+	sv 0 pack --tree --version 1.0.0 -o a.tgz a &&
+	unshare --uts sh -c "hostname elsewhere.example && \"\$SMOOTHVER\" pack -q --tree --version 1.0.0 -o b.tgz b" &&
 	cmp a.tgz b.tgz
 '
 
 test_expect_success 'umask 077 files are still packed with normalised modes' '
-	UMASK=077 mkrel a && sv 0 pack --version 1.0.0 -o a.tgz a &&
+	UMASK=077 mkrel a && sv 0 pack --tree --version 1.0.0 -o a.tgz a &&
 	tar -tvzf a.tgz >list && contains list "-rw-r--r-- 0/0" &&
 	contains list "-rwxr-xr-x 0/0" && contains list "drwxr-xr-x 0/0" &&
 	lacks list "rw-------"
 '
 
 test_expect_success 'entries sorted, mtime SOURCE_DATE_EPOCH, root owner, no names' '
-	mkrel a && SOURCE_DATE_EPOCH=1234567890 sv 0 pack --version 1.0.0 -o a.tgz a &&
+	mkrel a && SOURCE_DATE_EPOCH=1234567890 sv 0 pack --tree --version 1.0.0 -o a.tgz a &&
 	tar -tzf a.tgz >names && LC_ALL=C sort names >sorted && cmp names sorted &&
 	tar --numeric-owner -tvzf a.tgz >list && contains list "0/0" &&
 	contains list "2009-02-13 23:31" && lacks list "root" &&
@@ -68,12 +71,12 @@ for m in t.getmembers():
     assert m.mtime == 1234567890, m.name
     assert not m.pax_headers, (m.name, m.pax_headers)
 print(\"ok\")" &&
-	SOURCE_DATE_EPOCH=yesterday sv 2 pack --version 1.0.0 -o b.tgz a &&
+	SOURCE_DATE_EPOCH=yesterday sv 2 pack --tree --version 1.0.0 -o b.tgz a &&
 	contains err "invalid SOURCE_DATE_EPOCH" && test ! -e b.tgz
 '
 
 test_expect_success 'one gzip member without name or mtime' '
-	mkrel a && sv 0 pack --version 1.0.0 -o a.tgz a &&
+	mkrel a && sv 0 pack --tree --version 1.0.0 -o a.tgz a &&
 	python3 -c "
 import gzip, zlib
 d = open(\"a.tgz\", \"rb\").read()
@@ -84,7 +87,7 @@ print(len(out))" >n && test "$(cat n)" -gt 0 && gzip -t a.tgz
 '
 
 test_expect_success 'GNU tar, Python tarfile and the index agree on the content' '
-	mkrel a && sv 0 pack --version 1.0.0 -o a.tgz a &&
+	mkrel a && sv 0 pack --tree --version 1.0.0 -o a.tgz a &&
 	mkdir x && tar -C x -xzf a.tgz && diff -r a x &&
 	python3 -c "import tarfile; tarfile.open(\"a.tgz\").extractall(\"y\")" && diff -r a y &&
 	sv 0 index --json a && jq -c .entries out >dir.json &&
@@ -93,7 +96,7 @@ test_expect_success 'GNU tar, Python tarfile and the index agree on the content'
 
 test_expect_success 'OTP erl_tar extracts it (when erl is installed)' '
 	command -v erl >/dev/null || { echo "# no erl"; exit 0; }
-	mkrel a && sv 0 pack --version 1.0.0 -o a.tgz a && mkdir e &&
+	mkrel a && sv 0 pack --tree --version 1.0.0 -o a.tgz a && mkdir e &&
 	erl -noshell -eval "ok = erl_tar:extract(\"a.tgz\", [compressed, {cwd, \"e\"}]), halt()." &&
 	diff -r a e
 '
@@ -101,17 +104,17 @@ test_expect_success 'OTP erl_tar extracts it (when erl is installed)' '
 test_expect_success 'diffoscope finds no difference (when installed)' '
 	command -v diffoscope >/dev/null || { echo "# no diffoscope"; exit 0; }
 	mkrel a && ORDER=b UMASK=027 STAMP=5 mkrel b && chmod -R go+rX b &&
-	sv 0 pack --version 1.0.0 -o a.tgz a && sv 0 pack --version 1.0.0 -o b.tgz b &&
+	sv 0 pack --tree --version 1.0.0 -o a.tgz a && sv 0 pack --tree --version 1.0.0 -o b.tgz b &&
 	diffoscope a.tgz b.tgz
 '
 
 test_expect_success 'prints both digests, size and entries; --json' '
-	mkrel a && sv 0 pack --version 1.0.0 --name shop a &&
+	mkrel a && sv 0 pack --tree --version 1.0.0 --name shop a &&
 	test -f shop-1.0.0.tar.gz && test -f shop-1.0.0.manifest.json &&
 	contains out "shop-1.0.0.tar.gz" &&
 	contains out "sha256      $(sha256sum <shop-1.0.0.tar.gz | cut -c1-64)" &&
 	contains out "tar sha256  $(zcat shop-1.0.0.tar.gz | sha256sum | cut -c1-64)" &&
-	sv 0 pack --json --version 1.0.0 --name shop -o s.tgz a &&
+	sv 0 pack --tree --json --version 1.0.0 --name shop -o s.tgz a &&
 	expect_json .schema smoothver.pack/1 && expect_json .sha256 "$(sha256sum <s.tgz | cut -c1-64)" &&
 	expect_json .size "$(wc -c <s.tgz)" && expect_json .entries 14 &&
 	expect_json .manifest s.manifest.json &&
@@ -119,46 +122,46 @@ test_expect_success 'prints both digests, size and entries; --json' '
 '
 
 test_expect_success 'the manifest is canonical and complete' '
-	mkrel a && SOURCE_DATE_EPOCH=77 sv 0 pack --version 1.0.0 --name shop -o s.tgz a &&
+	mkrel a && SOURCE_DATE_EPOCH=77 sv 0 pack --tree --version 1.0.0 --name shop -o s.tgz a &&
 	m=s.manifest.json && test "$(wc -l <$m)" -eq 1 &&
 	jq -cS . $m >sorted && cmp sorted $m &&
-	jq -e ".schema == \"smoothver.manifest/1\" and .name == \"shop\" and .version == \"1.0.0\" and .source_date_epoch == 77 and .source == null and .previous == null" $m &&
+	jq -e ".schema == \"smoothver.manifest/1\" and .name == \"shop\" and .version == \"1.0.0\" and .source_date_epoch == 77 and .source == null and .previous == null and .delta == null" $m &&
 	test "$(jq -r .package.sha256 $m)" = "$(sha256sum <s.tgz | cut -c1-64)" &&
 	test "$(jq -r .package.tar_sha256 $m)" = "$(zcat s.tgz | sha256sum | cut -c1-64)" &&
 	test "$(jq -r .package.file $m)" = s.tgz &&
 	test "$(jq -r ".content | length" $m)" -eq 14 &&
 	test "$(jq -r ".content[] | select(.path == \"bin/app\") | .mode" $m)" = 0755 &&
 	test "$(jq -r .tool $m)" = "smoothver $("$SMOOTHVER" --version | cut -d" " -f2)" &&
-	cp $m first && SOURCE_DATE_EPOCH=77 sv 0 pack --version 1.0.0 --name shop -o s.tgz a && cmp first $m
+	cp $m first && SOURCE_DATE_EPOCH=77 sv 0 pack --tree --version 1.0.0 --name shop -o s.tgz a && cmp first $m
 '
 
 test_expect_success 'in a repository: version from the tag on HEAD, previous and level, commit and tree' '
 	mkdir repo && cd repo && git init -q && mkrel rel && rm -r rel/releases && git add rel && git commit -q -m one &&
 	git tag -a v1.0.0 -m r && echo x >>rel/bin/app && git commit -q -am two &&
 	"$SMOOTHVER" tag relup >/dev/null &&
-	sv 0 pack --name shop rel && test -f shop-1.1.0.tar.gz && m=shop-1.1.0.manifest.json &&
+	sv 0 pack --tree --name shop rel && test -f shop-1.1.0.tar.gz && m=shop-1.1.0.manifest.json &&
 	test "$(jq -r .previous.version $m)" = 1.0.0 && test "$(jq -r .previous.level $m)" = relup &&
 	test "$(jq -r .source.commit $m)" = "$(git rev-parse HEAD)" &&
 	test "$(jq -r .source.tree $m)" = "$(git rev-parse HEAD^{tree})" &&
 	test "$(jq -r .source.dirty $m)" = false &&
-	echo y >>rel/bin/app && sv 2 pack --name shop rel && contains err "no version"
+	echo y >>rel/bin/app && sv 2 pack --tree --name shop rel && contains err "no version"
 '
 
 test_expect_success 'bad input: nothing written' '
-	mkrel a && mkfifo a/pipe && sv 3 pack --version 1.0.0 -o out.tgz a &&
+	mkrel a && mkfifo a/pipe && sv 3 pack --tree --version 1.0.0 -o out.tgz a &&
 	contains err "is a fifo" && test ! -e out.tgz && rm a/pipe &&
-	sv 3 pack --version 1.0.0 -o out.tgz missing && contains err "cannot open directory '\''missing'\''" &&
-	sv 2 pack --version 1.0 -o out.tgz a && contains err "invalid version" &&
-	sv 2 pack --version 1.0.0 --name "a b" a && contains err "invalid release name" &&
-	sv 2 pack --version 1.0.0 --compression zstd -o x.tgz a && contains err "does not look like zstd" &&
-	sv 3 pack --version 1.0.0 -o /nonexistent/dir/x.tgz a && contains err "cannot create '\''/nonexistent/dir/x.tgz'\''" &&
+	sv 3 pack --tree --version 1.0.0 -o out.tgz missing && contains err "cannot open directory '\''missing'\''" &&
+	sv 2 pack --tree --version 1.0 -o out.tgz a && contains err "invalid version" &&
+	sv 2 pack --tree --version 1.0.0 --name "a b" a && contains err "invalid release name" &&
+	sv 2 pack --tree --version 1.0.0 --compression zstd -o x.tgz a && contains err "does not look like zstd" &&
+	sv 3 pack --tree --version 1.0.0 -o /nonexistent/dir/x.tgz a && contains err "cannot create '\''/nonexistent/dir/x.tgz'\''" &&
 	left=$(ls -A | tr "\n" " ") && test "$left" = "a err out " || { echo "left: $left"; false; }
 '
 
 test_expect_success 'an interrupted pack leaves nothing at the destination' '
 	mkdir big && i=0 && while [ $i -lt 40 ]; do head -c 1000000 /dev/urandom >big/f$i; i=$((i+1)); done &&
 	echo old >dest.tgz &&
-	( "$SMOOTHVER" pack --version 1.0.0 -o dest.tgz big & pid=$!; sleep 0.3; kill -TERM $pid; wait $pid ) || true &&
+	( "$SMOOTHVER" pack --tree --version 1.0.0 -o dest.tgz big & pid=$!; sleep 0.3; kill -TERM $pid; wait $pid ) || true &&
 	test "$(cat dest.tgz)" = old && test -z "$(ls -A | grep tmp)"
 '
 

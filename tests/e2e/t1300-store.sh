@@ -88,7 +88,8 @@ test_expect_success 'a tarball is published with the manifest pack wrote beside 
 
 test_expect_success 'an OTP release root names itself' '
 	mkapp rel && mkdir -p rel/releases/0.3.0 &&
-	printf "{release,{\"shop\",\"0.3.0\"},{erts,\"13.1\"},[{kernel,\"8.5\"}]}.\n" >rel/releases/0.3.0/shop.rel &&
+	printf "{release,{\"shop\",\"0.3.0\"},{erts,\"13.1\"},[]}.\n" >rel/releases/0.3.0/shop.rel &&
+	echo boot >rel/releases/0.3.0/start.boot &&
 	printf "13.1 0.3.0\n" >rel/releases/start_erl.data &&
 	sv 0 publish rel --store st --expect-empty --json &&
 	expect_json .name shop && expect_json .version 0.3.0 &&
