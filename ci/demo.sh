@@ -211,6 +211,7 @@ build 1.1.0
 
 say "What does the change require? smoothver compares the builds module by module."
 run -s 1 smoothver diff builds/1.0.0 builds/1.1.0
+note "(diff exits 1 when the builds differ, as diff(1) does.)"
 run smoothver tag --auto --from builds/1.0.0 builds/1.1.0
 test "$(git describe --exact-match)" = v1.1.0 ||
 	die "the tag does not match the release's vsn (1.1.0)"
@@ -245,6 +246,8 @@ say "Version 1.1.1: only the protocol module changes."
 run git apply "$example/upgrades/1.1.1.patch"
 git commit -q -a -m "tally 1.1.1: add says what it added"
 build 1.1.1
+
+say "1.1.1 needs no more than a reload; the same steps ship it."
 run -s 1 smoothver diff builds/1.1.0 builds/1.1.1
 run smoothver tag --auto --from builds/1.1.0 builds/1.1.1
 test "$(git describe --exact-match)" = v1.1.1 ||
