@@ -107,8 +107,8 @@ build() {
 cpid='' npid='' epid='' seen=0
 client_start() {
 	mkfifo "$work/client.in"
-	printf '$ escript examples/tally/client.escript 127.0.0.1 %s &\n' "$1"
-	escript "$example/client.escript" 127.0.0.1 "$1" <"$work/client.in" >"$clog" 2>&1 &
+	printf '$ escript client.escript 127.0.0.1 %s &\n' "$1"
+	escript client.escript 127.0.0.1 "$1" <"$work/client.in" >"$clog" 2>&1 &
 	cpid=$!
 	exec 3>"$work/client.in"
 	client_wait 2 # "connected ...", then the server's greeting
@@ -149,7 +149,7 @@ cleanup() {
 	exec 3>&-
 	[ -z "$cpid" ] || stop_pid "$cpid"
 	if [ -d "$node/bin" ]; then
-		[ -n "$npid" ] || npid=$(pgrep -f -- "-root $node " | head -n 1)
+		[ -n "$npid" ] || npid=$(pgrep -f -- "-root $node " 2>/dev/null | head -n 1)
 		(cd "$node" && timeout 20 bin/tally stop) >/dev/null 2>&1
 		[ -z "$npid" ] || stop_pid "$npid"
 	fi
