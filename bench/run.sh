@@ -2,27 +2,44 @@
 # bench/run.sh - smoothver's speed and memory targets, side by side with
 # the tools they are measured against, in one run.
 #
-# usage: bench/run.sh [PATH-TO-SMOOTHVER]
+# usage: bench/run.sh [PATH-TO-SMOOTHVER] [SECTION...]
 #
+# SECTION is pack, diff or otp (default: all three).
 # Corpora (built under a temporary directory):
 #   otp    a copy of the system's OTP tree (/usr/lib/erlang; symlinks that
-#          lead outside it are dropped), about 3,500 files / 100 MB
+#          lead outside it and releases/ are dropped), about 3,500 files /
+#          100 MB
 #   synth  a synthetic tree of 50,000 small files in 500 directories
+#   rel    a synthetic OTP release (bench/gen-otp-release.escript): 32
+#          applications, 1,024 modules compiled by erlc; a second build
+#          where 10 % of the modules changed, and a third where one did
 # Measured (wall time, best of 3; peak RSS from /usr/bin/time):
 #   pack:  smoothver pack (gzip)           vs
 #          tar --sort=name ... | gzip -n   + sha256sum of every file
 #          tar --sort=name ... | pigz -n -p 2 + sha256sum of every file
 #   diff:  smoothver diff of two copies, cold (no cache) and warm (cache)
 #          vs a cold sha256sum of every file of both trees
+#   otp:   smoothver appup OLD NEW --write + smoothver relup OLD NEW --write
+#          vs erl -noshell running systools:make_relup on the same appups
+#          (VM start included); the size of smoothver pack --delta-from
+#          OLD for the one-module change vs its full package
 # Targets (bench/README.md): pack <= 0.5x the gzip pipeline and no slower
 # than pigz; warm diff < 100 ms, cold diff <= 1.5x sha256sum; peak RSS
-# < 64 MB.
+# < 64 MB; appup + relup < 50 ms and >= 20x faster than systools; delta
+# package <= 1 % of the full one.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-sv=${1:-$top/_build/gcc/smoothver}
+sv=$top/_build/gcc/smoothver
+case ${1:-} in pack | diff | otp | '') ;; *) sv=$1; shift ;; esac
+[ $# -gt 0 ] || set -- pack diff otp
+for s in "$@"; do
+	case $s in pack | diff | otp) ;; *) echo "bench: unknown section $s (pack, diff, otp)" >&2; exit 2 ;; esac
+done
+sections=" $* "
+want() { case $sections in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 [ -x "$sv" ] || { echo "bench: build smoothver first (ci/test.sh) or name it" >&2; exit 2; }
-for tool in pigz tar gzip sha256sum /usr/bin/time; do
-	command -v "$tool" >/dev/null || { echo "bench: needs $tool (apt-get install pigz time)" >&2; exit 2; }
+for tool in pigz tar gzip sha256sum /usr/bin/time erl erlc escript; do
+	command -v "$tool" >/dev/null || { echo "bench: needs $tool (apt-get install pigz time erlang)" >&2; exit 2; }
 done
 [ -d /usr/lib/erlang ] || { echo "bench: needs /usr/lib/erlang (apt-get install erlang)" >&2; exit 2; }
 
@@ -31,9 +48,12 @@ trap 'rm -rf "$work"' EXIT
 export HOME="$work/home" LC_ALL=C
 mkdir -p "$HOME"
 
-# A corpus copy without symlinks that lead outside it.
+# A corpus copy without symlinks that lead outside it, and without
+# releases/ (a few KB): with it smoothver takes the tree for an OTP release
+# root, whose releases/25 holds two .rel files, and refuses to guess which.
 copy_otp() {
 	cp -a /usr/lib/erlang "$1"
+	rm -rf "$1/releases"
 	find "$1" -type l | while read -r l; do
 		case $(realpath -m "$l") in "$1"/*) ;; *) rm "$l" ;; esac
 	done
@@ -54,10 +74,12 @@ synth() {
 	}'
 }
 
-# best3 CMD...: the best wall time of three runs, in milliseconds.
+# best3 CMD [PREP]: the best wall time of three runs of CMD, in
+# milliseconds; PREP runs before each, untimed.
 best3() {
 	best=
 	for _ in 1 2 3; do
+		[ -z "${2:-}" ] || sh -c "$2" >/dev/null 2>&1
 		t0=$(date +%s%N)
 		sh -c "$1" >/dev/null 2>&1
 		t1=$(date +%s%N)
@@ -71,37 +93,126 @@ rss() {
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), $(. /etc/os-release && echo "$PRETTY_NAME")"
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (wall times grow with it)"
 echo "smoothver: $("$sv" --version); $(tar --version | head -n 1); gzip $(gzip --version | head -n 1 | awk '{print $2}'); pigz $(pigz --version 2>&1 | awk '{print $2}')"
 echo
 
-copy_otp "$work/otp"
-synth "$work/synth"
+if want pack || want diff; then
+	copy_otp "$work/otp"
+fi
+if want pack; then
+	synth "$work/synth"
+fi
 
-printf '%-8s %-44s %9s %12s %9s\n' corpus command "ms" "bytes" "rss MB"
-for c in otp synth; do
-	d="$work/$c"
-	files=$(find "$d" -type f | wc -l)
-	hash="find $d -type f -print0 | xargs -0 sha256sum"
-	t_sv=$(best3 "SMOOTHVER_NO_CACHE=1 $sv pack -q --version 1.0.0 -o $work/$c.sv.tgz $d")
-	m_sv=$(rss "SMOOTHVER_NO_CACHE=1 $sv pack -q --version 1.0.0 -o $work/$c.sv.tgz $d")
-	t_gz=$(best3 "tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C $d -cf - . | gzip -n >$work/$c.gz.tgz; $hash")
-	t_pz=$(best3 "tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C $d -cf - . | pigz -n -p 2 >$work/$c.pz.tgz; $hash")
-	printf '%-8s %-44s %9s %12s %9s\n' "$c" "smoothver pack ($files files)" "$t_sv" "$(wc -c <"$work/$c.sv.tgz")" "$((m_sv / 1024))"
-	printf '%-8s %-44s %9s %12s %9s\n' "$c" "tar | gzip -n + sha256sum" "$t_gz" "$(wc -c <"$work/$c.gz.tgz")" -
-	printf '%-8s %-44s %9s %12s %9s\n' "$c" "tar | pigz -n -p 2 + sha256sum" "$t_pz" "$(wc -c <"$work/$c.pz.tgz")" -
-	echo "$c: pack/gzip = $(awk -v a="$t_sv" -v b="$t_gz" 'BEGIN { printf "%.2f", a / b }')x (target <= 0.5), pack/pigz = $(awk -v a="$t_sv" -v b="$t_pz" 'BEGIN { printf "%.2f", a / b }')x (target <= 1.0)"
-done
-echo
+row() { printf '%-8s %-44s %9s %12s %9s\n' "$@"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-cp -a "$work/otp" "$work/otp2"
-t_cold=$(best3 "SMOOTHVER_NO_CACHE=1 $sv diff $work/otp $work/otp2")
-"$sv" diff "$work/otp" "$work/otp2" >/dev/null
-sleep 1
-"$sv" diff "$work/otp" "$work/otp2" >/dev/null
-t_warm=$(best3 "$sv diff $work/otp $work/otp2")
-m_diff=$(rss "SMOOTHVER_NO_CACHE=1 $sv diff $work/otp $work/otp2")
-t_sha=$(best3 "find $work/otp $work/otp2 -type f -print0 | xargs -0 sha256sum")
-printf '%-8s %-44s %9s %12s %9s\n' otp "smoothver diff, cold (no cache)" "$t_cold" - "$((m_diff / 1024))"
-printf '%-8s %-44s %9s %12s %9s\n' otp "smoothver diff, warm (index cache)" "$t_warm" - -
-printf '%-8s %-44s %9s %12s %9s\n' otp "sha256sum of both trees" "$t_sha" - -
-echo "diff: warm $t_warm ms (target < 100), cold/sha256sum = $(awk -v a="$t_cold" -v b="$t_sha" 'BEGIN { printf "%.2f", a / b }')x (target <= 1.5)"
+row corpus command ms bytes "rss MB"
+if want pack; then
+	for c in otp synth; do
+		d="$work/$c"
+		files=$(find "$d" -type f | wc -l)
+		hash="find $d -type f -print0 | xargs -0 sha256sum"
+		t_sv=$(best3 "SMOOTHVER_NO_CACHE=1 $sv pack -q --version 1.0.0 -o $work/$c.sv.tgz $d")
+		m_sv=$(rss "SMOOTHVER_NO_CACHE=1 $sv pack -q --version 1.0.0 -o $work/$c.sv.tgz $d")
+		t_gz=$(best3 "tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C $d -cf - . | gzip -n >$work/$c.gz.tgz; $hash")
+		t_pz=$(best3 "tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C $d -cf - . | pigz -n -p 2 >$work/$c.pz.tgz; $hash")
+		row "$c" "smoothver pack ($files files)" "$t_sv" "$(wc -c <"$work/$c.sv.tgz")" "$((m_sv / 1024))"
+		row "$c" "tar | gzip -n + sha256sum" "$t_gz" "$(wc -c <"$work/$c.gz.tgz")" -
+		row "$c" "tar | pigz -n -p 2 + sha256sum" "$t_pz" "$(wc -c <"$work/$c.pz.tgz")" -
+		echo "$c: pack/gzip = $(ratio "$t_sv" "$t_gz")x (target <= 0.5), pack/pigz = $(ratio "$t_sv" "$t_pz")x (target <= 1.0)"
+	done
+	echo
+fi
+
+if want diff; then
+	cp -a "$work/otp" "$work/otp2"
+	t_cold=$(best3 "SMOOTHVER_NO_CACHE=1 $sv diff $work/otp $work/otp2")
+	"$sv" diff "$work/otp" "$work/otp2" >/dev/null
+	sleep 1
+	"$sv" diff "$work/otp" "$work/otp2" >/dev/null
+	t_warm=$(best3 "$sv diff $work/otp $work/otp2")
+	m_diff=$(rss "SMOOTHVER_NO_CACHE=1 $sv diff $work/otp $work/otp2")
+	t_sha=$(best3 "find $work/otp $work/otp2 -type f -print0 | xargs -0 sha256sum")
+	row otp "smoothver diff, cold (no cache)" "$t_cold" - "$((m_diff / 1024))"
+	row otp "smoothver diff, warm (index cache)" "$t_warm" - -
+	row otp "sha256sum of both trees" "$t_sha" - -
+	echo "diff: warm $t_warm ms (target < 100), cold/sha256sum = $(ratio "$t_cold" "$t_sha")x (target <= 1.5)"
+	echo
+fi
+
+if want otp; then
+	r=$work/rel
+	escript "$top/bench/gen-otp-release.escript" "$r" >"$work/gen.log" ||
+		{ cat "$work/gen.log" >&2; exit 1; }
+	rm_appups="rm -f $r/new/lib/*/ebin/*.appup $r/new/releases/1.1.0/relup"
+	appup="$sv appup $r/old $r/new --write"
+	relup="$sv relup $r/old $r/new --write"
+	# systools as the tests run it: both roots' ebin dirs on the path.
+	make_relup="erl -noshell -eval '
+		Path = filelib:wildcard(\"$r/new/lib/*/ebin\") ++ filelib:wildcard(\"$r/old/lib/*/ebin\"),
+		Old = \"$r/old/releases/1.0.0/synth\",
+		case systools:make_relup(\"$r/new/releases/1.1.0/synth\", [Old], [Old],
+				[{path, Path}, {outdir, \"$work/systools\"}, silent]) of
+			{error, M, E} -> io:format(standard_error, \"~s~n\", [M:format_error(E)]), halt(1);
+			_ -> halt(0)
+		end.'"
+	mkdir -p "$work/systools"
+	sh -c "$rm_appups; $appup" >/dev/null || { echo "bench: smoothver appup failed" >&2; exit 1; }
+	have_relup=false
+	if "$sv" relup -h >/dev/null 2>&1; then
+		have_relup=true
+		sh -c "$relup" >/dev/null || { echo "bench: smoothver relup failed" >&2; exit 1; }
+	fi
+	sh -c "$make_relup" || { echo "bench: systools:make_relup failed" >&2; exit 1; }
+
+	t_appup=$(best3 "$appup" "$rm_appups")
+	m_appup=$(rss "$rm_appups; $appup")
+	if $have_relup; then
+		t_relup=$(best3 "$relup" "rm -f $r/new/releases/1.1.0/relup")
+		m_relup=$(rss "$relup")
+		t_both=$(best3 "$appup && $relup" "$rm_appups")
+	fi
+	t_sys=$(best3 "$make_relup")
+	m_sys=$(rss "$make_relup")
+	sed 's|^.*/\([a-z]*\): |rel      \1: |' "$work/gen.log"
+	row rel "smoothver appup --write" "$t_appup" - "$((m_appup / 1024))"
+	if $have_relup; then
+		row rel "smoothver relup --write" "$t_relup" - "$((m_relup / 1024))"
+		row rel "smoothver appup + relup" "$t_both" - -
+	else
+		row rel "smoothver relup (not in this smoothver)" - - -
+	fi
+	row rel "erl -noshell: systools:make_relup" "$t_sys" - "$((m_sys / 1024))"
+	if $have_relup; then
+		# as tests/otp/relup.escript compares them: up to the order of the
+		# loads that systools leaves arbitrary
+		if erl -noshell -eval "
+			{ok, A} = file:consult(\"$r/new/releases/1.1.0/relup\"),
+			{ok, B} = file:consult(\"$work/systools/relup\"),
+			halt(if A =:= B -> 0; true -> 1 end)."; then
+			same=yes
+		elif escript "$top/tests/otp/relup.escript" same "$work/systools/relup" \
+			"$r/new/releases/1.1.0/relup" 2>/dev/null; then
+			same="yes, up to the order of independent loads"
+		else
+			same=no
+		fi
+		echo "rel: appup + relup $t_both ms (target < 50), systools/smoothver = $(ratio "$t_sys" "$t_both")x (target >= 20); relup term-equal to systools': $same"
+	else
+		echo "rel: appup $t_appup ms; no relup command in this smoothver: appup + relup not measured"
+	fi
+
+	# The one-module change, packed in full and as a delta.
+	"$sv" pack -q -o "$work/one-full.tar.gz" "$r/one"
+	row rel "smoothver pack (one module changed)" - "$(wc -c <"$work/one-full.tar.gz")" -
+	if "$sv" pack -h 2>/dev/null | grep -q -- --delta-from; then
+		"$sv" pack -q --delta-from "$r/old" -o "$work/one-delta.tar.gz" "$r/one"
+		full=$(wc -c <"$work/one-full.tar.gz")
+		delta=$(wc -c <"$work/one-delta.tar.gz")
+		row rel "smoothver pack --delta-from old" - "$delta" -
+		echo "delta: $(awk -v a="$delta" -v b="$full" 'BEGIN { printf "%.2f", 100 * a / b }') % of the full package (target <= 1 %)"
+	else
+		row rel "smoothver pack --delta-from (not in this smoothver)" - - -
+	fi
+fi

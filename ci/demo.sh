@@ -1,32 +1,59 @@
 #!/bin/sh
-# ci/demo.sh - smoothver's main job on a local example.
+# ci/demo.sh - smoothver's main job, the whole loop, on the example
+# release in examples/tally (a TCP counter service built with rebar3).
 #
-# Installs what it needs (Debian 12, as root) if missing, builds smoothver,
-# then takes a throw-away git repository through several releases: the
-# first tag, a reload, a relup, a pre-release and a restart; packs and
-# publishes each release to a local store, fetches the latest back and
-# verifies it; then builds two versions of a real OTP release (the test
-# fixture petal, with erlc and systools) and generates its appups, relup
-# and required level, showing what a user sees at each step. Nothing
-# outside a temporary directory is touched.
+# Installs what it needs (Debian 12, as root) if missing and builds
+# smoothver ($SMOOTHVER names a binary to use instead). Then, in a
+# temporary directory, a git repository holding tally 1.0.0: build it,
+# tag it, publish it to a local store, install it on a node from there,
+# start it as a daemon and connect a client that stays connected. Apply 1.1.0 (its counter's state
+# migrates), build it, and let smoothver say what level the change
+# requires (diff), tag it (tag --auto), write the appups and the relup,
+# pack it (full and delta) and publish it. The node fetches it from the
+# store and release_handler upgrades it while the client watches its
+# counts survive and migrate. Then 1.1.1, a reload, the same way, with
+# the delta package going straight to the node.
+#
+# Every wait has a timeout and every process the demo starts is stopped
+# on the way out. Nothing outside the temporary directory is touched: the
+# node has its own epmd port and run_erl pipe directory.
 set -eu
 SV_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$SV_TOP/ci/lib.sh"
 # shellcheck disable=SC2086
-ensure_packages $SV_BUILD_PKGS erlang
-build_smoothver "$SV_TOP/_build/demo" >&2
+ensure_packages $SV_BUILD_PKGS erlang rebar3
+if [ -n "${SMOOTHVER:-}" ]; then
+	bin=$SMOOTHVER
+else
+	build_smoothver "$SV_TOP/_build/demo" >&2
+	bin="$SV_TOP/_build/demo/smoothver"
+fi
+example="$SV_TOP/examples/tally"
 
-bin="$SV_TOP/_build/demo/smoothver"
 work=$(mktemp -d "${TMPDIR:-/tmp}/smoothver-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+node="$work/node"
+clog="$work/client.log"
 export LC_ALL=C GIT_CONFIG_NOSYSTEM=1 HOME="$work/home"
 export GIT_AUTHOR_NAME=Demo GIT_AUTHOR_EMAIL=demo@example.com
 export GIT_COMMITTER_NAME=Demo GIT_COMMITTER_EMAIL=demo@example.com
+# rebar3 offline (tally has no dependencies); only errors on the screen.
+export REBAR_OFFLINE=1 QUIET=1
+# The release's start script: its run_erl pipes, and a bound on its rpcs.
+export PIPE_DIR="$work/pipes/" RELX_RPC_TIMEOUT=30
 mkdir -p "$HOME"
 
-say() { printf '\n# %s\n' "$*"; }
-run() {
-	printf '$'
+# ---- helpers ---------------------------------------------------------
+
+say() { printf '\n## %s\n' "$*"; }
+note() { printf '%s\n' "$*"; }
+die() {
+	echo "demo: $*" >&2
+	exit 1
+}
+# show PROMPT ARG...: the command line, quoted where the shell needs it.
+show() {
+	printf '%s' "$1"
+	shift
 	for a in "$@"; do
 		case $a in
 		*[!A-Za-z0-9_./:=@,+-]* | '') printf " '%s'" "$a" ;;
@@ -34,121 +61,217 @@ run() {
 		esac
 	done
 	printf '\n'
+}
+# run [-s STATUS] CMD...: show and run it in the repository; any exit
+# status but STATUS (default 0) ends the demo.
+run() {
+	want=0
+	if [ "$1" = -s ]; then
+		want=$2
+		shift 2
+	fi
+	show '$' "$@"
 	set +e
 	"$@"
 	rc=$?
 	set -e
 	[ $rc -eq 0 ] || printf '(exit %d)\n' $rc
+	[ $rc -eq "$want" ] || die "'$1' exited with $rc"
+}
+# on_node CMD...: the same, on the node (in its release root).
+on_node() {
+	show 'node$' "$@"
+	(cd "$node" && "$@") || die "'$1' failed on the node"
+}
+# node_eval EXPR PATTERN: evaluate EXPR on the running node; its result
+# must match the extended regular expression PATTERN.
+node_eval() {
+	show 'node$' bin/tally eval "$1"
+	out=$(cd "$node" && timeout 60 bin/tally eval "$1") || die "eval failed: $out"
+	printf '%s\n' "$out"
+	printf '%s\n' "$out" | grep -Eq "^($2)\$" || die "expected $2"
 }
 smoothver() { "$bin" "$@"; }
-change() {
-	printf '%s\n' "$2" >>"$1"
-	git add "$1"
-	git commit -q -m "$3"
-}
 
-cd "$work"
-git init -q -b main shop
-cd shop
-printf '[release]\n\tname = shop\n[tag]\n\tprefix = v\n' >.smoothver
-change src.erl "-module(shop)." "shop: first version"
-
-say "A new project: no release yet."
-run smoothver version
-say "The first release."
-run smoothver tag 1.0.0 -m "First release of the shop"
-
-change src.erl "%% fix a typo in a log line" "fix a log line"
-say "A bug fix that only reloads modules: a RELOAD release."
-run smoothver version
-run smoothver tag reload
-
-change src.erl "-record(state, {cart, coupon})." "carts get coupons (state migrates)"
-say "The state record changed: processes must migrate state, a RELUP release."
-run smoothver tag relup --dry-run
-run smoothver tag relup -m "Coupons in carts"
-
-change src.erl "%% new NIF for pricing" "pricing NIF"
-say "A NIF changed: the node must restart. First a release candidate."
-run smoothver tag 2.0.0-rc.1
-change src.erl "%% fix in the NIF" "fix NIF"
-run smoothver tag 2.0.0
-
-say "The release history, and what a deploy sidecar asks before upgrading."
-run smoothver log
-run smoothver compare 1.0.1 1.1.0
-run smoothver compare 1.1.0 2.0.0
-run smoothver compare 2.0.0 1.1.0
-run smoothver --json compare 1.0.0 1.0.1
-
-say "What git itself sees."
-run git describe
-run git tag -n1 -l
-run git tag -l --format='%(refname:short): %(trailers:key=Smoothver-Level,valueonly,separator=)' v1.1.0
-
-say "Ship the releases: pack each tagged build and publish it to a store."
-store="$work/store"
+# build VSN: rebar3 release, and keep the release root as builds/VSN.
+# Each build starts clean, as in CI: rebar3 recompiles by modification
+# time, and the demo edits sources within a second of the last build.
 build() {
-	rm -rf "$work/build"
-	mkdir -p "$work/build/bin" "$work/build/lib/shop/ebin"
-	printf '#!/bin/sh\nexec erl -noshell -s shop\n' >"$work/build/bin/shop"
-	chmod +x "$work/build/bin/shop"
-	cp src.erl "$work/build/lib/shop/ebin/shop.beam"
-	printf 'the shop\n' >"$work/build/lib/shop/README"
+	rm -rf _build
+	run rebar3 release
+	run cp -R _build/default/rel/tally "builds/$1"
 }
-git checkout -q v1.0.0 && build
-run smoothver publish "$work/build" --store "$store" --expect-empty --compat-names
-for v in v1.0.1 v1.1.0; do
-	git checkout -q "$v" && build
-	run smoothver publish "$work/build" --store "$store" --compat-names
-done
-say "2.0.0 follows 2.0.0-rc.1, which never shipped: the store is not where it expects."
-git checkout -q v2.0.0 && build
-run smoothver publish "$work/build" --store "$store" --compat-names
-run smoothver publish "$work/build" --store "$store" --compat-names --expect-latest 1.1.0
-say "Publishing the same content again changes nothing."
-run smoothver -q publish "$work/build" --store "$store" --compat-names --expect-latest 1.1.0
-git checkout -q main
 
-say "What is in the store, and what a shell sidecar polls."
-run smoothver ls --store "$store"
-run smoothver ls shop --store "$store"
-run cat "$store/shop-latest"
-run ls "$store"
+# The client runs in the background, reading its commands from a fifo
+# (fd 3 here) and writing the conversation to $clog.
+cpid='' npid='' epid='' seen=0
+client_start() {
+	mkfifo "$work/client.in"
+	printf '$ escript client.escript 127.0.0.1 %s &\n' "$1"
+	escript client.escript 127.0.0.1 "$1" <"$work/client.in" >"$clog" 2>&1 &
+	cpid=$!
+	exec 3>"$work/client.in"
+	client_wait 2 # "connected ...", then the server's greeting
+}
+# client_wait N: until the conversation has N lines (10 s at most).
+client_wait() {
+	i=0
+	while [ "$(wc -l <"$clog")" -lt "$1" ]; do
+		kill -0 "$cpid" 2>/dev/null || { cat "$clog" >&2; die "the client has gone"; }
+		[ $i -lt 100 ] || { cat "$clog" >&2; die "no answer within 10 s"; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sed -n "$((seen + 1)),\$p" "$clog" | sed 's/^/    client | /'
+	seen=$(wc -l <"$clog")
+}
+# client CMD...: send each command, show it and the server's answer.
+client() {
+	for c in "$@"; do
+		printf '%s\n' "$c" >&3
+		client_wait $((seen + 2))
+	done
+}
 
-say "Fetch the latest release back, every digest checked, and verify the tree."
-run smoothver fetch shop --store "$store" -o "$work/deployed"
-run smoothver verify "$work/deployed" --release shop@2.0.0 --store "$store"
-run smoothver fetch shop@1.1.0 --store "$store" -o "$work/shop-1.1.0.tar.gz"
-run smoothver verify "$work/shop-1.1.0.tar.gz" --release shop@1.1.0 --store "$store"
-say "Someone edits the installed tree: verify shows the drift."
-echo "%% hot patch" >>"$work/deployed/lib/shop/ebin/shop.beam"
-chmod -x "$work/deployed/bin/shop"
-run smoothver verify "$work/deployed" --release shop@2.0.0 --store "$store"
-say "Keep the two newest versions; gc says what would go."
-run smoothver gc --store "$store" --keep 2 --dry-run
+# stop_pid PID: TERM, up to 5 s, then KILL.
+stop_pid() {
+	kill "$1" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null || true
+}
+cleanup() {
+	rc=$?
+	set +e
+	exec 3>&-
+	[ -z "$cpid" ] || stop_pid "$cpid"
+	if [ -d "$node/bin" ]; then
+		[ -n "$npid" ] || npid=$(pgrep -f -- "-root $node " 2>/dev/null | head -n 1)
+		(cd "$node" && timeout 20 bin/tally stop) >/dev/null 2>&1
+		[ -z "$npid" ] || stop_pid "$npid"
+	fi
+	[ -z "$epid" ] || stop_pid "$epid"
+	if [ $rc -ne 0 ] && [ -d "$node/log" ]; then
+		echo "--- the node's log (tail):" >&2
+		tail -n 30 "$node"/log/erlang.log.* >&2
+	fi
+	rm -rf "$work"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM PIPE
 
-say "Mistakes are refused with a reason."
-run smoothver tag 1.0.5
-change src.erl "%% wip" "wip"
-echo "%% uncommitted" >>src.erl
-run smoothver tag reload
-run smoothver compare 1.2 1.3.0
+# ---- the loop ----------------------------------------------------------
 
-say "An OTP release, built twice: petal 1.0.0, then 1.1.0 whose gen_server calls a new function of another application."
-OTP_DIR="$SV_TOP/tests/otp"
-. "$OTP_DIR/lib.sh"
-otp_build base "$work/petal-old" >/dev/null
-otp_build deps "$work/petal-new" >/dev/null
 cd "$work"
-say "What the change requires, module by module (only the code MD5 counts)."
-run smoothver diff petal-old petal-new
-say "The appups: stem_fmt (another application) loads before the gen_server that calls it."
-run smoothver appup petal-old petal-new
-run smoothver appup petal-old petal-new --write
-say "systools:make_relup accepts them; release_handler can run the upgrade."
-make_relup() { otp_relup "$1" "$2" && ls "$1/releases/1.1.0"; }
-run make_relup petal-new petal-old
-say "Code changed without an application vsn bump is refused."
-otp_build novsn "$work/petal-novsn" >/dev/null
-run smoothver appup petal-old petal-novsn
+say "tally, the example release: a TCP counter service (examples/tally)"
+note "A gen_server holds the counts, a listener hands each connection to a"
+note "process of its own; tally_proto turns command lines into answers."
+mkdir tally store
+cp -R "$example/." tally/
+rm -rf tally/upgrades tally/_build
+cd tally
+printf '[release]\n\tname = tally\n[tag]\n\tprefix = v\n' >.smoothver
+printf '_build/\nbuilds/\npkgs/\n' >.gitignore
+mkdir -p builds pkgs/delta
+git init -q -b main
+git add -A
+git commit -q -m "tally 1.0.0"
+run git ls-files
+
+say "Build 1.0.0, tag it, publish it to the store (../store)."
+build 1.0.0
+run smoothver tag 1.0.0 -m "tally 1.0.0"
+run smoothver pack builds/1.0.0 -o pkgs/tally-1.0.0.tar.gz
+run smoothver publish pkgs/tally-1.0.0.tar.gz --store ../store
+
+say "Install 1.0.0 on a node (../node) from the store, start it, connect a client."
+ports=$(escript "$SV_TOP/tests/otp/otp.escript" free-ports 2) || die "no free ports"
+eport=$(echo "$ports" | sed -n 1p)
+port=$(echo "$ports" | sed -n 2p)
+note "(epmd on port $eport of its own, so the node meets no other Erlang node here)"
+export ERL_EPMD_PORT="$eport"
+run smoothver fetch tally@1.0.0 --store ../store -o ../node
+epmd=$(echo "$node"/erts-*/bin/epmd)
+"$epmd" -port "$eport" >"$work/epmd.log" 2>&1 </dev/null &
+epid=$!
+on_node timeout 60 bin/tally daemon -tally port "$port"
+npid=$(cd "$node" && timeout 30 bin/tally pid) || die "the node does not answer"
+client_start "$port"
+client "add apples" "add apples 2" "add pears" "list" "version"
+
+say "Version 1.1.0: the counter keeps a running total, so its state must migrate."
+run git apply "$example/upgrades/1.1.0.patch"
+run git diff --stat
+git commit -q -a -m "tally 1.1.0: a running total (the counter's state migrates), top"
+build 1.1.0
+
+say "What does the change require? smoothver compares the builds module by module."
+run -s 1 smoothver diff builds/1.0.0 builds/1.1.0
+note "(diff exits 1 when the builds differ, as diff(1) does.)"
+run smoothver tag --auto --from builds/1.0.0 builds/1.1.0
+test "$(git describe --exact-match)" = v1.1.0 ||
+	die "the tag does not match the release's vsn (1.1.0)"
+
+say "The appups and the relup, with no Erlang running."
+run smoothver appup builds/1.0.0 builds/1.1.0
+run smoothver appup builds/1.0.0 builds/1.1.0 --write
+run smoothver relup builds/1.0.0 builds/1.1.0 --write
+run cat builds/1.1.0/releases/1.1.0/relup
+
+say "Pack 1.1.0, in full and as a delta from 1.0.0; publish the full package."
+note "(A package's file name is the name release_handler unpacks it by, so the"
+note "delta goes to a directory of its own. A store holds whole releases only.)"
+run smoothver pack builds/1.1.0 -o pkgs/tally-1.1.0.tar.gz
+run smoothver pack builds/1.1.0 --delta-from builds/1.0.0 -o pkgs/delta/tally-1.1.0.tar.gz
+run smoothver publish pkgs/tally-1.1.0.tar.gz --store ../store
+
+say "On the node: the store has a new version; can it be taken live?"
+on_node cat ../store/tally-latest
+on_node smoothver compare 1.0.0 1.1.0
+on_node smoothver fetch tally@1.1.0 --store ../store -o releases/tally-1.1.0.tar.gz
+
+say "Upgrade the running node with release_handler; the client stays connected."
+node_eval 'release_handler:unpack_release("tally-1.1.0").' '\{ok, ?"1\.1\.0"\}'
+node_eval 'release_handler:install_release("1.1.0").' '\{ok, ?"1\.0\.0", ?\[\]\}'
+node_eval 'release_handler:make_permanent("1.1.0").' 'ok'
+note "The same connection, the same process; the counts kept, the total computed"
+note "by code_change/3 from them, and the new command:"
+client "version" "list" "top" "add pears 5" "list"
+
+say "Version 1.1.1: only the protocol module changes."
+run git apply "$example/upgrades/1.1.1.patch"
+git commit -q -a -m "tally 1.1.1: add says what it added"
+build 1.1.1
+
+say "1.1.1 needs no more than a reload; the same steps ship it."
+run -s 1 smoothver diff builds/1.1.0 builds/1.1.1
+run smoothver tag --auto --from builds/1.1.0 builds/1.1.1
+test "$(git describe --exact-match)" = v1.1.1 ||
+	die "the tag does not match the release's vsn (1.1.1)"
+run smoothver appup builds/1.1.0 builds/1.1.1 --write
+run smoothver relup builds/1.1.0 builds/1.1.1 --write
+run smoothver pack builds/1.1.1 -o pkgs/tally-1.1.1.tar.gz
+run smoothver pack builds/1.1.1 --delta-from builds/1.1.0 -o pkgs/delta/tally-1.1.1.tar.gz
+run smoothver publish pkgs/tally-1.1.1.tar.gz --store ../store
+
+say "The node has 1.1.0 already: the delta package is all it needs."
+on_node smoothver compare 1.1.0 1.1.1
+on_node cp ../tally/pkgs/delta/tally-1.1.1.tar.gz releases/
+node_eval 'release_handler:unpack_release("tally-1.1.1").' '\{ok, ?"1\.1\.1"\}'
+node_eval 'release_handler:install_release("1.1.1").' '\{ok, ?"1\.1\.0", ?\[\]\}'
+node_eval 'release_handler:make_permanent("1.1.1").' 'ok'
+client "add apples" "version" "list"
+
+say "The releases, as git and the store see them."
+run smoothver log
+run smoothver ls tally --store ../store
+on_node timeout 30 bin/tally versions
+
+say "Done: the client quits, the node stops."
+client quit
+on_node timeout 30 bin/tally stop
+npid=''
