@@ -2264,8 +2264,9 @@ version_restart(const char *from, const char *to)
 	return yes;
 }
 
-static const char *
-gaps_message(struct ctx *c, const struct sv_otp_upgrade *u)
+/* The error for hand-written appups that miss changed modules. */
+static int
+gaps_error(struct ctx *c, const struct sv_otp_upgrade *u)
 {
 	struct buf m;
 	size_t i, j;
@@ -2286,7 +2287,7 @@ gaps_message(struct ctx *c, const struct sv_otp_upgrade *u)
 	sv_err_hint(c->e, "add instructions for them, or run 'smoothver appup "
 	    "--merge --write' to add the generated ones");
 	buf_release(&m);
-	return NULL;
+	return SV_INPUT;
 }
 
 /* One base: its up and down entries. */
@@ -2327,8 +2328,7 @@ one_base(struct ctx *c, const struct rset *top, struct sv_otp_release *toprel,
 		if (status)
 			goto out;
 		if (plan.ngaps > 0) {
-			gaps_message(c, &plan);
-			status = SV_INPUT;
+			status = gaps_error(c, &plan);
 			goto out;
 		}
 		step->level = plan.level;
@@ -2366,7 +2366,6 @@ one_base(struct ctx *c, const struct rset *top, struct sv_otp_release *toprel,
 		if ((status = appup_entry(c, src.term, src.path, a, true,
 		    b->vsn, &entries_up[i])))
 			goto out;
-		c->where = where.s;
 		buf_reset(&where);
 		buf_addf(&where, "downgrade to %s", base->vsn);
 		c->where = where.s;
