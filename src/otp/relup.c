@@ -193,8 +193,7 @@ struct ctx {
 	const struct sv_otp_relup_options *o;
 	struct sv_otp_relup *r;
 	struct sv_err *e;
-	const char *otp_root;       /* resolved lazily */
-	char *otp_root_owned;
+	char *otp_root;             /* owned, resolved on first need */
 	bool otp_root_tried;
 	struct sv_term **owned;     /* .app terms read from the OTP root */
 	size_t nowned, owned_alloc;
@@ -244,7 +243,6 @@ ierr(struct ctx *c, const struct item *it, const char *why,
 struct rapp {
 	const char *name, *vsn, *type;  /* borrowed */
 	const char *dir;                /* lib/NAME-VSN, borrowed */
-	const char *app_path;           /* the .app used, owned */
 	struct names mods, uses, opts, incls, regs;
 };
 
@@ -263,7 +261,6 @@ rset_release(struct rset *s)
 	for (i = 0; i < s->n; i++) {
 		struct rapp *a = &s->apps[i];
 
-		free((char *)a->app_path);
 		names_release(&a->mods);
 		names_release(&a->uses);
 		names_release(&a->opts);
@@ -302,8 +299,6 @@ otp_root(struct ctx *c)
 	const char *path;
 	struct buf b;
 
-	if (c->o != NULL && c->o->otp_root != NULL)
-		return c->o->otp_root;
 	if (c->otp_root_tried)
 		return c->otp_root;
 	c->otp_root_tried = true;
@@ -336,7 +331,6 @@ otp_root(struct ctx *c)
 					buf_reset(&b);
 					buf_addf(&b, "%s/lib", real);
 					if (access(b.s, F_OK) == 0) {
-						c->otp_root_owned = real;
 						c->otp_root = real;
 						break;
 					}
@@ -450,7 +444,7 @@ rapp_load(struct ctx *c, struct rapp *a, const struct sv_otp_app *m)
 	    (status = app_names(c, props, "registered", &a->regs, path.s)))
 		goto out;
 out:
-	a->app_path = buf_detach(&path);
+	buf_release(&path);
 	return status;
 }
 
@@ -2587,7 +2581,7 @@ out:
 		sv_term_free(c.owned[i]);
 	free(c.owned);
 	sv_strv_free(c.strs, c.nstrs);
-	free(c.otp_root_owned);
+	free(c.otp_root);
 	return status;
 }
 

@@ -86,11 +86,6 @@ struct sv_otp_relup_options {
 	                              code comparison, no reboot scripts */
 	const struct sv_otp_options *appup; /* for the upgrade plan when not
 	                                       systools; NULL: defaults */
-	const char *otp_root;      /* where to find .app files of
-	                              applications the release root does not
-	                              hold (relx leaves OTP's own out without
-	                              ERTS), or NULL: the installation of the
-	                              erl on PATH */
 };
 
 void sv_otp_relup_init(struct sv_otp_relup *r);
@@ -103,7 +98,10 @@ void sv_otp_relup_release(struct sv_otp_relup *r);
  * appups that command would write are used (hand-written ones that cover
  * the change are kept; coverage gaps and code changed without a vsn bump
  * are errors); with it, the .appup files in top's ebin directories are
- * read as they are. What systools refuses is SV_INPUT with a message
+ * read as they are. The .app of an application the release root leaves
+ * out (relx does so for OTP's own without ERTS) is read from the OTP
+ * installation of the erl on PATH, as systools reads it from its code
+ * path. What systools refuses is SV_INPUT with a message
  * naming the base, the application or instruction and the systools error
  * (no_relup, undef_module, muldef_module, conflicting_versions, ...).
  */

@@ -128,6 +128,23 @@ test_expect_success 'one root holding both versions: --from' '
 	contains err "release 0.9.0 not found in"
 '
 
+test_expect_success 'OTP applications left out of the root come from the installation' '
+	cp -R "$B/old" o && cp -R "$B/reload" new &&
+	rm -rf o/lib/kernel-* o/lib/stdlib-* o/lib/sasl-* \
+		new/lib/kernel-* new/lib/stdlib-* new/lib/sasl-* &&
+	"$SMOOTHVER" appup o new --write >/dev/null &&
+	systools_relup new expected o &&
+	sv 0 relup --systools o new -o mine &&
+	same expected mine &&
+	sv 0 relup o new -o mine2 &&
+	same expected mine2 &&
+	if PATH=/nonexistent "$SMOOTHVER" relup --systools o new -o none 2>err; then
+		exit 1
+	fi &&
+	contains err "kernel-" && contains err "erl is not on PATH" &&
+	test ! -e none
+'
+
 test_expect_success 'a package as a base' '
 	otp_package "$B/old" pkg &&
 	cp -R "$B/reload" new &&
