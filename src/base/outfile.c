@@ -89,6 +89,7 @@ sv_outfile_open(struct sv_outfile *f, const char *dest, struct sv_err *e)
 	f->fd = -1;
 	f->tmp = NULL;
 	f->dest = xstrdup(dest);
+	f->nosync = false;
 	dir = dirname(copy);
 	buf_init(&tmp);
 	buf_addf(&tmp, "%s/", dir);
@@ -142,7 +143,7 @@ sv_outfile_commit(struct sv_outfile *f, struct sv_err *e)
 	char *copy;
 	int dfd, status = SV_OK;
 
-	if (fsync(f->fd) < 0 || close(f->fd) < 0) {
+	if ((!f->nosync && fsync(f->fd) < 0) || close(f->fd) < 0) {
 		f->fd = -1;
 		status = sv_err_set(e, SV_INPUT, "cannot write '%s': %s",
 		    f->dest, strerror(errno));
@@ -156,13 +157,15 @@ sv_outfile_commit(struct sv_outfile *f, struct sv_err *e)
 		sv_outfile_abort(f);
 		return status;
 	}
-	copy = xstrdup(f->dest);
-	dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	if (!f->nosync) {
+		copy = xstrdup(f->dest);
+		dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(copy);
 	}
-	free(copy);
 	untrack(f->tmp);
 	free(f->tmp);
 	free(f->dest);
@@ -185,19 +188,34 @@ sv_outfile_abort(struct sv_outfile *f)
 	f->tmp = f->dest = NULL;
 }
 
-int
-sv_write_file(const char *dest, const void *p, size_t n, struct sv_err *e)
+static int
+write_whole(const char *dest, const void *p, size_t n, bool nosync,
+    struct sv_err *e)
 {
 	struct sv_outfile f;
 	int status;
 
 	if ((status = sv_outfile_open(&f, dest, e)))
 		return status;
+	f.nosync = nosync;
 	if ((status = sv_outfile_write(&f, p, n, e))) {
 		sv_outfile_abort(&f);
 		return status;
 	}
 	return sv_outfile_commit(&f, e);
+}
+
+int
+sv_write_file(const char *dest, const void *p, size_t n, struct sv_err *e)
+{
+	return write_whole(dest, p, n, false, e);
+}
+
+int
+sv_write_file_nosync(const char *dest, const void *p, size_t n,
+    struct sv_err *e)
+{
+	return write_whole(dest, p, n, true, e);
 }
 
 int
@@ -226,36 +244,48 @@ sv_read_fd(int fd, const char *name,
 	return status;
 }
 
-struct capped {
-	struct buf *out;
-	size_t left, max;
-	const char *path;
-};
-
-static int
-capped_add(void *data, const void *p, size_t n, struct sv_err *e)
-{
-	struct capped *c = data;
-
-	if (n > c->left)
-		return sv_err_set(e, SV_INPUT, "cannot read '%s': larger than "
-		    "%zu bytes", c->path, c->max);
-	c->left -= n;
-	buf_add(c->out, p, n);
-	return SV_OK;
-}
-
 int
 sv_read_file(const char *path, struct buf *out, size_t max, struct sv_err *e)
 {
-	struct capped c = { out, max, max, path };
-	int fd = open(path, O_RDONLY | O_CLOEXEC), status;
+	size_t start = out->len, want;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), status = SV_OK;
 
 	if (fd < 0)
 		return sv_err_set(e, SV_INPUT, "cannot open '%s': %s", path,
 		    strerror(errno));
-	status = sv_read_fd(fd, path, capped_add, &c, e);
+	/* Read straight into out, sized by fstat (one read for a file that
+	 * does not grow meanwhile); the size is only a hint: reading goes
+	 * on to the end, whatever that is. */
+	want = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ?
+	    (size_t)st.st_size : 8192;
+	for (;;) {
+		ssize_t k;
+
+		/* One byte more than expected, to see the end in one go. */
+		buf_grow(out, (want < max ? want : max) + 1);
+		k = read(fd, out->s + out->len, out->alloc - out->len - 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
+			    path, strerror(errno));
+			break;
+		}
+		if (k == 0)
+			break;
+		out->len += (size_t)k;
+		out->s[out->len] = '\0';
+		if (out->len - start > max) {
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s': "
+			    "larger than %zu bytes", path, max);
+			break;
+		}
+		want = 65536;
+	}
 	close(fd);
+	if (status != SV_OK)
+		buf_truncate(out, start);
 	return status;
 }
 

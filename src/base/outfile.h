@@ -3,7 +3,7 @@
  *
  * Data goes to a hidden temporary file beside the destination
  * (".NAME.tmp-XXXXXX"); commit fsyncs it, renames it over the destination
- * and fsyncs the directory. Until then the destination is untouched;
+ * and fsyncs the directory (nosync: only renames). Until then the destination is untouched;
  * abort (or a SIGINT/SIGTERM) removes the temporary file.
  */
 #ifndef SV_OUTFILE_H
@@ -18,6 +18,7 @@ struct sv_outfile {
 	int fd;
 	char *tmp;   /* owned */
 	char *dest;  /* owned */
+	bool nosync; /* false after open; set it to commit without fsync */
 };
 
 /* Create the temporary file for dest. */
@@ -67,6 +68,12 @@ int sv_fsync_dir(const char *path, struct sv_err *e);
 
 /* Write a whole file atomically. */
 int sv_write_file(const char *dest, const void *p, size_t n,
+    struct sv_err *e);
+
+/* The same without fsync, for what can be made again (build products
+ * such as appups and relups, caches): other processes still see the old
+ * file or the whole new one, but a crash of the machine may lose it. */
+int sv_write_file_nosync(const char *dest, const void *p, size_t n,
     struct sv_err *e);
 
 #endif

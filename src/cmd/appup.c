@@ -198,7 +198,7 @@ write_appup(const struct sv_otp_appchange *a, const char *dest,
 		status = SV_OK;
 	}
 	if (status == SV_OK)
-		status = sv_write_file(dest, text.s, text.len, e);
+		status = sv_write_file_nosync(dest, text.s, text.len, e);
 	buf_release(&text);
 	return status;
 }

@@ -314,7 +314,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		dest = xstrdup(output);
 	}
 	if (dest != NULL &&
-	    (status = sv_write_file(dest, text.s, text.len, &e)))
+	    (status = sv_write_file_nosync(dest, text.s, text.len, &e)))
 		goto fail;
 	if (ctx->json)
 		print_json(&r, newin.rel.name, ro.systools, dest, text.s);

@@ -20,6 +20,7 @@
 #include "base/outfile.h"
 #include "base/quote.h"
 #include "base/xalloc.h"
+#include "core/cache.h"
 
 #define READ_CHUNK (256 * 1024)
 
@@ -517,39 +518,6 @@ cache_release(struct cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static bool
-cache_enabled(void)
-{
-	const char *off = getenv("SMOOTHVER_NO_CACHE");
-
-	return off == NULL || *off == '\0' || strcmp(off, "0") == 0;
-}
-
-/* The cache file for dir, or NULL if there is no place for it. */
-static char *
-cache_file(const char *dir)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	unsigned char d[SV_SHA256_LEN];
-	char hex[SV_SHA256_HEX], *real;
-	struct buf b;
-
-	real = realpath(dir, NULL);
-	if (real == NULL)
-		return NULL;
-	sv_sha256(real, strlen(real), d);
-	free(real);
-	sv_sha256_hex(d, hex);
-	buf_init(&b);
-	if (xdg != NULL && xdg[0] == '/')
-		buf_addf(&b, "%s/smoothver/index/%s", xdg, hex);
-	else if (home != NULL && home[0] == '/')
-		buf_addf(&b, "%s/.cache/smoothver/index/%s", home, hex);
-	else
-		return NULL;
-	return buf_detach(&b);
-}
-
 static int
 cache_cmp(const void *a, const void *b)
 {
@@ -592,7 +560,7 @@ cache_load(struct cache *c, const char *dir)
 	int ch;
 
 	memset(c, 0, sizeof(*c));
-	if (!cache_enabled() || (c->file = cache_file(dir)) == NULL)
+	if ((c->file = sv_cache_file("index", &dir, 1)) == NULL)
 		return;
 	f = fopen(c->file, "re");
 	if (f == NULL)
@@ -671,17 +639,14 @@ cache_apply(const struct cache *c, struct sv_index *idx, bool *hashed)
 static void
 cache_save(const struct cache *c, const struct sv_index *idx)
 {
-	struct timespec now;
-	struct buf out, dir;
-	struct sv_err ignored;
-	char *slash;
+	struct buf out;
 	size_t i;
 
-	if (c->file == NULL || !cache_enabled())
+	if (c->file == NULL)
 		return;
-	clock_gettime(CLOCK_REALTIME, &now);
 	buf_init(&out);
-	buf_addf(&out, "smoothver-index-cache 1 %lld\n", (long long)ns(now));
+	buf_addf(&out, "smoothver-index-cache 1 %lld\n",
+	    (long long)sv_cache_now_ns());
 	for (i = 0; i < idx->n; i++) {
 		const struct sv_entry *ent = &idx->v[i];
 		char hex[SV_SHA256_HEX];
@@ -695,17 +660,7 @@ cache_save(const struct cache *c, const struct sv_index *idx)
 		    (unsigned long long)ent->dev, ent->path);
 		buf_addc(&out, '\0');
 	}
-	/* create the directories on the way */
-	buf_init(&dir);
-	buf_adds(&dir, c->file);
-	for (slash = strchr(dir.s + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(dir.s, 0700);
-		*slash = '/';
-	}
-	buf_release(&dir);
-	sv_err_init(&ignored);
-	sv_write_file(c->file, out.s, out.len, &ignored);
+	sv_cache_write(c->file, out.s, out.len);
 	buf_release(&out);
 }
 

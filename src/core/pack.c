@@ -174,7 +174,7 @@ int
 sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
     struct sv_err *e)
 {
-	struct sv_outfile out = { -1, NULL, NULL };
+	struct sv_outfile out = { -1, NULL, NULL, false };
 	struct file_sink fs = { &out, NULL, 0 };
 	struct tar_sink ts = { NULL, NULL, 0 };
 	struct sv_tar_writer *w = NULL;

@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "otp/modcmp.h"
 
 #define APPUP_MAX (16u << 20)
 
@@ -274,14 +275,48 @@ struct pending {
 	struct names added, deleted, changed;
 };
 
-/* Compare the modules of two versions of an application. */
-static int
+/* The module pairs of the applications both releases hold, in the new
+ * release's order, each application's by module name. */
+static void
+collect_pairs(const struct sv_otp_release *old,
+    const struct sv_otp_release *new, struct sv_otp_modpair **v, size_t *n)
+{
+	size_t alloc = 0, k;
+
+	*v = NULL;
+	*n = 0;
+	for (k = 0; k < new->napps; k++) {
+		struct sv_otp_app *na = &new->apps[k];
+		struct sv_otp_app *oa = sv_otp_release_app(old, na->name);
+		size_t i = 0, j = 0;
+
+		if (oa == NULL || !oa->present || !na->present)
+			continue;
+		while (i < oa->nmods && j < na->nmods) {
+			int c = strcmp(oa->mods[i].name, na->mods[j].name);
+
+			if (c == 0) {
+				xgrow(v, &alloc, *n + 1, sizeof(**v));
+				(*v)[*n].a = &oa->mods[i];
+				(*v)[*n].b = &na->mods[j];
+				(*v)[*n].same = false;
+				(*n)++;
+			}
+			i += c <= 0;
+			j += c >= 0;
+		}
+	}
+}
+
+/* Sort the modules of two versions of an application into added, deleted
+ * and changed, the compared pairs taken from *pairs (advanced past
+ * them). */
+static void
 compare_app(struct sv_otp_app *old, struct sv_otp_app *new,
-    struct names *added, struct names *deleted, struct names *changed,
-    struct sv_err *e)
+    const struct sv_otp_modpair **pairs, struct names *added,
+    struct names *deleted, struct names *changed)
 {
 	size_t i = 0, j = 0;
-	int status;
 
 	while (i < old->nmods || j < new->nmods) {
 		int c = i == old->nmods ? 1 : j == new->nmods ? -1 :
@@ -292,18 +327,13 @@ compare_app(struct sv_otp_app *old, struct sv_otp_app *new,
 		} else if (c > 0) {
 			names_add(added, new->mods[j++].name);
 		} else {
-			bool same;
-
-			if ((status = sv_otp_module_same(&old->mods[i],
-			    &new->mods[j], &same, e)))
-				return status;
-			if (!same)
+			if (!(*pairs)->same)
 				names_add(changed, new->mods[j].name);
+			(*pairs)++;
 			i++;
 			j++;
 		}
 	}
-	return SV_OK;
 }
 
 static bool
@@ -921,11 +951,20 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 {
 	struct pending *pend = NULL;
 	struct names up_set = { 0 }, down_set = { 0 };
+	struct sv_otp_modpair *pairs;
+	const struct sv_otp_modpair *next_pair;
 	struct buf unbumped;
-	size_t npend = 0, i, j;
+	size_t npend = 0, npairs, i, j;
 	int status = SV_OK;
 
 	buf_init(&unbumped);
+	/* Every module both releases hold is compared first, all at once. */
+	collect_pairs(old, new, &pairs, &npairs);
+	if ((status = sv_otp_modpairs_compare(pairs, npairs,
+	    old->transient ? NULL : old->root,
+	    new->transient ? NULL : new->root, e)))
+		goto out;
+	next_pair = pairs;
 	u->old = old;
 	u->new = new;
 	u->level = SV_LEVEL_NONE;
@@ -954,9 +993,7 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 				    na->name, oa->vsn, na->vsn);
 			continue;
 		}
-		if ((status = compare_app(oa, na, &added, &deleted, &changed,
-		    e)))
-			goto out;
+		compare_app(oa, na, &next_pair, &added, &deleted, &changed);
 		if (strcmp(oa->vsn, na->vsn) == 0) {
 			if (added.n + deleted.n + changed.n > 0) {
 				const char **all = xcalloc(added.n + deleted.n +
@@ -1059,6 +1096,7 @@ out:
 		free(pend[i].changed.v);
 	}
 	free(pend);
+	free(pairs);
 	free(up_set.v);
 	free(down_set.v);
 	buf_release(&unbumped);

@@ -28,13 +28,13 @@
  * in its order. */
 enum chunk_id {
 	C_ATOM, C_ATU8, C_CODE, C_STRT, C_IMPT, C_EXPT, C_FUNT, C_LITT,
-	C_META, C_ATTR, C_DBGI, C_ABST, NCHUNKS
+	C_META, C_ATTR, NCHUNKS
 };
 #define MD5_CHUNKS (C_META + 1)
 
 static const char chunk_names[NCHUNKS][5] = {
 	"Atom", "AtU8", "Code", "StrT", "ImpT", "ExpT", "FunT", "LitT",
-	"Meta", "Attr", "Dbgi", "Abst"
+	"Meta", "Attr"
 };
 
 #define FUNT_ENTRY 24   /* six u32: function, arity, label, index,
@@ -382,7 +382,7 @@ compute_md5(struct reader *r)
 	return SV_OK;
 }
 
-/* ---- attributes and debug info ---- */
+/* ---- attributes ---- */
 
 static void
 add_behaviour(struct sv_beam *b, const char *name)
@@ -435,40 +435,6 @@ read_attributes(struct reader *r)
 	return SV_OK;
 }
 
-/*
- * Debug info: an Abst chunk with data (before OTP 20), or a Dbgi chunk
- * other than {debug_info_v1, Backend, {none, Opts}}, which erlc writes
- * without +debug_info. Only the outer levels of Dbgi are decoded (the
- * rest is checked, not built).
- */
-static int
-read_debug_info(struct reader *r)
-{
-	const struct chunk *c = &r->c[C_DBGI];
-	const struct sv_term *meta;
-	struct sv_term *t;
-	struct buf what;
-	int rc;
-
-	if (r->c[C_ABST].present && r->c[C_ABST].len > 0)
-		r->b->has_debug_info = true;
-	if (!c->present || c->len == 0)
-		return SV_OK;
-	buf_init(&what);
-	buf_addf(&what, "%s: 'Dbgi' chunk", r->name);
-	rc = sv_etf_decode_shallow(c->p, c->len, 2, what.s, &t, r->e);
-	buf_release(&what);
-	if (rc)
-		return rc;
-	meta = t->kind == SV_TERM_TUPLE && t->n == 3 ? t->v[2] : NULL;
-	if (!(meta != NULL && sv_term_is_atom(t->v[0], "debug_info_v1") &&
-	    meta->kind == SV_TERM_TUPLE && meta->n == 2 &&
-	    sv_term_is_atom(meta->v[0], "none")))
-		r->b->has_debug_info = true;
-	sv_term_free(t);
-	return SV_OK;
-}
-
 /* ---- reading ---- */
 
 static int
@@ -478,8 +444,7 @@ read_form(struct reader *r, const unsigned char *p, size_t len)
 
 	if ((rc = find_chunks(r, p, len)) || (rc = read_atoms(r)) ||
 	    (rc = read_exports(r)) || (rc = read_imports(r)) ||
-	    (rc = compute_md5(r)) || (rc = read_attributes(r)) ||
-	    (rc = read_debug_info(r)))
+	    (rc = compute_md5(r)) || (rc = read_attributes(r)))
 		return rc;
 	return SV_OK;
 }

@@ -42,7 +42,6 @@ struct sv_beam {
 	size_t nbehaviours;
 	struct sv_term *attributes; /* owned: the Attr chunk (a list of
 	                               {Name, Value}), or NULL if absent */
-	bool has_debug_info;        /* a Dbgi or Abst chunk is present */
 	bool loads_nif;             /* imports erlang:load_nif/2 */
 };
 

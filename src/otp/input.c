@@ -98,7 +98,9 @@ sv_otp_input_open(struct sv_otp_input *in, const char *path,
 	if ((status = sv_extract_tarball(path, in->tmpdir,
 	    SV_EXTRACT_MAX_DEFAULT, e)))
 		return status;
-	if ((status = sv_otp_release_load(&in->rel, in->tmpdir, vsn, e))) {
+	status = sv_otp_release_load(&in->rel, in->tmpdir, vsn, e);
+	in->rel.transient = true;
+	if (status != SV_OK) {
 		/* Name the package, not the temporary directory. */
 		char *at = strstr(e->msg, in->tmpdir);
 

@@ -413,20 +413,37 @@ sv_otp_app_module(const struct sv_otp_app *a, const char *name)
 	return NULL;
 }
 
-int
-sv_otp_module_beam(struct sv_otp_module *m, struct sv_err *e)
+/* Read m's beam from data (the file's bytes) unless already read. */
+static int
+module_beam_from(struct sv_otp_module *m, const struct buf *data,
+    struct sv_err *e)
 {
 	int status;
 
 	if (m->loaded)
 		return SV_OK;
-	if ((status = sv_beam_load(&m->beam, m->path, e)))
+	if ((status = sv_beam_read(&m->beam, data->s, data->len, m->path, e)))
 		return status;
 	if (strcmp(m->beam.module, m->name) != 0)
 		return sv_err_set(e, SV_INPUT, "'%s' holds module '%s', not "
 		    "'%s'", m->path, m->beam.module, m->name);
 	m->loaded = true;
 	return SV_OK;
+}
+
+int
+sv_otp_module_beam(struct sv_otp_module *m, struct sv_err *e)
+{
+	struct buf data;
+	int status;
+
+	if (m->loaded)
+		return SV_OK;
+	buf_init(&data);
+	if ((status = sv_read_file(m->path, &data, SV_BEAM_MAX, e)) == SV_OK)
+		status = module_beam_from(m, &data, e);
+	buf_release(&data);
+	return status;
 }
 
 int
@@ -439,21 +456,24 @@ sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
 	*same = false;
 	buf_init(&x);
 	buf_init(&y);
-	if (!a->loaded && !b->loaded) {
-		if (strcmp(a->path, b->path) == 0) {
-			*same = true;
-			goto out;
-		}
-		if ((status = sv_read_file(a->path, &x, SV_BEAM_MAX, e)) ||
-		    (status = sv_read_file(b->path, &y, SV_BEAM_MAX, e)))
-			goto out;
-		if (x.len == y.len && memcmp(x.s, y.s, x.len) == 0) {
-			*same = true;
-			goto out;
-		}
+	if (strcmp(a->path, b->path) == 0) {
+		*same = true;
+		goto out;
 	}
-	if ((status = sv_otp_module_beam(a, e)) ||
-	    (status = sv_otp_module_beam(b, e)))
+	/* Each file is read once: compared as bytes, then, if they differ,
+	 * read as beams from the same bytes. */
+	if ((!a->loaded &&
+	    (status = sv_read_file(a->path, &x, SV_BEAM_MAX, e))) ||
+	    (!b->loaded &&
+	    (status = sv_read_file(b->path, &y, SV_BEAM_MAX, e))))
+		goto out;
+	if (!a->loaded && !b->loaded && x.len == y.len &&
+	    memcmp(x.s, y.s, x.len) == 0) {
+		*same = true;
+		goto out;
+	}
+	if ((status = module_beam_from(a, &x, e)) ||
+	    (status = module_beam_from(b, &y, e)))
 		goto out;
 	*same = memcmp(a->beam.md5, b->beam.md5, sizeof(a->beam.md5)) == 0;
 out:

@@ -45,6 +45,8 @@ struct sv_otp_app {
 
 struct sv_otp_release {
 	char *root;              /* owned: as given */
+	bool transient;          /* root is a temporary extraction (nothing
+	                            about it is worth caching) */
 	char *name, *vsn, *erts; /* owned */
 	char *rel_path;          /* owned: releases/VSN/NAME.rel */
 	struct sv_otp_app *apps; /* owned, in .rel order */

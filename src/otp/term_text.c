@@ -160,6 +160,10 @@ cp_at(const struct parser *ps, const char *p, size_t *len)
 		*len = 0;
 		return -1;
 	}
+	if ((unsigned char)*p < 0x80) {  /* most of any text */
+		*len = 1;
+		return (unsigned char)*p;
+	}
 	*len = sv_utf8_decode((const unsigned char *)p, (size_t)(ps->end - p), &c);
 	if (*len == 0) {  /* cannot happen after validation */
 		*len = 1;
@@ -254,21 +258,25 @@ digit_value(long c)
 	return 99;
 }
 
+static int
+cmp_word(const void *key, const void *w)
+{
+	return strcmp(key, *(const char *const *)w);
+}
+
 static bool
 is_reserved(const char *s)
 {
+	/* Sorted, for bsearch; none longer than 7 bytes. */
 	static const char *const words[] = {
 		"after", "and", "andalso", "band", "begin", "bnot", "bor",
 		"bsl", "bsr", "bxor", "case", "catch", "cond", "div", "end",
 		"fun", "if", "let", "not", "of", "or", "orelse", "receive",
 		"rem", "try", "when", "xor"
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strcmp(s, words[i]) == 0)
-			return true;
-	return false;
+	return strnlen(s, 8) <= 7 && bsearch(s, words,
+	    sizeof(words) / sizeof(words[0]), sizeof(words[0]), cmp_word);
 }
 
 /*
@@ -572,8 +580,11 @@ next(struct parser *ps)
 		size_t chars = 0;
 
 		t->kind = is_lower(c) ? T_ATOM : T_VAR;
-		while (is_name_char(peek(ps))) {
-			sv_utf8_put(&t->text, (uint32_t)peek(ps));
+		while (is_name_char(c = peek(ps))) {
+			if (c < 0x80)
+				buf_addc(&t->text, (char)c);
+			else
+				sv_utf8_put(&t->text, (uint32_t)c);
 			chars++;
 			step(ps);
 		}

@@ -110,8 +110,7 @@ describe(const struct sv_beam *b, struct buf *out)
 	buf_adds(out, "\nbehaviours");
 	for (i = 0; i < b->nbehaviours; i++)
 		buf_addf(out, " %s", b->behaviours[i]);
-	buf_addf(out, "\ndebug_info %s\nloads_nif %s\nvsn ",
-	    b->has_debug_info ? "yes" : "no", b->loads_nif ? "yes" : "no");
+	buf_addf(out, "\nloads_nif %s\nvsn ", b->loads_nif ? "yes" : "no");
 	vsn = sv_term_keyfind(b->attributes, "vsn");
 	ck_assert_ptr_nonnull(vsn);
 	ck_assert_uint_eq(vsn->n, 2);
@@ -193,8 +192,6 @@ START_TEST(same_code_same_md5)
 		sv_beam_md5_hex(&b, i == 0 ? first : hex);
 		if (i > 0)
 			ck_assert_str_eq(hex, first);
-		ck_assert_int_eq(b.has_debug_info, strstr(same[i], "debug") !=
-		    NULL);
 		sv_beam_release(&b);
 		free(path);
 	}
@@ -387,18 +384,13 @@ START_TEST(bad_chunks)
 	read_bad(p, data.len, "atom table");
 	buf_release(&data);
 
-	/* A bad Attr term, a bad Dbgi term. */
+	/* A bad Attr term (a bad Dbgi is no concern: debug info is not
+	 * read). */
 	read_data("srv.beam", &data);
 	p = (unsigned char *)data.s;
 	at = chunk_at(p, data.len, "Attr");
 	p[at + 8] = 130;
 	read_bad(p, data.len, "'Attr' chunk");
-	buf_release(&data);
-	read_data("calc/v1_debug/calc.beam", &data);
-	p = (unsigned char *)data.s;
-	at = chunk_at(p, data.len, "Dbgi");
-	p[at + 8 + 20] ^= 0x5a;
-	read_bad(p, data.len, "Dbgi");
 	buf_release(&data);
 }
 END_TEST
@@ -551,7 +543,6 @@ START_TEST(compact_atom_lengths)
 	ck_assert_uint_eq(b.nimports, 1);
 	ck_assert_str_eq(b.imports[0], "lists");
 	ck_assert(b.loads_nif);
-	ck_assert(!b.has_debug_info);
 	ck_assert_ptr_null(b.attributes);
 	sv_beam_release(&b);
 	/* A length that runs past the chunk. */

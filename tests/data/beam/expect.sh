@@ -20,7 +20,6 @@
 #   imports M...       the modules called (ImpT) but erlang and M itself,
 #                      sorted
 #   behaviours B...    -behaviour/-behavior in order, duplicates dropped
-#   debug_info yes|no  beam_lib:chunks(F, [debug_info]) is not none
 #   loads_nif yes|no   ImpT holds erlang:load_nif/2
 #   vsn int N | vsn string S   beam_lib:version/1: the default
 #                      [Integer], or -vsn("S"), a string
@@ -47,9 +46,8 @@ Words = fun(L) -> lists:flatten([[" ", W] || W <- L]) end,
 Text = fun(A) -> binary_to_list(atom_to_binary(A, utf8)) end,
 One = fun(F) ->
     {ok, {M, Md5}} = beam_lib:md5(F),
-    {ok, {M, [{exports, Ex}, {imports, Im}, {debug_info, Dbg},
-              {"Attr", AttrBin}]}} =
-        beam_lib:chunks(F, [exports, imports, debug_info, "Attr"]),
+    {ok, {M, [{exports, Ex}, {imports, Im}, {"Attr", AttrBin}]}} =
+        beam_lib:chunks(F, [exports, imports, "Attr"]),
     Attr = binary_to_term(AttrBin),
     Bs = lists:foldl(fun(B, Acc) ->
                              case lists:member(B, Acc) of
@@ -63,10 +61,6 @@ One = fun(F) ->
     Mods = lists:usort([Text(IM) || {IM, _, _} <- Im,
                                     IM =/= erlang, IM =/= M]),
     Nif = lists:member({erlang, load_nif, 2}, Im),
-    HasDbg = case Dbg of
-                 {debug_info_v1, _, {none, _}} -> false;
-                 _ -> true
-             end,
     Vsn = case beam_lib:version(F) of
               {ok, {M, [V]}} when is_integer(V), V > 16#10ffff ->
                   "int " ++ integer_to_list(V);
@@ -75,13 +69,13 @@ One = fun(F) ->
                   "string " ++ V
           end,
     io_lib:format("file ~s~nmodule ~s~nmd5 ~s~nexports~s~nimports~s~n"
-                  "behaviours~s~ndebug_info ~s~nloads_nif ~s~nvsn ~s~n",
+                  "behaviours~s~nloads_nif ~s~nvsn ~s~n",
                   [F, Text(M),
                    [io_lib:format("~2.16.0b", [X]) || <<X>> <= Md5],
                    Words([io_lib:format("~s/~b", [Text(N), A])
                           || {N, A} <- lists:sort(Ex)]),
                    Words(Mods), Words([Text(B) || B <- Bs]),
-                   Yn(HasDbg), Yn(Nif), Vsn])
+                   Yn(Nif), Vsn])
 end,
 Files = lists:sort(filelib:wildcard("*.beam")) ++
     lists:sort(filelib:wildcard("calc/*/calc.beam")),

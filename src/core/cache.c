@@ -1,0 +1,90 @@
+#include "config.h"
+
+#include "core/cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "adapt/sha256.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/outfile.h"
+#include "base/xalloc.h"
+
+bool
+sv_cache_enabled(void)
+{
+	const char *off = getenv("SMOOTHVER_NO_CACHE");
+
+	return off == NULL || *off == '\0' || strcmp(off, "0") == 0;
+}
+
+char *
+sv_cache_file(const char *kind, const char *const *keys, size_t nkeys)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	unsigned char d[SV_SHA256_LEN];
+	char hex[SV_SHA256_HEX];
+	struct buf key, b;
+	size_t i;
+
+	if (!sv_cache_enabled())
+		return NULL;
+	buf_init(&key);
+	for (i = 0; i < nkeys; i++) {
+		char *real = realpath(keys[i], NULL);
+
+		if (real == NULL) {
+			buf_release(&key);
+			return NULL;
+		}
+		/* One key is the bytes of its path, as before there were
+		 * several; more are separated by NULs. */
+		if (i > 0)
+			buf_addc(&key, '\0');
+		buf_adds(&key, real);
+		free(real);
+	}
+	sv_sha256(key.s, key.len, d);
+	buf_release(&key);
+	sv_sha256_hex(d, hex);
+	buf_init(&b);
+	if (xdg != NULL && xdg[0] == '/')
+		buf_addf(&b, "%s/smoothver/%s/%s", xdg, kind, hex);
+	else if (home != NULL && home[0] == '/')
+		buf_addf(&b, "%s/.cache/smoothver/%s/%s", home, kind, hex);
+	else
+		return NULL;
+	return buf_detach(&b);
+}
+
+void
+sv_cache_write(const char *file, const void *p, size_t n)
+{
+	struct sv_err ignored;
+	struct buf dir;
+	char *slash;
+
+	buf_init(&dir);
+	buf_adds(&dir, file);
+	for (slash = strchr(dir.s + 1, '/'); slash;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(dir.s, 0700);
+		*slash = '/';
+	}
+	buf_release(&dir);
+	sv_err_init(&ignored);
+	sv_write_file_nosync(file, p, n, &ignored);
+}
+
+int64_t
+sv_cache_now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}

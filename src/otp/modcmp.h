@@ -1,0 +1,48 @@
+/*
+ * modcmp.h - comparing the modules of two builds, many at once.
+ *
+ * Planning an upgrade compares every module of every application that
+ * both releases hold, OTP's own included. Most are byte-identical (an
+ * unchanged source compiles to the same bytes), so the work is mostly
+ * reading files. sv_otp_modpairs_compare spreads it over every core
+ * (sv_threads) and remembers which pairs were the same in a cache (see
+ * core/cache.h) kept per pair of release roots, so that the next command
+ * on the same two builds (relup after appup, a second CI step) only
+ * looks at the files' status.
+ *
+ * A cached "same" is trusted only while both files keep the size, mtime,
+ * ctime, inode and device they had when they were compared, and it is
+ * only recorded for files last changed more than SV_OTP_MODCMP_SETTLE_NS
+ * before the comparison began: a file rewritten within the same
+ * timestamp tick would otherwise look unchanged (git's "racily clean"
+ * problem).
+ */
+#ifndef SV_OTP_MODCMP_H
+#define SV_OTP_MODCMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+#include "otp/relmodel.h"
+
+#define SV_OTP_MODCMP_SETTLE_NS 2000000000LL /* 2 s: coarser than any
+                                                 file timestamp */
+
+struct sv_otp_modpair {
+	struct sv_otp_module *a, *b; /* borrowed: a module in one pair only */
+	bool same;                   /* out: sv_otp_module_same's answer */
+};
+
+/*
+ * Set v[i].same for the n pairs, as sv_otp_module_same would, on every
+ * core. Modules whose code differs are left loaded (their beams read).
+ * root_a and root_b are the release roots the a and b modules live in,
+ * naming the cache to use; either NULL: no cache (say, for a temporary
+ * extraction). On an error (the one of the lowest pair that failed,
+ * naming its file) the .same fields are undefined.
+ */
+int sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
+    const char *root_a, const char *root_b, struct sv_err *e);
+
+#endif
