@@ -239,9 +239,14 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	if (sv_arg(a, "purge") != NULL &&
 	    (status = sv_otp_purge_parse(&opts, sv_arg(a, "purge"), &e)))
 		goto fail;
-	if ((status = sv_otp_input_open(&oldin, a->argv[0], from, &e)) ||
-	    (status = sv_otp_input_open(&newin, newpath, to, &e)))
-		goto fail;
+	{
+		struct sv_otp_input *const ins[2] = { &oldin, &newin };
+		const char *const paths[2] = { a->argv[0], newpath };
+		const char *const vsns[2] = { from, to };
+
+		if ((status = sv_otp_inputs_open(ins, paths, vsns, 2, &e)))
+			goto fail;
+	}
 	if (do_write && newin.tmpdir != NULL) {
 		status = sv_err_set(&e, SV_USAGE, "--write needs NEW to be a "
 		    "release root, not a package ('%s'); use --out DIR",

@@ -279,18 +279,34 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		goto fail;
 	if (from != NULL && (status = split_list(from, &vsns, &nvsns, &e)))
 		goto fail;
-	if ((status = sv_otp_input_open(&newin, newpath, to, &e)))
-		goto fail;
+	{
+		/* NEW and every OLD, loaded together. */
+		struct sv_otp_input **all = xcalloc(nold + 1, sizeof(*all));
+		const char **paths = xcalloc(nold + 1, sizeof(*paths));
+		const char **want = xcalloc(nold + 1, sizeof(*want));
+
+		for (i = 0; i < nold; i++)
+			inputs_add(&ins);
+		all[0] = &newin;
+		paths[0] = newpath;
+		want[0] = to;
+		for (i = 0; i < nold; i++) {
+			all[i + 1] = &ins.v[i];
+			paths[i + 1] = a->argv[i];
+		}
+		status = sv_otp_inputs_open(all, paths, want, nold + 1, &e);
+		free(all);
+		free(paths);
+		free(want);
+		if (status)
+			goto fail;
+	}
 	if (do_write && newin.tmpdir != NULL) {
 		status = sv_err_set(&e, SV_USAGE, "--write needs NEW to be a "
 		    "release root, not a package ('%s'); use --output FILE",
 		    newpath);
 		goto fail;
 	}
-	for (i = 0; i < nold; i++)
-		if ((status = sv_otp_input_open(inputs_add(&ins), a->argv[i],
-		    NULL, &e)))
-			goto fail;
 	bases = xcalloc(nold + nvsns + 1, sizeof(*bases));
 	if (nvsns == 0) {
 		for (i = 0; i < nold; i++)

@@ -2,12 +2,12 @@
 
 #include "core/cache.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "adapt/sha256.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/outfile.h"
@@ -21,13 +21,26 @@ sv_cache_enabled(void)
 	return off == NULL || *off == '\0' || strcmp(off, "0") == 0;
 }
 
+/* 64-bit FNV-1a of p from the offset basis h. */
+static uint64_t
+fnv1a(uint64_t h, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 char *
 sv_cache_file(const char *kind, const char *const *keys, size_t nkeys)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	unsigned char d[SV_SHA256_LEN];
-	char hex[SV_SHA256_HEX];
 	struct buf key, b;
+	uint64_t h1, h2;
+	char hex[33];
 	size_t i;
 
 	if (!sv_cache_enabled())
@@ -47,9 +60,14 @@ sv_cache_file(const char *kind, const char *const *keys, size_t nkeys)
 		buf_adds(&key, real);
 		free(real);
 	}
-	sv_sha256(key.s, key.len, d);
+	/* Two halves from two offset bases: the standard one, and the hash
+	 * of the key's length from it. */
+	h1 = fnv1a(0xcbf29ce484222325ULL, key.s, key.len);
+	h2 = fnv1a(fnv1a(0xcbf29ce484222325ULL, (const char *)&key.len,
+	    sizeof(key.len)), key.s, key.len);
+	snprintf(hex, sizeof(hex), "%016llx%016llx", (unsigned long long)h1,
+	    (unsigned long long)h2);
 	buf_release(&key);
-	sv_sha256_hex(d, hex);
 	buf_init(&b);
 	if (xdg != NULL && xdg[0] == '/')
 		buf_addf(&b, "%s/smoothver/%s/%s", xdg, kind, hex);

@@ -4,7 +4,10 @@
  * Results that are expensive to recompute and cheap to validate (file
  * digests, module comparisons) are kept under $XDG_CACHE_HOME/smoothver/
  * (default ~/.cache/smoothver/), in one directory per kind, one file per
- * subject, named by the SHA-256 of the subject's key. A cache is only an
+ * subject, named by a 128-bit hash of the subject's key (FNV-1a: a name
+ * needs no cryptography, and hashing it must not cost a library load; two
+ * subjects that collide only share a file whose entries fail
+ * validation). A cache is only an
  * optimisation: whoever uses it validates every entry against the files
  * it describes, and treats a cache that cannot be read or written as
  * empty. SMOOTHVER_NO_CACHE=1 turns every cache off.

@@ -55,6 +55,7 @@ struct reader {
 	struct sv_err *e;
 	struct chunk c[NCHUNKS];
 	char **atoms;   /* atoms[0] is atom 1 */
+	bool no_md5;    /* SV_BEAM_NO_MD5 */
 	size_t natoms;
 };
 
@@ -361,6 +362,8 @@ compute_md5(struct reader *r)
 	for (i = 0; i < MD5_CHUNKS; i++)
 		if ((i == C_CODE || i == C_STRT) && !r->c[i].present)
 			return bad(r, "no '%s' chunk", chunk_names[i]);
+	if (r->no_md5)
+		return SV_OK;
 	h = sv_md5_new();
 	for (i = 0; i < MD5_CHUNKS; i++) {
 		const struct chunk *c = &r->c[i];
@@ -379,6 +382,7 @@ compute_md5(struct reader *r)
 	}
 	sv_md5_final(h, r->b->md5);
 	sv_md5_free(h);
+	r->b->has_md5 = true;
 	return SV_OK;
 }
 
@@ -453,12 +457,20 @@ int
 sv_beam_read(struct sv_beam *b, const void *data, size_t len,
     const char *name, struct sv_err *e)
 {
+	return sv_beam_read_flags(b, data, len, name, 0, e);
+}
+
+int
+sv_beam_read_flags(struct sv_beam *b, const void *data, size_t len,
+    const char *name, unsigned flags, struct sv_err *e)
+{
 	const unsigned char *p = data;
 	struct reader r;
 	struct buf raw;
 	int rc = SV_OK;
 
 	memset(&r, 0, sizeof(r));
+	r.no_md5 = (flags & SV_BEAM_NO_MD5) != 0;
 	r.b = b;
 	r.name = name;
 	r.e = e;
@@ -530,4 +542,123 @@ sv_beam_md5_hex(const struct sv_beam *b, char hex[33])
 		hex[2 * i + 1] = digits[b->md5[i] & 15];
 	}
 	hex[32] = '\0';
+}
+
+/* ---- summaries ---- */
+
+static void
+put_field(struct buf *out, const char *s)
+{
+	buf_adds(out, s);
+	buf_addc(out, '\0');
+}
+
+static void
+put_count(struct buf *out, size_t n)
+{
+	buf_addf(out, "%zu", n);
+	buf_addc(out, '\0');
+}
+
+void
+sv_beam_summary_put(const struct sv_beam *b, struct buf *out)
+{
+	size_t i;
+
+	put_field(out, b->module);
+	put_count(out, b->nexports);
+	for (i = 0; i < b->nexports; i++) {
+		put_field(out, b->exports[i].name);
+		put_count(out, b->exports[i].arity);
+	}
+	put_count(out, b->nimports);
+	for (i = 0; i < b->nimports; i++)
+		put_field(out, b->imports[i]);
+	put_count(out, b->nbehaviours);
+	for (i = 0; i < b->nbehaviours; i++)
+		put_field(out, b->behaviours[i]);
+	put_count(out, b->loads_nif);
+}
+
+static const char *
+get_field(const char **p, const char *end)
+{
+	const char *s = *p, *nul = memchr(s, '\0', (size_t)(end - s));
+
+	if (nul == NULL)
+		return NULL;
+	*p = nul + 1;
+	return s;
+}
+
+/* A count no larger than max. */
+static bool
+get_count(const char **p, const char *end, size_t max, size_t *n)
+{
+	const char *s = get_field(p, end);
+	char *stop;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	v = strtoull(s, &stop, 10);
+	if (*stop != '\0' || v > max)
+		return false;
+	*n = (size_t)v;
+	return true;
+}
+
+static bool
+get_names(const char **p, const char *end, char ***v, size_t *n)
+{
+	size_t i, k;
+
+	if (!get_count(p, end, (size_t)(end - *p), &k))
+		return false;
+	*v = xcalloc(k ? k : 1, sizeof(**v));
+	*n = 0;
+	for (i = 0; i < k; i++) {
+		const char *s = get_field(p, end);
+
+		if (s == NULL)
+			return false;
+		(*v)[i] = xstrdup(s);
+		*n = i + 1;
+	}
+	*n = k;
+	return true;
+}
+
+bool
+sv_beam_summary_get(struct sv_beam *b, const char **p, const char *end)
+{
+	const char *s;
+	size_t i, n, nif;
+
+	if ((s = get_field(p, end)) == NULL)
+		goto bad;
+	b->module = xstrdup(s);
+	if (!get_count(p, end, (size_t)(end - *p), &n))
+		goto bad;
+	b->exports = xcalloc(n ? n : 1, sizeof(*b->exports));
+	for (i = 0; i < n; i++) {
+		size_t arity;
+
+		if ((s = get_field(p, end)) == NULL)
+			goto bad;
+		b->exports[i].name = xstrdup(s);
+		b->nexports = i + 1;
+		if (!get_count(p, end, 255, &arity))
+			goto bad;
+		b->exports[i].arity = (unsigned)arity;
+	}
+	if (!get_names(p, end, &b->imports, &b->nimports) ||
+	    !get_names(p, end, &b->behaviours, &b->nbehaviours) ||
+	    !get_count(p, end, 1, &nif))
+		goto bad;
+	b->loads_nif = nif != 0;
+	return true;
+bad:
+	sv_beam_release(b);
+	return false;
 }

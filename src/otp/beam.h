@@ -29,7 +29,8 @@ struct sv_beam_export {
 
 struct sv_beam {
 	char *module;               /* owned; atom 1 */
-	unsigned char md5[16];      /* beam_lib:md5/1 */
+	unsigned char md5[16];      /* beam_lib:md5/1, if has_md5 */
+	bool has_md5;               /* false if read with SV_BEAM_NO_MD5 */
 	struct sv_beam_export *exports; /* owned, in table order */
 	size_t nexports;
 	char **imports;             /* owned: the distinct modules called
@@ -59,8 +60,28 @@ void sv_beam_release(struct sv_beam *b);
 int sv_beam_read(struct sv_beam *b, const void *data, size_t len,
     const char *name, struct sv_err *e);
 
+#define SV_BEAM_NO_MD5 1u /* skip the md5 (has_md5 stays false): for a
+                            module already known to have changed */
+
+/* sv_beam_read with flags (SV_BEAM_NO_MD5 or 0); the structure is
+ * checked all the same. */
+int sv_beam_read_flags(struct sv_beam *b, const void *data, size_t len,
+    const char *name, unsigned flags, struct sv_err *e);
+
 /* Read the beam file at path. */
 int sv_beam_load(struct sv_beam *b, const char *path, struct sv_err *e);
+
+struct buf;
+
+/*
+ * What a plan needs of a beam (module, exports, imports, behaviours,
+ * loads_nif; not the md5 nor the attributes), as NUL-terminated fields
+ * appended to out, for a cache; sv_beam_summary_get reads them back into
+ * the empty b from *p (advanced past them; the bytes up to end), false if
+ * they are not such fields (b is then empty).
+ */
+void sv_beam_summary_put(const struct sv_beam *b, struct buf *out);
+bool sv_beam_summary_get(struct sv_beam *b, const char **p, const char *end);
 
 /* True if the module exports name/arity. */
 bool sv_beam_exports(const struct sv_beam *b, const char *name,

@@ -2,15 +2,17 @@
  * modcmp.c - comparing the modules of two builds, many at once.
  *
  * The cache file ("otp" kind, keyed by the two roots' real paths, in that
- * order) is text: the line "smoothver-otp-same 1\n", then one record per
- * pair of modules found the same,
+ * order) is text: the line "smoothver-otp-modcmp 2\n", then one record per
+ * pair of modules compared,
  *
- *	SIZE MTIME_NS CTIME_NS INO DEV SIZE MTIME_NS CTIME_NS INO DEV PATH_A\0PATH_B\0
+ *	V SIZE MTIME_NS CTIME_NS INO DEV SIZE MTIME_NS CTIME_NS INO DEV PATH_A\0PATH_B\0
  *
- * the first five numbers for the a file, the next five for the b file,
- * the paths relative to their roots (absolute when a module lives
- * outside its root). A record that does not parse makes the whole file
- * count as empty.
+ * V is S (the same code) or D (different code), the first five numbers
+ * for the a file, the next five for the b file, the paths relative to
+ * their roots (absolute when a module lives outside its root). A D
+ * record goes on with "LEN\0" and LEN bytes: the two beams' summaries
+ * (sv_beam_summary_put), which stand in for the beams themselves. A
+ * record that does not parse makes the whole file count as empty.
  */
 #include "config.h"
 
@@ -30,7 +32,7 @@
 #include "core/cache.h"
 #include "core/index.h"
 
-#define CACHE_MAGIC "smoothver-otp-same 1\n"
+#define CACHE_MAGIC "smoothver-otp-modcmp 3\n"
 #define CACHE_MAX (64u << 20)
 
 struct stamp {
@@ -41,6 +43,9 @@ struct stamp {
 struct centry {
 	const char *a, *b;   /* into the loaded file */
 	struct stamp sa, sb;
+	bool same;
+	const char *sum;     /* D: the summaries, sum_len bytes */
+	size_t sum_len;
 };
 
 struct cache {
@@ -195,6 +200,12 @@ cache_load(struct cache *c, const char *root_a, const char *root_b)
 
 		/* The buffer is NUL-terminated, so the number parsers stop
 		 * at its end; the paths must end inside it. */
+		if ((p[0] != 'S' && p[0] != 'D') || p[1] != ' ') {
+			c->n = 0;
+			return;
+		}
+		ce.same = p[0] == 'S';
+		p += 2;
 		if (!parse_stamp(&p, &ce.sa) || !parse_stamp(&p, &ce.sb) ||
 		    (la = strnlen(p, (size_t)(end - p))) == (size_t)(end - p) ||
 		    (lb = strnlen(p + la + 1, (size_t)(end - p - la - 1))) ==
@@ -205,6 +216,23 @@ cache_load(struct cache *c, const char *root_a, const char *root_b)
 		ce.a = p;
 		ce.b = p + la + 1;
 		p += la + lb + 2;
+		ce.sum = NULL;
+		ce.sum_len = 0;
+		if (!ce.same) {
+			char *stop = p;
+			unsigned long long n = 0;
+
+			if (*p >= '0' && *p <= '9')
+				n = strtoull(p, &stop, 10);
+			if (stop == p || *stop != '\0' ||
+			    n > (unsigned long long)(end - stop - 1)) {
+				c->n = 0;
+				return;
+			}
+			ce.sum = stop + 1;
+			ce.sum_len = (size_t)n;
+			p = stop + 1 + n;
+		}
 		xgrow(&c->v, &alloc, c->n + 1, sizeof(*c->v));
 		c->v[c->n++] = ce;
 	}
@@ -242,7 +270,7 @@ cache_find(struct cache *c, size_t k, const char *a, const char *b)
 static void
 cache_save(const struct cache *c, const struct job *job, int64_t start)
 {
-	struct buf out;
+	struct buf out, sum;
 	size_t i, nhit = 0, nnew = 0;
 	bool *keep;
 
@@ -250,7 +278,7 @@ cache_save(const struct cache *c, const struct job *job, int64_t start)
 		return;
 	keep = xcalloc(job->n, sizeof(*keep));
 	for (i = 0; i < job->n; i++) {
-		if (!job->v[i].same || !job->stamped[i])
+		if (!job->stamped[i])
 			continue;
 		if (job->hit[i])
 			nhit++;
@@ -266,14 +294,16 @@ cache_save(const struct cache *c, const struct job *job, int64_t start)
 		return;
 	}
 	buf_init(&out);
+	buf_init(&sum);
 	buf_adds(&out, CACHE_MAGIC);
 	for (i = 0; i < job->n; i++) {
 		const struct stamp *x = &job->sa[i], *y = &job->sb[i];
 
 		if (!keep[i])
 			continue;
-		buf_addf(&out, "%llu %lld %lld %llu %llu %llu %lld %lld %llu "
-		    "%llu ", (unsigned long long)x->size, (long long)x->mtime_ns,
+		buf_addf(&out, "%c %llu %lld %lld %llu %llu %llu %lld %lld %llu "
+		    "%llu ", job->v[i].same ? 'S' : 'D',
+		    (unsigned long long)x->size, (long long)x->mtime_ns,
 		    (long long)x->ctime_ns, (unsigned long long)x->ino,
 		    (unsigned long long)x->dev, (unsigned long long)y->size,
 		    (long long)y->mtime_ns, (long long)y->ctime_ns,
@@ -282,10 +312,41 @@ cache_save(const struct cache *c, const struct job *job, int64_t start)
 		buf_addc(&out, '\0');
 		buf_adds(&out, rel_to(job->v[i].b->path, job->root_b));
 		buf_addc(&out, '\0');
+		if (!job->v[i].same) {
+			buf_reset(&sum);
+			sv_beam_summary_put(&job->v[i].a->beam, &sum);
+			sv_beam_summary_put(&job->v[i].b->beam, &sum);
+			buf_addf(&out, "%zu", sum.len);
+			buf_addc(&out, '\0');
+			buf_add(&out, sum.s, sum.len);
+		}
 	}
 	sv_cache_write(c->file, out.s, out.len);
 	buf_release(&out);
+	buf_release(&sum);
 	free(keep);
+}
+
+/* Take the pair's beams from the summaries of a D entry; false if they do
+ * not read back (the beams are then read). */
+static bool
+summaries(struct sv_otp_modpair *p, const struct centry *ce)
+{
+	const char *q = ce->sum, *end = ce->sum + ce->sum_len;
+
+	if (p->a->loaded || p->b->loaded)
+		return false;
+	if (!sv_beam_summary_get(&p->a->beam, &q, end))
+		return false;
+	if (!sv_beam_summary_get(&p->b->beam, &q, end) || q != end ||
+	    strcmp(p->a->beam.module, p->a->name) != 0 ||
+	    strcmp(p->b->beam.module, p->b->name) != 0) {
+		sv_beam_release(&p->a->beam);
+		sv_beam_release(&p->b->beam);
+		return false;
+	}
+	p->a->loaded = p->b->loaded = true;
+	return true;
 }
 
 static int
@@ -299,9 +360,16 @@ compare_one(struct job *job, size_t k, struct sv_err *e)
 	if (job->stamped[k] && (ce = job->ce[k]) != NULL &&
 	    !p->a->loaded && !p->b->loaded &&
 	    stamp_eq(&ce->sa, &job->sa[k]) && stamp_eq(&ce->sb, &job->sb[k])) {
-		p->same = true;
+		int status;
+
+		p->same = ce->same;
 		job->hit[k] = true;
-		return SV_OK;
+		if (p->same || summaries(p, ce))
+			return SV_OK;
+		/* The plan reads what changed: read it now, in parallel. */
+		if ((status = sv_otp_module_beam_flags(p->a, SV_BEAM_NO_MD5, e)))
+			return status;
+		return sv_otp_module_beam_flags(p->b, SV_BEAM_NO_MD5, e);
 	}
 	return sv_otp_module_same(p->a, p->b, &p->same, e);
 }

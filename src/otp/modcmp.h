@@ -5,12 +5,13 @@
  * both releases hold, OTP's own included. Most are byte-identical (an
  * unchanged source compiles to the same bytes), so the work is mostly
  * reading files. sv_otp_modpairs_compare spreads it over every core
- * (sv_threads) and remembers which pairs were the same in a cache (see
- * core/cache.h) kept per pair of release roots, so that the next command
- * on the same two builds (relup after appup, a second CI step) only
- * looks at the files' status.
+ * (sv_threads) and remembers the answers in a cache (see core/cache.h)
+ * kept per pair of release roots, so that the next command on the same
+ * two builds (relup after appup, a second CI step) only looks at the
+ * files' status, and reads only the beams that changed (without hashing
+ * them again).
  *
- * A cached "same" is trusted only while both files keep the size, mtime,
+ * A cached answer is trusted only while both files keep the size, mtime,
  * ctime, inode and device they had when they were compared, and it is
  * only recorded for files last changed more than SV_OTP_MODCMP_SETTLE_NS
  * before the comparison began: a file rewritten within the same
@@ -36,7 +37,8 @@ struct sv_otp_modpair {
 
 /*
  * Set v[i].same for the n pairs, as sv_otp_module_same would, on every
- * core. Modules whose code differs are left loaded (their beams read).
+ * core. Modules whose code differs are left loaded (their beams read,
+ * without md5 when the cache already knew).
  * root_a and root_b are the release roots the a and b modules live in,
  * naming the cache to use; either NULL: no cache (say, for a temporary
  * extraction). On an error (the one of the lowest pair that failed,

@@ -413,16 +413,18 @@ sv_otp_app_module(const struct sv_otp_app *a, const char *name)
 	return NULL;
 }
 
-/* Read m's beam from data (the file's bytes) unless already read. */
+/* Read m's beam from data (the file's bytes) unless already read (with
+ * an md5 unless flags say SV_BEAM_NO_MD5). */
 static int
 module_beam_from(struct sv_otp_module *m, const struct buf *data,
-    struct sv_err *e)
+    unsigned flags, struct sv_err *e)
 {
 	int status;
 
 	if (m->loaded)
 		return SV_OK;
-	if ((status = sv_beam_read(&m->beam, data->s, data->len, m->path, e)))
+	if ((status = sv_beam_read_flags(&m->beam, data->s, data->len, m->path,
+	    flags, e)))
 		return status;
 	if (strcmp(m->beam.module, m->name) != 0)
 		return sv_err_set(e, SV_INPUT, "'%s' holds module '%s', not "
@@ -431,17 +433,37 @@ module_beam_from(struct sv_otp_module *m, const struct buf *data,
 	return SV_OK;
 }
 
+/* Forget a beam read without its md5, so that it is read again with. */
+static void
+want_md5(struct sv_otp_module *m)
+{
+	if (m->loaded && !m->beam.has_md5) {
+		sv_beam_release(&m->beam);
+		sv_beam_init(&m->beam);
+		m->loaded = false;
+	}
+}
+
 int
 sv_otp_module_beam(struct sv_otp_module *m, struct sv_err *e)
+{
+	return sv_otp_module_beam_flags(m, 0, e);
+}
+
+int
+sv_otp_module_beam_flags(struct sv_otp_module *m, unsigned flags,
+    struct sv_err *e)
 {
 	struct buf data;
 	int status;
 
+	if (!(flags & SV_BEAM_NO_MD5))
+		want_md5(m);
 	if (m->loaded)
 		return SV_OK;
 	buf_init(&data);
 	if ((status = sv_read_file(m->path, &data, SV_BEAM_MAX, e)) == SV_OK)
-		status = module_beam_from(m, &data, e);
+		status = module_beam_from(m, &data, flags, e);
 	buf_release(&data);
 	return status;
 }
@@ -460,6 +482,8 @@ sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
 		*same = true;
 		goto out;
 	}
+	want_md5(a);
+	want_md5(b);
 	/* Each file is read once: compared as bytes, then, if they differ,
 	 * read as beams from the same bytes. */
 	if ((!a->loaded &&
@@ -472,8 +496,8 @@ sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
 		*same = true;
 		goto out;
 	}
-	if ((status = module_beam_from(a, &x, e)) ||
-	    (status = module_beam_from(b, &y, e)))
+	if ((status = module_beam_from(a, &x, 0, e)) ||
+	    (status = module_beam_from(b, &y, 0, e)))
 		goto out;
 	*same = memcmp(a->beam.md5, b->beam.md5, sizeof(a->beam.md5)) == 0;
 out:

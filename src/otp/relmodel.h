@@ -81,6 +81,12 @@ struct sv_otp_module *sv_otp_app_module(const struct sv_otp_app *a,
 /* Read m's beam if not yet read (errors name the file). */
 int sv_otp_module_beam(struct sv_otp_module *m, struct sv_err *e);
 
+/* The same with sv_beam_read_flags' flags: SV_BEAM_NO_MD5 reads it
+ * without its md5 (for a module known to have changed); without it, a
+ * beam read so is read again, with. */
+int sv_otp_module_beam_flags(struct sv_otp_module *m, unsigned flags,
+    struct sv_err *e);
+
 /*
  * Set *same if the two modules' beam files hold the same code: the files
  * are byte-equal, or their code md5s (beam_lib:md5/1) are. Reads the

@@ -246,11 +246,20 @@ struct rapp {
 	struct names mods, uses, opts, incls, regs;
 };
 
+/* A module and the place of its application in systools' order. */
+struct modpos {
+	const char *module;             /* borrowed from the rapp */
+	size_t pos;                     /* in sorted */
+};
+
 struct rset {
 	const struct sv_otp_release *rel;
 	struct rapp *apps;              /* owned, in .rel order */
 	size_t n;
 	size_t *sorted;                 /* owned: indices, systools' order */
+	struct modpos *bymod;           /* owned: every module, by name then
+	                                   pos (for lib_of) */
+	size_t nbymod;
 };
 
 static void
@@ -269,6 +278,7 @@ rset_release(struct rset *s)
 	}
 	free(s->apps);
 	free(s->sorted);
+	free(s->bymod);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -548,6 +558,38 @@ top_apps_to_uses(struct rset *s)
 /* systools_make:sort_appls: applications after the ones they use or
  * include, otherwise in .rel order. */
 static int
+cmp_modpos(const void *x, const void *y)
+{
+	const struct modpos *p = x, *q = y;
+	int c = strcmp(p->module, q->module);
+
+	if (c != 0)
+		return c;
+	return p->pos < q->pos ? -1 : p->pos > q->pos;
+}
+
+/* Fill s->bymod once the order is known. */
+static void
+index_modules(struct rset *s)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		n += s->apps[i].mods.n;
+	s->bymod = xcalloc(n + 1, sizeof(*s->bymod));
+	for (i = 0; i < s->n; i++) {
+		const struct rapp *a = &s->apps[s->sorted[i]];
+
+		for (k = 0; k < a->mods.n; k++) {
+			s->bymod[s->nbymod].module = a->mods.v[k];
+			s->bymod[s->nbymod++].pos = i;
+		}
+	}
+	if (s->nbymod > 1)
+		qsort(s->bymod, s->nbymod, sizeof(*s->bymod), cmp_modpos);
+}
+
+static int
 sort_apps(struct ctx *c, struct rset *s)
 {
 	size_t *list = xcalloc(s->n + 1, sizeof(*list)), nlist = s->n;
@@ -800,7 +842,9 @@ rset_load(struct ctx *c, struct rset *s, const struct sv_otp_release *rel)
 		if (dup != SV_OK)
 			return dup;
 	}
-	return sort_apps(c, s);
+	if ((status = sort_apps(c, s)) == SV_OK)
+		index_modules(s);
+	return status;
 }
 
 /* ---- appup entries ---- */
@@ -1649,19 +1693,24 @@ component_order(const struct graph *g, size_t comp, size_t *out)
 	return n;
 }
 
-/* The application that lists module m (get_lib). */
+/* The application that lists module m (get_lib: the first in systools'
+ * order). */
 static const struct rapp *
 lib_of(const struct rset *s, const char *m)
 {
-	size_t i, k;
+	size_t lo = 0, hi = s->nbymod;
 
-	for (i = 0; i < s->n; i++) {
-		const struct rapp *a = &s->apps[s->sorted[i]];
+	/* The first entry not below m; entries of one module go by pos. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		for (k = 0; k < a->mods.n; k++)
-			if (strcmp(a->mods.v[k], m) == 0)
-				return a;
+		if (strcmp(s->bymod[mid].module, m) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	if (lo < s->nbymod && strcmp(s->bymod[lo].module, m) == 0)
+		return &s->apps[s->sorted[s->bymod[lo].pos]];
 	return NULL;
 }
 

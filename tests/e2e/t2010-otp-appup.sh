@@ -257,6 +257,31 @@ test_expect_success 'malformed release files: file, line, column and what was ex
 	contains err "not an OTP release root"
 '
 
+test_expect_success 'comparisons are remembered per pair of builds; what changed since is seen' '
+	mkdir h && HOME=$PWD/h && export HOME &&
+	cp -R "$B/old" o && cp -R "$B/novsn" n &&
+	cp o/lib/petal-1.0.0/ebin/petal_util.beam n/lib/petal-1.0.0/ebin/ &&
+	cp -R "$B/old" so && cp -R "$B/state" sn &&
+	sleep 3 &&
+	sv 0 appup o n && mv out first &&
+	sv 0 appup so sn && diff -u "$GOLDEN/state.appup" out &&
+	ls "$HOME/.cache/smoothver/otp" >files && test "$(wc -l <files)" = 2 &&
+	sv 0 appup o n && diff -u first out &&
+	sv 0 appup so sn && diff -u "$GOLDEN/state.appup" out &&
+	cp "$B/novsn/lib/petal-1.0.0/ebin/petal_util.beam" n/lib/petal-1.0.0/ebin/ &&
+	sv 3 appup o n &&
+	contains err "code changed without an application vsn bump: petal 1.0.0 (petal_util)" &&
+	cp o/lib/petal-1.0.0/ebin/petal_util.beam n/lib/petal-1.0.0/ebin/ &&
+	sv 0 appup o n && diff -u first out &&
+	cp "$B/old/lib/petal-1.0.0/ebin/petal_server.beam" \
+		sn/lib/petal-1.1.0/ebin/petal_server.beam &&
+	sv 0 appup so sn && ! contains out petal_server &&
+	for f in "$HOME"/.cache/smoothver/otp/*; do printf garbage >"$f"; done &&
+	sv 0 appup o n && diff -u first out &&
+	mkdir h2 && HOME=$PWD/h2 SMOOTHVER_NO_CACHE=1 sv 0 appup o n &&
+	diff -u first out && test ! -e h2/.cache/smoothver/otp
+'
+
 test_expect_success 'tag --auto --from tags the next version at the required level' '
 	new_repo repo &&
 	"$SMOOTHVER" tag 1.0.0 >/dev/null &&
