@@ -12,7 +12,61 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "adapt/lazy.h"
 #include "base/xalloc.h"
+
+/* The libarchive functions called here, resolved on first use (see
+ * adapt/lazy.h): calls go through A. */
+#define FUNCS(X) \
+	X(archive_entry_clear) \
+	X(archive_entry_copy_pathname) \
+	X(archive_entry_copy_symlink) \
+	X(archive_entry_filetype) \
+	X(archive_entry_free) \
+	X(archive_entry_hardlink) \
+	X(archive_entry_mtime) \
+	X(archive_entry_mtime_is_set) \
+	X(archive_entry_new) \
+	X(archive_entry_pathname) \
+	X(archive_entry_perm) \
+	X(archive_entry_set_filetype) \
+	X(archive_entry_set_mtime) \
+	X(archive_entry_set_perm) \
+	X(archive_entry_set_size) \
+	X(archive_entry_size) \
+	X(archive_entry_size_is_set) \
+	X(archive_entry_symlink) \
+	X(archive_error_string) \
+	X(archive_read_data) \
+	X(archive_read_free) \
+	X(archive_read_new) \
+	X(archive_read_next_header) \
+	X(archive_read_open_filename) \
+	X(archive_read_support_filter_gzip) \
+	X(archive_read_support_filter_none) \
+	X(archive_read_support_filter_zstd) \
+	X(archive_read_support_format_tar) \
+	X(archive_write_close) \
+	X(archive_write_data) \
+	X(archive_write_disk_new) \
+	X(archive_write_disk_set_options) \
+	X(archive_write_finish_entry) \
+	X(archive_write_free) \
+	X(archive_write_header)
+
+static struct {
+#define X(f) __typeof__(&f) f;
+	FUNCS(X)
+#undef X
+} A;
+
+static const struct sv_lazy_sym syms[] = {
+#define X(f) { #f, (void **)&A.f },
+	FUNCS(X)
+#undef X
+};
+
+static struct sv_lazy_lib lib = SV_LAZY_LIB(SV_SONAME_LIBARCHIVE, syms);
 
 struct sv_tar_reader {
 	struct archive *a;
@@ -22,7 +76,7 @@ struct sv_tar_reader {
 static int
 fail(struct sv_tar_reader *r, struct sv_err *e, const char *what)
 {
-	const char *m = archive_error_string(r->a);
+	const char *m = A.archive_error_string(r->a);
 
 	return sv_err_set(e, SV_INPUT, "cannot read archive '%s': %s%s%s",
 	    r->path, what, m ? ": " : "", m ? m : "");
@@ -31,22 +85,25 @@ fail(struct sv_tar_reader *r, struct sv_err *e, const char *what)
 int
 sv_tar_open(const char *path, struct sv_tar_reader **out, struct sv_err *e)
 {
-	struct sv_tar_reader *r = xcalloc(1, sizeof(*r));
+	struct sv_tar_reader *r;
 
 	*out = NULL;
+	if (sv_lazy_load(&lib, e) != SV_OK)
+		return e->status;
+	r = xcalloc(1, sizeof(*r));
 	r->path = xstrdup(path);
-	r->a = archive_read_new();
+	r->a = A.archive_read_new();
 	if (r->a == NULL) {
 		free(r->path);
 		free(r);
 		return sv_err_set(e, SV_INPUT, "cannot read archive '%s': out "
 		    "of memory", path);
 	}
-	archive_read_support_filter_gzip(r->a);
-	archive_read_support_filter_zstd(r->a);
-	archive_read_support_filter_none(r->a);
-	archive_read_support_format_tar(r->a);
-	if (archive_read_open_filename(r->a, path, 64 * 1024) != ARCHIVE_OK) {
+	A.archive_read_support_filter_gzip(r->a);
+	A.archive_read_support_filter_zstd(r->a);
+	A.archive_read_support_filter_none(r->a);
+	A.archive_read_support_format_tar(r->a);
+	if (A.archive_read_open_filename(r->a, path, 64 * 1024) != ARCHIVE_OK) {
 		int status = fail(r, e, "not a readable tar archive");
 
 		sv_tar_close(r);
@@ -61,7 +118,7 @@ sv_tar_next(struct sv_tar_reader *r, struct sv_tar_header *h, bool *eof,
     struct sv_err *e)
 {
 	struct archive_entry *ent;
-	int rc = archive_read_next_header(r->a, &ent);
+	int rc = A.archive_read_next_header(r->a, &ent);
 	mode_t type;
 
 	*eof = false;
@@ -72,25 +129,25 @@ sv_tar_next(struct sv_tar_reader *r, struct sv_tar_header *h, bool *eof,
 	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
 		return fail(r, e, "corrupt or truncated");
 	memset(h, 0, sizeof(*h));
-	h->path = archive_entry_pathname(ent);
+	h->path = A.archive_entry_pathname(ent);
 	if (h->path == NULL)
 		return fail(r, e, "entry without a name");
-	h->perm = (unsigned)archive_entry_perm(ent);
-	h->mtime = archive_entry_mtime_is_set(ent) ?
-	    (int64_t)archive_entry_mtime(ent) : 0;
-	h->size = archive_entry_size_is_set(ent) ?
-	    (uint64_t)archive_entry_size(ent) : 0;
-	type = archive_entry_filetype(ent);
-	if (archive_entry_hardlink(ent) != NULL) {
+	h->perm = (unsigned)A.archive_entry_perm(ent);
+	h->mtime = A.archive_entry_mtime_is_set(ent) ?
+	    (int64_t)A.archive_entry_mtime(ent) : 0;
+	h->size = A.archive_entry_size_is_set(ent) ?
+	    (uint64_t)A.archive_entry_size(ent) : 0;
+	type = A.archive_entry_filetype(ent);
+	if (A.archive_entry_hardlink(ent) != NULL) {
 		h->type = SV_TAR_HARDLINK;
-		h->link = archive_entry_hardlink(ent);
+		h->link = A.archive_entry_hardlink(ent);
 	} else if (type == AE_IFREG) {
 		h->type = SV_TAR_FILE;
 	} else if (type == AE_IFDIR) {
 		h->type = SV_TAR_DIR;
 	} else if (type == AE_IFLNK) {
 		h->type = SV_TAR_SYMLINK;
-		h->link = archive_entry_symlink(ent);
+		h->link = A.archive_entry_symlink(ent);
 		if (h->link == NULL)
 			h->link = "";
 	} else {
@@ -103,7 +160,7 @@ int
 sv_tar_read(struct sv_tar_reader *r, void *buf, size_t n, size_t *got,
     struct sv_err *e)
 {
-	la_ssize_t k = archive_read_data(r->a, buf, n);
+	la_ssize_t k = A.archive_read_data(r->a, buf, n);
 
 	if (k < 0) {
 		*got = 0;
@@ -118,7 +175,7 @@ sv_tar_close(struct sv_tar_reader *r)
 {
 	if (r == NULL)
 		return;
-	archive_read_free(r->a);
+	A.archive_read_free(r->a);
 	free(r->path);
 	free(r);
 }
@@ -133,7 +190,7 @@ struct sv_disk_writer {
 static int
 disk_fail(struct sv_disk_writer *w, struct sv_err *e, const char *path)
 {
-	const char *m = archive_error_string(w->a);
+	const char *m = A.archive_error_string(w->a);
 
 	return sv_err_set(e, SV_INPUT, "cannot extract '%s' into '%s': %s",
 	    path, w->root, m ? m : "unknown error");
@@ -146,6 +203,8 @@ sv_disk_open(const char *root, struct sv_disk_writer **out, struct sv_err *e)
 	int rootfd, cwd;
 
 	*out = NULL;
+	if (sv_lazy_load(&lib, e) != SV_OK)
+		return e->status;
 	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cwd < 0)
 		return sv_err_set(e, SV_INPUT, "cannot open the current "
@@ -164,14 +223,14 @@ sv_disk_open(const char *root, struct sv_disk_writer **out, struct sv_err *e)
 	w = xcalloc(1, sizeof(*w));
 	w->cwd = cwd;
 	w->root = xstrdup(root);
-	w->a = archive_write_disk_new();
-	w->ent = archive_entry_new();
+	w->a = A.archive_write_disk_new();
+	w->ent = A.archive_entry_new();
 	if (w->a == NULL || w->ent == NULL) {
 		sv_disk_free(w);
 		return sv_err_set(e, SV_INPUT, "cannot extract into '%s': out of "
 		    "memory", root);
 	}
-	archive_write_disk_set_options(w->a, ARCHIVE_EXTRACT_TIME |
+	A.archive_write_disk_set_options(w->a, ARCHIVE_EXTRACT_TIME |
 	    ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 	    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 	    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
@@ -187,27 +246,27 @@ sv_disk_entry(struct sv_disk_writer *w, const char *path,
 {
 	int rc;
 
-	archive_entry_clear(w->ent);
-	archive_entry_copy_pathname(w->ent, path);
-	archive_entry_set_perm(w->ent, (mode_t)perm);
-	archive_entry_set_mtime(w->ent, (time_t)mtime, 0);
+	A.archive_entry_clear(w->ent);
+	A.archive_entry_copy_pathname(w->ent, path);
+	A.archive_entry_set_perm(w->ent, (mode_t)perm);
+	A.archive_entry_set_mtime(w->ent, (time_t)mtime, 0);
 	switch (type) {
 	case SV_TAR_FILE:
-		archive_entry_set_filetype(w->ent, AE_IFREG);
-		archive_entry_set_size(w->ent, (la_int64_t)size);
+		A.archive_entry_set_filetype(w->ent, AE_IFREG);
+		A.archive_entry_set_size(w->ent, (la_int64_t)size);
 		break;
 	case SV_TAR_DIR:
-		archive_entry_set_filetype(w->ent, AE_IFDIR);
+		A.archive_entry_set_filetype(w->ent, AE_IFDIR);
 		break;
 	case SV_TAR_SYMLINK:
-		archive_entry_set_filetype(w->ent, AE_IFLNK);
-		archive_entry_copy_symlink(w->ent, link);
+		A.archive_entry_set_filetype(w->ent, AE_IFLNK);
+		A.archive_entry_copy_symlink(w->ent, link);
 		break;
 	default:
 		return sv_err_set(e, SV_INPUT, "cannot extract '%s': only files, "
 		    "directories and symlinks are extracted", path);
 	}
-	rc = archive_write_header(w->a, w->ent);
+	rc = A.archive_write_header(w->a, w->ent);
 	if (rc != ARCHIVE_OK)
 		return disk_fail(w, e, path);
 	return SV_OK;
@@ -220,7 +279,7 @@ sv_disk_write(struct sv_disk_writer *w, const char *path, const void *p,
 	const char *q = p;
 
 	while (n > 0) {
-		la_ssize_t k = archive_write_data(w->a, q, n);
+		la_ssize_t k = A.archive_write_data(w->a, q, n);
 
 		if (k <= 0)
 			return disk_fail(w, e, path);
@@ -234,7 +293,7 @@ int
 sv_disk_finish_entry(struct sv_disk_writer *w, const char *path,
     struct sv_err *e)
 {
-	if (archive_write_finish_entry(w->a) != ARCHIVE_OK)
+	if (A.archive_write_finish_entry(w->a) != ARCHIVE_OK)
 		return disk_fail(w, e, path);
 	return SV_OK;
 }
@@ -242,7 +301,7 @@ sv_disk_finish_entry(struct sv_disk_writer *w, const char *path,
 int
 sv_disk_close(struct sv_disk_writer *w, struct sv_err *e)
 {
-	if (archive_write_close(w->a) != ARCHIVE_OK)
+	if (A.archive_write_close(w->a) != ARCHIVE_OK)
 		return disk_fail(w, e, ".");
 	return SV_OK;
 }
@@ -253,9 +312,9 @@ sv_disk_free(struct sv_disk_writer *w)
 	if (w == NULL)
 		return;
 	if (w->a)
-		archive_write_free(w->a);
+		A.archive_write_free(w->a);
 	if (w->ent)
-		archive_entry_free(w->ent);
+		A.archive_entry_free(w->ent);
 	if (fchdir(w->cwd) < 0) {
 		/* The directory we came from is gone: nothing relative is
 		 * used after extraction, so this is only worth noting. */

@@ -5,6 +5,10 @@
  * This adapter is the only place that includes archive.h for reading and
  * for extraction.
  * Writing tarballs lives in adapt/tarwrite.h.
+ *
+ * libarchive is not linked but loaded on first use (adapt/lazy.h):
+ * sv_tar_open and sv_disk_open fail with SV_INPUT, "cannot load
+ * libarchive.so.N: REASON", if it cannot be.
  */
 #ifndef SV_ADAPT_ARCHIVE_H
 #define SV_ADAPT_ARCHIVE_H

@@ -9,8 +9,76 @@
 
 #include <git2.h>
 
+#include "adapt/lazy.h"
 #include "base/buf.h"
 #include "base/xalloc.h"
+
+/* The libgit2 functions called here, resolved on first use (see
+ * adapt/lazy.h): calls go through G. */
+#define FUNCS(X) \
+	X(git_buf_dispose) \
+	X(git_commit_free) \
+	X(git_commit_lookup) \
+	X(git_commit_time) \
+	X(git_commit_time_offset) \
+	X(git_commit_tree_id) \
+	X(git_config_free) \
+	X(git_config_get_string_buf) \
+	X(git_config_iterator_free) \
+	X(git_config_iterator_new) \
+	X(git_config_next) \
+	X(git_config_open_ondisk) \
+	X(git_error_clear) \
+	X(git_error_last) \
+	X(git_graph_ahead_behind) \
+	X(git_graph_descendant_of) \
+	X(git_libgit2_init) \
+	X(git_libgit2_shutdown) \
+	X(git_object_free) \
+	X(git_object_id) \
+	X(git_object_lookup) \
+	X(git_object_peel) \
+	X(git_object_type) \
+	X(git_oid_equal) \
+	X(git_oid_fromstr) \
+	X(git_oid_tostr) \
+	X(git_reference_free) \
+	X(git_reference_lookup) \
+	X(git_reference_name_is_valid) \
+	X(git_repository_config_snapshot) \
+	X(git_repository_free) \
+	X(git_repository_head_unborn) \
+	X(git_repository_is_bare) \
+	X(git_repository_is_shallow) \
+	X(git_repository_open_ext) \
+	X(git_repository_set_workdir) \
+	X(git_repository_workdir) \
+	X(git_revparse_single) \
+	X(git_signature_default) \
+	X(git_signature_free) \
+	X(git_signature_now) \
+	X(git_status_list_entrycount) \
+	X(git_status_list_free) \
+	X(git_status_list_new) \
+	X(git_status_options_init) \
+	X(git_tag_create) \
+	X(git_tag_foreach) \
+	X(git_tag_message) \
+	X(git_tag_tagger)
+
+static struct {
+#define X(f) __typeof__(&f) f;
+	FUNCS(X)
+#undef X
+} G;
+
+static const struct sv_lazy_sym syms[] = {
+#define X(f) { #f, (void **)&G.f },
+	FUNCS(X)
+#undef X
+};
+
+static struct sv_lazy_lib lib = SV_LAZY_LIB(SV_SONAME_LIBGIT2, syms);
 
 struct sv_git {
 	git_repository *repo;
@@ -20,7 +88,7 @@ struct sv_git {
 static int
 git_fail(struct sv_err *e, enum sv_status status, const char *context)
 {
-	const git_error *ge = git_error_last();
+	const git_error *ge = G.git_error_last();
 
 	return sv_err_set(e, status, "%s: %s", context,
 	    ge && ge->message ? ge->message : "unknown libgit2 error");
@@ -28,47 +96,51 @@ git_fail(struct sv_err *e, enum sv_status status, const char *context)
 
 static bool started;
 
-/* Start libgit2 on first use. */
-static void
-start(void)
+/* Load and start libgit2 on first use. */
+static int
+start(struct sv_err *e)
 {
 	if (!started) {
-		git_libgit2_init();
+		if (sv_lazy_load(&lib, e) != SV_OK)
+			return e->status;
+		G.git_libgit2_init();
 		started = true;
 	}
+	return SV_OK;
 }
 
 void
 sv_git_global_shutdown(void)
 {
 	if (started)
-		git_libgit2_shutdown();
+		G.git_libgit2_shutdown();
 	started = false;
 }
 
 int
 sv_git_open(const char *dir, struct sv_git **out, struct sv_err *e)
 {
+	const char *gitdir = getenv("GIT_DIR"), *worktree = getenv("GIT_WORK_TREE");
 	git_repository *repo = NULL;
 	int rc;
 
-	start();
-	const char *gitdir = getenv("GIT_DIR"), *worktree = getenv("GIT_WORK_TREE");
-
 	*out = NULL;
+	if (start(e) != SV_OK)
+		return e->status;
 	if (worktree && *worktree && gitdir && *gitdir) {
 		/* libgit2 does not implement GIT_WORK_TREE: do what git does. */
-		rc = git_repository_open_ext(&repo, gitdir,
+		rc = G.git_repository_open_ext(&repo, gitdir,
 		    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-		if (rc == 0 && git_repository_set_workdir(repo, worktree, 0) < 0) {
-			git_repository_free(repo);
+		if (rc == 0 &&
+		    G.git_repository_set_workdir(repo, worktree, 0) < 0) {
+			G.git_repository_free(repo);
 			return git_fail(e, SV_INPUT, "cannot use GIT_WORK_TREE");
 		}
 	} else {
 		/* With a NULL path libgit2 honours GIT_DIR (and, without it,
 		 * finds the repository from the current directory as git
 		 * does). */
-		rc = git_repository_open_ext(&repo,
+		rc = G.git_repository_open_ext(&repo,
 		    strcmp(dir, ".") == 0 ? NULL : dir,
 		    GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
 	}
@@ -90,20 +162,20 @@ sv_git_free(struct sv_git *g)
 {
 	if (g == NULL)
 		return;
-	git_repository_free(g->repo);
+	G.git_repository_free(g->repo);
 	free(g);
 }
 
 const char *
 sv_git_workdir(struct sv_git *g)
 {
-	return git_repository_workdir(g->repo);
+	return G.git_repository_workdir(g->repo);
 }
 
 bool
 sv_git_is_shallow(struct sv_git *g)
 {
-	return git_repository_is_shallow(g->repo) == 1;
+	return G.git_repository_is_shallow(g->repo) == 1;
 }
 
 int
@@ -112,24 +184,24 @@ sv_git_head(struct sv_git *g, char oid[SV_OID_HEX], struct sv_err *e)
 	git_object *obj = NULL;
 	int rc;
 
-	rc = git_revparse_single(&obj, g->repo, "HEAD^{commit}");
+	rc = G.git_revparse_single(&obj, g->repo, "HEAD^{commit}");
 	if (rc < 0) {
-		if (git_repository_head_unborn(g->repo) == 1) {
+		if (G.git_repository_head_unborn(g->repo) == 1) {
 			sv_err_set(e, SV_INPUT, "HEAD does not point to a commit "
 			    "yet (no commits on the current branch)");
 			return sv_err_hint(e, "commit something first");
 		}
 		return git_fail(e, SV_INPUT, "cannot resolve HEAD");
 	}
-	git_oid_tostr(oid, SV_OID_HEX, git_object_id(obj));
-	git_object_free(obj);
+	G.git_oid_tostr(oid, SV_OID_HEX, G.git_object_id(obj));
+	G.git_object_free(obj);
 	return SV_OK;
 }
 
 static int
 parse_oid(git_oid *oid, const char *hex, struct sv_err *e)
 {
-	if (git_oid_fromstr(oid, hex) < 0)
+	if (G.git_oid_fromstr(oid, hex) < 0)
 		return sv_err_set(e, SV_INPUT, "invalid object id '%s'", hex);
 	return SV_OK;
 }
@@ -143,10 +215,10 @@ sv_git_commit_tree(struct sv_git *g, const char *commit,
 
 	if (parse_oid(&oid, commit, e))
 		return e->status;
-	if (git_commit_lookup(&c, g->repo, &oid) < 0)
+	if (G.git_commit_lookup(&c, g->repo, &oid) < 0)
 		return git_fail(e, SV_INPUT, "cannot read commit");
-	git_oid_tostr(tree, SV_OID_HEX, git_commit_tree_id(c));
-	git_commit_free(c);
+	G.git_oid_tostr(tree, SV_OID_HEX, G.git_commit_tree_id(c));
+	G.git_commit_free(c);
 	return SV_OK;
 }
 
@@ -170,23 +242,23 @@ tag_cb(const char *refname, git_oid *oid, void *data)
 
 	if (strncmp(name, w->prefix, w->plen) != 0)
 		return 0;
-	if (git_object_lookup(&obj, w->repo, oid, GIT_OBJECT_ANY) < 0)
+	if (G.git_object_lookup(&obj, w->repo, oid, GIT_OBJECT_ANY) < 0)
 		goto fail;
-	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+	if (G.git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
 		/* A tag of a tree or blob is not a release: skip it. */
-		git_object_free(obj);
-		git_error_clear();
+		G.git_object_free(obj);
+		G.git_error_clear();
 		return 0;
 	}
 	xgrow(&w->tags, &w->alloc, w->n + 1, sizeof(*w->tags));
 	t = &w->tags[w->n++];
 	memset(t, 0, sizeof(*t));
 	t->name = xstrdup(name);
-	git_oid_tostr(t->commit, sizeof(t->commit), git_object_id(peeled));
-	if (git_object_type(obj) == GIT_OBJECT_TAG) {
+	G.git_oid_tostr(t->commit, sizeof(t->commit), G.git_object_id(peeled));
+	if (G.git_object_type(obj) == GIT_OBJECT_TAG) {
 		const git_tag *tag = (const git_tag *)obj;
-		const git_signature *sig = git_tag_tagger(tag);
-		const char *msg = git_tag_message(tag);
+		const git_signature *sig = G.git_tag_tagger(tag);
+		const char *msg = G.git_tag_message(tag);
 
 		t->annotated = true;
 		t->message = xstrdup(msg ? msg : "");
@@ -196,20 +268,20 @@ tag_cb(const char *refname, git_oid *oid, void *data)
 		} else {
 			const git_commit *c = (const git_commit *)peeled;
 
-			t->time = git_commit_time(c);
-			t->tz_minutes = git_commit_time_offset(c);
+			t->time = G.git_commit_time(c);
+			t->tz_minutes = G.git_commit_time_offset(c);
 		}
 	} else {
 		const git_commit *c = (const git_commit *)peeled;
 
-		t->time = git_commit_time(c);
-		t->tz_minutes = git_commit_time_offset(c);
+		t->time = G.git_commit_time(c);
+		t->tz_minutes = G.git_commit_time_offset(c);
 	}
-	git_object_free(peeled);
-	git_object_free(obj);
+	G.git_object_free(peeled);
+	G.git_object_free(obj);
 	return 0;
 fail:
-	git_object_free(obj);
+	G.git_object_free(obj);
 	w->status = git_fail(w->e, SV_INPUT, "cannot read tag");
 	return -1;
 }
@@ -222,7 +294,7 @@ sv_git_list_tags(struct sv_git *g, const char *prefix,
 	    SV_OK };
 	int rc;
 
-	rc = git_tag_foreach(g->repo, tag_cb, &w);
+	rc = G.git_tag_foreach(g->repo, tag_cb, &w);
 	if (rc < 0) {
 		if (w.status == SV_OK)
 			git_fail(e, SV_INPUT, "cannot list tags");
@@ -257,11 +329,11 @@ sv_git_is_ancestor(struct sv_git *g, const char *anc, const char *desc,
 
 	if (parse_oid(&a, anc, e) || parse_oid(&d, desc, e))
 		return e->status;
-	if (git_oid_equal(&a, &d)) {
+	if (G.git_oid_equal(&a, &d)) {
 		*out = true;
 		return SV_OK;
 	}
-	rc = git_graph_descendant_of(g->repo, &d, &a);
+	rc = G.git_graph_descendant_of(g->repo, &d, &a);
 	if (rc < 0)
 		return git_fail(e, SV_INPUT, "cannot walk history");
 	*out = rc == 1;
@@ -277,7 +349,7 @@ sv_git_count_commits(struct sv_git *g, const char *from, const char *to,
 
 	if (parse_oid(&f, from, e) || parse_oid(&t, to, e))
 		return e->status;
-	if (git_graph_ahead_behind(&ahead, &behind, g->repo, &t, &f) < 0)
+	if (G.git_graph_ahead_behind(&ahead, &behind, g->repo, &t, &f) < 0)
 		return git_fail(e, SV_INPUT, "cannot count commits");
 	*out = ahead;
 	return SV_OK;
@@ -289,17 +361,17 @@ sv_git_is_dirty(struct sv_git *g, bool *dirty, struct sv_err *e)
 	git_status_options opts;
 	git_status_list *list = NULL;
 
-	if (git_repository_is_bare(g->repo)) {
+	if (G.git_repository_is_bare(g->repo)) {
 		*dirty = false;
 		return SV_OK;
 	}
-	git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+	G.git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
 	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	opts.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
-	if (git_status_list_new(&list, g->repo, &opts) < 0)
+	if (G.git_status_list_new(&list, g->repo, &opts) < 0)
 		return git_fail(e, SV_INPUT, "cannot read work tree status");
-	*dirty = git_status_list_entrycount(list) > 0;
-	git_status_list_free(list);
+	*dirty = G.git_status_list_entrycount(list) > 0;
+	G.git_status_list_free(list);
 	return SV_OK;
 }
 
@@ -311,19 +383,20 @@ sv_git_tag_exists(struct sv_git *g, const char *name, bool *out,
 	struct buf full;
 	int rc;
 
-	start();
+	if (start(e) != SV_OK)
+		return e->status;
 	buf_init(&full);
 	buf_addf(&full, "refs/tags/%s", name);
-	rc = git_reference_lookup(&ref, g->repo, full.s);
+	rc = G.git_reference_lookup(&ref, g->repo, full.s);
 	buf_release(&full);
 	if (rc == GIT_ENOTFOUND) {
-		git_error_clear();
+		G.git_error_clear();
 		*out = false;
 		return SV_OK;
 	}
 	if (rc < 0)
 		return git_fail(e, SV_INPUT, "cannot look up tag");
-	git_reference_free(ref);
+	G.git_reference_free(ref);
 	*out = true;
 	return SV_OK;
 }
@@ -334,9 +407,10 @@ sv_git_tag_name_valid(const char *name)
 	struct buf full;
 	int valid = 0;
 
+	sv_lazy_need(&lib);
 	buf_init(&full);
 	buf_addf(&full, "refs/tags/%s", name);
-	if (git_reference_name_is_valid(&valid, full.s) < 0)
+	if (G.git_reference_name_is_valid(&valid, full.s) < 0)
 		valid = 0;
 	buf_release(&full);
 	return valid == 1;
@@ -349,11 +423,11 @@ tagger(git_repository *repo, git_signature **sig, struct sv_err *e)
 	const char *email = getenv("GIT_COMMITTER_EMAIL");
 
 	if (name && *name && email && *email) {
-		if (git_signature_now(sig, name, email) < 0)
+		if (G.git_signature_now(sig, name, email) < 0)
 			return git_fail(e, SV_INPUT, "invalid tagger identity");
 		return SV_OK;
 	}
-	if (git_signature_default(sig, repo) < 0) {
+	if (G.git_signature_default(sig, repo) < 0) {
 		sv_err_set(e, SV_INPUT, "cannot create tag: no tagger identity "
 		    "(user.name and user.email are not set)");
 		return sv_err_hint(e, "git config --global user.name 'Your Name' "
@@ -375,15 +449,16 @@ sv_git_create_tag(struct sv_git *g, const char *name, const char *commit,
 		return e->status;
 	if (tagger(g->repo, &sig, e) != SV_OK)
 		return e->status;
-	if (git_object_lookup(&target, g->repo, &oid, GIT_OBJECT_COMMIT) < 0) {
-		git_signature_free(sig);
+	if (G.git_object_lookup(&target, g->repo, &oid,
+	    GIT_OBJECT_COMMIT) < 0) {
+		G.git_signature_free(sig);
 		return git_fail(e, SV_INPUT, "cannot find commit to tag");
 	}
-	rc = git_tag_create(&tag_oid, g->repo, name, target, sig, message, 0);
-	git_object_free(target);
-	git_signature_free(sig);
+	rc = G.git_tag_create(&tag_oid, g->repo, name, target, sig, message, 0);
+	G.git_object_free(target);
+	G.git_signature_free(sig);
 	if (rc == GIT_EEXISTS) {
-		git_error_clear();
+		G.git_error_clear();
 		return sv_err_set(e, SV_INPUT, "tag '%s' already exists", name);
 	}
 	if (rc < 0)
@@ -400,15 +475,15 @@ sv_git_config_get(struct sv_git *g, const char *key, char **out,
 	int rc;
 
 	*out = NULL;
-	if (git_repository_config_snapshot(&cfg, g->repo) < 0)
+	if (G.git_repository_config_snapshot(&cfg, g->repo) < 0)
 		return git_fail(e, SV_INPUT, "cannot read git configuration");
-	rc = git_config_get_string_buf(&val, cfg, key);
+	rc = G.git_config_get_string_buf(&val, cfg, key);
 	if (rc == 0)
 		*out = xstrdup(val.ptr);
-	git_buf_dispose(&val);
-	git_config_free(cfg);
+	G.git_buf_dispose(&val);
+	G.git_config_free(cfg);
 	if (rc == GIT_ENOTFOUND) {
-		git_error_clear();
+		G.git_error_clear();
 		return SV_OK;
 	}
 	if (rc < 0)
@@ -426,7 +501,8 @@ sv_git_config_file_foreach(const char *path, sv_git_config_fn fn,
 	struct stat st;
 	int rc, status = SV_OK;
 
-	start();
+	if (start(e) != SV_OK)
+		return e->status;
 
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
@@ -437,8 +513,8 @@ sv_git_config_file_foreach(const char *path, sv_git_config_fn fn,
 	if (!S_ISREG(st.st_mode))
 		return sv_err_set(e, SV_INPUT, "cannot read '%s': not a regular "
 		    "file", path);
-	if (git_config_open_ondisk(&cfg, path) < 0) {
-		const git_error *ge = git_error_last();
+	if (G.git_config_open_ondisk(&cfg, path) < 0) {
+		const git_error *ge = G.git_error_last();
 		const char *m = ge && ge->message ? ge->message : "unreadable";
 		const char *skip = "failed to parse config file: ";
 
@@ -447,19 +523,19 @@ sv_git_config_file_foreach(const char *path, sv_git_config_fn fn,
 		return sv_err_set(e, SV_INPUT, "invalid configuration file "
 		    "'%s': %s", path, m);
 	}
-	if (git_config_iterator_new(&it, cfg) < 0) {
-		git_config_free(cfg);
+	if (G.git_config_iterator_new(&it, cfg) < 0) {
+		G.git_config_free(cfg);
 		return git_fail(e, SV_INPUT, "cannot read configuration file");
 	}
-	while ((rc = git_config_next(&entry, it)) == 0) {
+	while ((rc = G.git_config_next(&entry, it)) == 0) {
 		status = fn(entry->name, entry->value ? entry->value : "", data, e);
 		if (status != SV_OK)
 			break;
 	}
 	if (status == SV_OK && rc != GIT_ITEROVER)
 		status = git_fail(e, SV_INPUT, "cannot read configuration file");
-	git_error_clear();
-	git_config_iterator_free(it);
-	git_config_free(cfg);
+	G.git_error_clear();
+	G.git_config_iterator_free(it);
+	G.git_config_free(cfg);
 	return status;
 }

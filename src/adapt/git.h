@@ -4,6 +4,11 @@
  * This adapter is the only place that includes git2.h. Object ids cross
  * the boundary as 40-character hex strings (NUL-terminated, char[41]).
  * Every function returns an sv_status and fills e on failure.
+ *
+ * libgit2 is not linked but loaded on first use (adapt/lazy.h). If it
+ * cannot be loaded, the functions that start it (sv_git_open,
+ * sv_git_tag_exists, sv_git_config_file_foreach) fail with SV_INPUT:
+ * "cannot load libgit2.so.N: REASON".
  */
 #ifndef SV_ADAPT_GIT_H
 #define SV_ADAPT_GIT_H
@@ -19,9 +24,10 @@
 struct sv_git; /* an open repository; opaque */
 
 /* Stop libgit2 if anything started it (once per process, at the end).
- * libgit2 starts on first use (sv_git_open, sv_git_tag_name_valid,
- * sv_git_config_file_foreach): commands that never touch git do not pay
- * for its initialisation (which loads TLS certificates). */
+ * libgit2 is loaded and started on first use (sv_git_open,
+ * sv_git_tag_exists, sv_git_config_file_foreach): commands that never
+ * touch git do not pay for loading it nor for its initialisation (which
+ * loads TLS certificates). */
 void sv_git_global_shutdown(void);
 
 /* Find and open the repository containing dir, as git does (honouring
@@ -81,7 +87,9 @@ int sv_git_is_dirty(struct sv_git *g, bool *dirty, struct sv_err *e);
 int sv_git_tag_exists(struct sv_git *g, const char *name, bool *out,
     struct sv_err *e);
 
-/* True if name is acceptable as a tag name. */
+/* True if name is acceptable as a tag name. Loads libgit2 if nothing did
+ * yet (without starting it); if it cannot be loaded, prints "smoothver:
+ * fatal: cannot load libgit2.so.N: REASON" and aborts. */
 bool sv_git_tag_name_valid(const char *name);
 
 /* Create the annotated tag refs/tags/name on commit with message (never

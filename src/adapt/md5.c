@@ -7,6 +7,33 @@
 
 #include <openssl/evp.h>
 
+#include "adapt/lazy.h"
+
+/* The libcrypto functions called here, resolved on first use (see
+ * adapt/lazy.h): calls go through C. */
+#define FUNCS(X) \
+	X(EVP_Digest) \
+	X(EVP_DigestFinal_ex) \
+	X(EVP_DigestInit_ex) \
+	X(EVP_DigestUpdate) \
+	X(EVP_MD_CTX_free) \
+	X(EVP_MD_CTX_new) \
+	X(EVP_md5)
+
+static struct {
+#define X(f) __typeof__(&f) f;
+	FUNCS(X)
+#undef X
+} C;
+
+static const struct sv_lazy_sym syms[] = {
+#define X(f) { #f, (void **)&C.f },
+	FUNCS(X)
+#undef X
+};
+
+static struct sv_lazy_lib lib = SV_LAZY_LIB(SV_SONAME_LIBCRYPTO, syms);
+
 struct sv_md5 {
 	EVP_MD_CTX *ctx;
 };
@@ -21,11 +48,13 @@ fatal(const char *what)
 struct sv_md5 *
 sv_md5_new(void)
 {
-	struct sv_md5 *h = malloc(sizeof(*h));
+	struct sv_md5 *h;
 
-	if (h == NULL || (h->ctx = EVP_MD_CTX_new()) == NULL)
+	sv_lazy_need(&lib);
+	h = malloc(sizeof(*h));
+	if (h == NULL || (h->ctx = C.EVP_MD_CTX_new()) == NULL)
 		fatal("allocation");
-	if (EVP_DigestInit_ex(h->ctx, EVP_md5(), NULL) != 1)
+	if (C.EVP_DigestInit_ex(h->ctx, C.EVP_md5(), NULL) != 1)
 		fatal("init");
 	return h;
 }
@@ -33,7 +62,7 @@ sv_md5_new(void)
 void
 sv_md5_update(struct sv_md5 *h, const void *p, size_t n)
 {
-	if (n > 0 && EVP_DigestUpdate(h->ctx, p, n) != 1)
+	if (n > 0 && C.EVP_DigestUpdate(h->ctx, p, n) != 1)
 		fatal("update");
 }
 
@@ -42,9 +71,9 @@ sv_md5_final(struct sv_md5 *h, unsigned char out[SV_MD5_LEN])
 {
 	unsigned int len = 0;
 
-	if (EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != SV_MD5_LEN)
+	if (C.EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != SV_MD5_LEN)
 		fatal("final");
-	if (EVP_DigestInit_ex(h->ctx, EVP_md5(), NULL) != 1)
+	if (C.EVP_DigestInit_ex(h->ctx, C.EVP_md5(), NULL) != 1)
 		fatal("init");
 }
 
@@ -53,7 +82,7 @@ sv_md5_free(struct sv_md5 *h)
 {
 	if (h == NULL)
 		return;
-	EVP_MD_CTX_free(h->ctx);
+	C.EVP_MD_CTX_free(h->ctx);
 	free(h);
 }
 
@@ -62,7 +91,8 @@ sv_md5(const void *p, size_t n, unsigned char out[SV_MD5_LEN])
 {
 	unsigned int len = 0;
 
-	if (EVP_Digest(p, n, out, &len, EVP_md5(), NULL) != 1 ||
+	sv_lazy_need(&lib);
+	if (C.EVP_Digest(p, n, out, &len, C.EVP_md5(), NULL) != 1 ||
 	    len != SV_MD5_LEN)
 		fatal("digest");
 }

@@ -6,6 +6,9 @@
  * reports), so that the digests compare equal to OTP's own.
  *
  * This adapter is the only place that includes openssl/evp.h for MD5.
+ * libcrypto is not linked but loaded on first use (adapt/lazy.h); a
+ * failure to load it is fatal: "smoothver: fatal: cannot load
+ * libcrypto.so.N: REASON", abort().
  */
 #ifndef SV_ADAPT_MD5_H
 #define SV_ADAPT_MD5_H
@@ -16,8 +19,8 @@
 
 struct sv_md5; /* a running hash; opaque */
 
-/* Start a hash. Never NULL (aborts if OpenSSL cannot allocate or has no
- * MD5). The caller frees it with sv_md5_free. */
+/* Start a hash. Never NULL (aborts if libcrypto cannot be loaded, cannot
+ * allocate or has no MD5). The caller frees it with sv_md5_free. */
 struct sv_md5 *sv_md5_new(void);
 
 /* Feed n bytes. */
@@ -29,7 +32,7 @@ void sv_md5_final(struct sv_md5 *h, unsigned char out[SV_MD5_LEN]);
 /* Free h (NULL is allowed). */
 void sv_md5_free(struct sv_md5 *h);
 
-/* One-shot digest of n bytes at p. */
+/* One-shot digest of n bytes at p (aborts as sv_md5_new does). */
 void sv_md5(const void *p, size_t n, unsigned char out[SV_MD5_LEN]);
 
 #endif

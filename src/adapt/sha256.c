@@ -11,7 +11,33 @@
 
 #include <openssl/evp.h>
 
+#include "adapt/lazy.h"
 #include "base/outfile.h"
+
+/* The libcrypto functions called here, resolved on first use (see
+ * adapt/lazy.h): calls go through C. */
+#define FUNCS(X) \
+	X(EVP_Digest) \
+	X(EVP_DigestFinal_ex) \
+	X(EVP_DigestInit_ex) \
+	X(EVP_DigestUpdate) \
+	X(EVP_MD_CTX_free) \
+	X(EVP_MD_CTX_new) \
+	X(EVP_sha256)
+
+static struct {
+#define X(f) __typeof__(&f) f;
+	FUNCS(X)
+#undef X
+} C;
+
+static const struct sv_lazy_sym syms[] = {
+#define X(f) { #f, (void **)&C.f },
+	FUNCS(X)
+#undef X
+};
+
+static struct sv_lazy_lib lib = SV_LAZY_LIB(SV_SONAME_LIBCRYPTO, syms);
 
 struct sv_sha256 {
 	EVP_MD_CTX *ctx;
@@ -27,11 +53,13 @@ fatal(const char *what)
 struct sv_sha256 *
 sv_sha256_new(void)
 {
-	struct sv_sha256 *h = malloc(sizeof(*h));
+	struct sv_sha256 *h;
 
-	if (h == NULL || (h->ctx = EVP_MD_CTX_new()) == NULL)
+	sv_lazy_need(&lib);
+	h = malloc(sizeof(*h));
+	if (h == NULL || (h->ctx = C.EVP_MD_CTX_new()) == NULL)
 		fatal("allocation");
-	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+	if (C.EVP_DigestInit_ex(h->ctx, C.EVP_sha256(), NULL) != 1)
 		fatal("init");
 	return h;
 }
@@ -39,7 +67,7 @@ sv_sha256_new(void)
 void
 sv_sha256_update(struct sv_sha256 *h, const void *p, size_t n)
 {
-	if (n > 0 && EVP_DigestUpdate(h->ctx, p, n) != 1)
+	if (n > 0 && C.EVP_DigestUpdate(h->ctx, p, n) != 1)
 		fatal("update");
 }
 
@@ -48,9 +76,10 @@ sv_sha256_final(struct sv_sha256 *h, unsigned char out[SV_SHA256_LEN])
 {
 	unsigned int len = 0;
 
-	if (EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != SV_SHA256_LEN)
+	if (C.EVP_DigestFinal_ex(h->ctx, out, &len) != 1 ||
+	    len != SV_SHA256_LEN)
 		fatal("final");
-	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+	if (C.EVP_DigestInit_ex(h->ctx, C.EVP_sha256(), NULL) != 1)
 		fatal("init");
 }
 
@@ -59,7 +88,7 @@ sv_sha256_free(struct sv_sha256 *h)
 {
 	if (h == NULL)
 		return;
-	EVP_MD_CTX_free(h->ctx);
+	C.EVP_MD_CTX_free(h->ctx);
 	free(h);
 }
 
@@ -68,7 +97,8 @@ sv_sha256(const void *p, size_t n, unsigned char out[SV_SHA256_LEN])
 {
 	unsigned int len = 0;
 
-	if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 ||
+	sv_lazy_need(&lib);
+	if (C.EVP_Digest(p, n, out, &len, C.EVP_sha256(), NULL) != 1 ||
 	    len != SV_SHA256_LEN)
 		fatal("digest");
 }
@@ -131,10 +161,13 @@ int
 sv_sha256_file(const char *path, unsigned char d[SV_SHA256_LEN],
     uint64_t *size, struct sv_err *e)
 {
-	struct file_hash fh = { sv_sha256_new(), size };
+	struct file_hash fh = { NULL, size };
 	int fd, status;
 
 	*size = 0;
+	if (sv_lazy_load(&lib, e) != SV_OK)
+		return e->status;
+	fh.h = sv_sha256_new();
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		status = sv_err_set(e, SV_INPUT, "cannot open '%s': %s", path,

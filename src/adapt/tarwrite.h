@@ -6,6 +6,10 @@
  * with a per-file pax extended header only when ustar cannot hold an entry
  * (long or non-ASCII names, large sizes); never a global header, and no
  * owner names, so no record has an empty value.
+ *
+ * libarchive is loaded on first use (adapt/lazy.h): sv_tar_writer_new
+ * fails with SV_INPUT, "cannot load libarchive.so.N: REASON", if it
+ * cannot be.
  */
 #ifndef SV_ADAPT_TARWRITE_H
 #define SV_ADAPT_TARWRITE_H

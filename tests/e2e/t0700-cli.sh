@@ -78,6 +78,14 @@ test_expect_success 'a failure to write stdout is an error (exit 3)' '
 	test $rc -eq 3 && contains err "cannot write to standard output"
 '
 
+test_expect_success 'libgit2, libarchive and libcrypto are loaded only when used' '
+	LD_DEBUG=files "$SMOOTHVER" --version >out 2>ld &&
+	grep -q "file=" ld || { echo "# no LD_DEBUG (not glibc)"; exit 0; }
+	lacks ld libgit2 && lacks ld libarchive && lacks ld libcrypto &&
+	new_repo && LD_DEBUG=files "$SMOOTHVER" log >out 2>ld &&
+	contains ld "file=libgit2.so" && lacks ld libarchive
+'
+
 test_expect_success 'errors never go to stdout, even with --json' '
 	sv 2 --json compare 1.0 1.0.1 && expect_empty out && contains err "invalid version"
 '
