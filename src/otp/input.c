@@ -6,8 +6,6 @@
 #include "otp/input.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,76 +118,20 @@ sv_otp_input_open(struct sv_otp_input *in, const char *path,
 	return status;
 }
 
-struct open_job {
-	struct sv_otp_input *const *ins;
-	const char *const *paths, *const *vsns;
-	size_t n;
-	bool *is_dir;
-	int *status;
-	struct sv_err *errs;
-	atomic_size_t next;
-};
-
-static void *
-open_worker(void *arg)
-{
-	struct open_job *job = arg;
-	size_t k;
-
-	while ((k = atomic_fetch_add(&job->next, 1)) < job->n)
-		if (job->is_dir[k])
-			job->status[k] = sv_otp_release_load(&job->ins[k]->rel,
-			    job->paths[k], job->vsns ? job->vsns[k] : NULL,
-			    &job->errs[k]);
-	return NULL;
-}
-
 int
 sv_otp_inputs_open(struct sv_otp_input *const *ins,
     const char *const *paths, const char *const *vsns, size_t n,
     struct sv_err *e)
 {
-	struct open_job job;
-	pthread_t tid;
-	bool started = false;
-	size_t i, ndirs = 0;
-	int status = SV_OK;
+	size_t i;
+	int status;
 
-	if (n == 0)
-		return SV_OK;
-	job.ins = ins;
-	job.paths = paths;
-	job.vsns = vsns;
-	job.n = n;
-	job.is_dir = xcalloc(n, sizeof(*job.is_dir));
-	job.status = xcalloc(n, sizeof(*job.status));
-	job.errs = xcalloc(n, sizeof(*job.errs));
-	atomic_init(&job.next, 0);
-	for (i = 0; i < n; i++) {
-		struct stat st;
-
-		sv_err_init(&job.errs[i]);
-		job.is_dir[i] = stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode);
-		ndirs += job.is_dir[i];
-	}
-	/* Directories on two threads (the tracking of temporary
-	 * directories is not thread-safe, so packages stay here). */
-	if (ndirs > 1 && sv_threads() > 1)
-		started = pthread_create(&tid, NULL, open_worker, &job) == 0;
-	open_worker(&job);
-	if (started)
-		pthread_join(tid, NULL);
-	for (i = 0; i < n && status == SV_OK; i++) {
-		if (job.is_dir[i]) {
-			if ((status = job.status[i]) != SV_OK)
-				*e = job.errs[i];
-		} else {
-			status = sv_otp_input_open(ins[i], paths[i],
-			    vsns ? vsns[i] : NULL, e);
-		}
-	}
-	free(job.is_dir);
-	free(job.status);
-	free(job.errs);
-	return status;
+	/* One after the other: loading a release root is a few milliseconds
+	 * of small allocations, which a second thread (and its malloc arena)
+	 * does not make shorter on two cores. */
+	for (i = 0; i < n; i++)
+		if ((status = sv_otp_input_open(ins[i], paths[i],
+		    vsns ? vsns[i] : NULL, e)))
+			return status;
+	return SV_OK;
 }

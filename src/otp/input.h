@@ -35,11 +35,9 @@ int sv_otp_input_open(struct sv_otp_input *in, const char *path,
     const char *vsn, struct sv_err *e);
 
 /*
- * Open n inputs at once: ins[i] from paths[i], version vsns[i] (vsns may
- * be NULL: each the one it names). Release roots load in parallel (two
- * builds of a release take half the time on two cores); packages are
- * extracted one after the other. On an error, the one of the lowest i;
- * every ins[i] must be released by the caller all the same.
+ * Open n inputs: ins[i] from paths[i], version vsns[i] (vsns may be NULL:
+ * each the one it names), stopping at the first error. Every ins[i] must
+ * be released by the caller all the same.
  */
 int sv_otp_inputs_open(struct sv_otp_input *const *ins,
     const char *const *paths, const char *const *vsns, size_t n,

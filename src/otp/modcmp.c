@@ -2,29 +2,36 @@
  * modcmp.c - comparing the modules of two builds, many at once.
  *
  * The cache file ("otp" kind, keyed by the two roots' real paths, in that
- * order) is text: the line "smoothver-otp-modcmp 2\n", then one record per
- * pair of modules compared,
+ * order) starts with the line "smoothver-otp-modcmp 4\n", then holds one
+ * record per pair of modules compared, in the machine's byte order (a
+ * cache never leaves its machine):
  *
- *	V SIZE MTIME_NS CTIME_NS INO DEV SIZE MTIME_NS CTIME_NS INO DEV PATH_A\0PATH_B\0
+ *	V              1 byte: S (the same code) or D (different code)
+ *	STAMP_A        struct stamp of the a file (size, ino, dev, mtime,
+ *	STAMP_B          ctime; 5 x 8 bytes), then of the b file
+ *	LA, LB, LS     3 x uint32: the lengths that follow
+ *	PATH_A\0       LA bytes and a NUL: relative to its root (absolute
+ *	PATH_B\0         when a module lives outside its root)
+ *	SUMMARIES      LS bytes (D only, else 0): the two beams' summaries
+ *	                 (sv_beam_summary_put), which stand in for the beams
  *
- * V is S (the same code) or D (different code), the first five numbers
- * for the a file, the next five for the b file, the paths relative to
- * their roots (absolute when a module lives outside its root). A D
- * record goes on with "LEN\0" and LEN bytes: the two beams' summaries
- * (sv_beam_summary_put), which stand in for the beams themselves. A
- * record that does not parse makes the whole file count as empty.
+ * Binary, because a warm run reads nothing else: parsing text numbers
+ * was a tenth of its time. Anything that does not add up makes the whole
+ * file count as empty.
  */
 #include "config.h"
 
 #include "otp/modcmp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/outfile.h"
@@ -32,8 +39,10 @@
 #include "core/cache.h"
 #include "core/index.h"
 
-#define CACHE_MAGIC "smoothver-otp-modcmp 3\n"
+#define CACHE_MAGIC "smoothver-otp-modcmp 4\n"
+#define REC_HEAD (1 + 2 * sizeof(struct stamp) + 3 * sizeof(uint32_t))
 #define CACHE_MAX (64u << 20)
+#define CHUNK 16    /* pairs a worker takes at a time */
 
 struct stamp {
 	uint64_t size, ino, dev;
@@ -92,6 +101,44 @@ stamp_of(const char *path, struct stamp *s)
 	return true;
 }
 
+/* A directory kept open so that the files in it are looked up by name
+ * alone (a path walk per file is most of what a stat costs). */
+struct dirfd_cache {
+	struct buf dir;
+	int fd;          /* -1: none open */
+};
+
+/* Stat path, through the cached directory when it is path's. */
+static bool
+stamp_at(struct dirfd_cache *dc, const char *path, struct stamp *s)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	size_t len;
+
+	if (slash == NULL || slash == path)
+		return stamp_of(path, s);
+	len = (size_t)(slash - path);
+	if (dc->fd < 0 || dc->dir.len != len ||
+	    memcmp(dc->dir.s, path, len) != 0) {
+		if (dc->fd >= 0)
+			close(dc->fd);
+		buf_reset(&dc->dir);
+		buf_add(&dc->dir, path, len);
+		dc->fd = open(dc->dir.s, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dc->fd < 0)
+			return stamp_of(path, s);
+	}
+	if (fstatat(dc->fd, slash + 1, &st, 0) < 0)
+		return false;
+	s->size = (uint64_t)st.st_size;
+	s->ino = (uint64_t)st.st_ino;
+	s->dev = (uint64_t)st.st_dev;
+	s->mtime_ns = ns(st.st_mtim);
+	s->ctime_ns = ns(st.st_ctim);
+	return true;
+}
+
 static bool
 stamp_eq(const struct stamp *x, const struct stamp *y)
 {
@@ -131,38 +178,6 @@ centry_cmp(const void *x, const void *y)
 	return c != 0 ? c : strcmp(p->b, q->b);
 }
 
-static bool
-parse_stamp(char **p, struct stamp *s)
-{
-	unsigned long long u[3];
-	long long t[2];
-	char *end;
-
-	errno = 0;
-	u[0] = strtoull(*p, &end, 10);
-	if (*end != ' ')
-		return false;
-	t[0] = strtoll(end + 1, &end, 10);
-	if (*end != ' ')
-		return false;
-	t[1] = strtoll(end + 1, &end, 10);
-	if (*end != ' ')
-		return false;
-	u[1] = strtoull(end + 1, &end, 10);
-	if (*end != ' ')
-		return false;
-	u[2] = strtoull(end + 1, &end, 10);
-	if (*end != ' ' || errno != 0)
-		return false;
-	s->size = u[0];
-	s->mtime_ns = t[0];
-	s->ctime_ns = t[1];
-	s->ino = u[1];
-	s->dev = u[2];
-	*p = end + 1;
-	return true;
-}
-
 static void
 cache_release(struct cache *c)
 {
@@ -196,46 +211,30 @@ cache_load(struct cache *c, const char *root_a, const char *root_b)
 	end = c->data.s + c->data.len;
 	while (p < end) {
 		struct centry ce;
-		size_t la, lb;
+		uint32_t len[3];
 
-		/* The buffer is NUL-terminated, so the number parsers stop
-		 * at its end; the paths must end inside it. */
-		if ((p[0] != 'S' && p[0] != 'D') || p[1] != ' ') {
-			c->n = 0;
-			return;
-		}
-		ce.same = p[0] == 'S';
-		p += 2;
-		if (!parse_stamp(&p, &ce.sa) || !parse_stamp(&p, &ce.sb) ||
-		    (la = strnlen(p, (size_t)(end - p))) == (size_t)(end - p) ||
-		    (lb = strnlen(p + la + 1, (size_t)(end - p - la - 1))) ==
-		    (size_t)(end - p - la - 1)) {
-			c->n = 0;
-			return;
-		}
+		if ((size_t)(end - p) < REC_HEAD || (*p != 'S' && *p != 'D'))
+			goto bad;
+		ce.same = *p == 'S';
+		memcpy(&ce.sa, p + 1, sizeof(ce.sa));
+		memcpy(&ce.sb, p + 1 + sizeof(ce.sa), sizeof(ce.sb));
+		memcpy(len, p + 1 + 2 * sizeof(ce.sa), sizeof(len));
+		p += REC_HEAD;
+		if ((uint64_t)len[0] + len[1] + len[2] + 2 > (uint64_t)(end - p) ||
+		    p[len[0]] != '\0' || p[len[0] + 1 + len[1]] != '\0' ||
+		    (ce.same && len[2] != 0))
+			goto bad;
 		ce.a = p;
-		ce.b = p + la + 1;
-		p += la + lb + 2;
-		ce.sum = NULL;
-		ce.sum_len = 0;
-		if (!ce.same) {
-			char *stop = p;
-			unsigned long long n = 0;
-
-			if (*p >= '0' && *p <= '9')
-				n = strtoull(p, &stop, 10);
-			if (stop == p || *stop != '\0' ||
-			    n > (unsigned long long)(end - stop - 1)) {
-				c->n = 0;
-				return;
-			}
-			ce.sum = stop + 1;
-			ce.sum_len = (size_t)n;
-			p = stop + 1 + n;
-		}
+		ce.b = p + len[0] + 1;
+		ce.sum = ce.b + len[1] + 1;
+		ce.sum_len = len[2];
+		p = (char *)ce.sum + ce.sum_len;
 		xgrow(&c->v, &alloc, c->n + 1, sizeof(*c->v));
 		c->v[c->n++] = ce;
 	}
+	return;
+bad:
+	c->n = 0;
 }
 
 /*
@@ -266,7 +265,33 @@ cache_find(struct cache *c, size_t k, const char *a, const char *b)
 	return hit ? *hit : NULL;
 }
 
-/* Record what was found the same, if that differs from what was read. */
+/* Append the record of pair i (sum: scratch space). */
+static void
+put_record(struct buf *out, struct buf *sum, const struct job *job, size_t i)
+{
+	const struct sv_otp_modpair *p = &job->v[i];
+	const char *a = rel_to(p->a->path, job->root_a);
+	const char *b = rel_to(p->b->path, job->root_b);
+	uint32_t len[3];
+
+	buf_reset(sum);
+	if (!p->same) {
+		sv_beam_summary_put(&p->a->beam, sum);
+		sv_beam_summary_put(&p->b->beam, sum);
+	}
+	len[0] = (uint32_t)strlen(a);
+	len[1] = (uint32_t)strlen(b);
+	len[2] = (uint32_t)sum->len;
+	buf_addc(out, p->same ? 'S' : 'D');
+	buf_add(out, &job->sa[i], sizeof(job->sa[i]));
+	buf_add(out, &job->sb[i], sizeof(job->sb[i]));
+	buf_add(out, len, sizeof(len));
+	buf_add(out, a, len[0] + 1);
+	buf_add(out, b, len[1] + 1);
+	buf_add(out, sum->s, sum->len);
+}
+
+/* Record what was compared, if that differs from what was read. */
 static void
 cache_save(const struct cache *c, const struct job *job, int64_t start)
 {
@@ -296,31 +321,9 @@ cache_save(const struct cache *c, const struct job *job, int64_t start)
 	buf_init(&out);
 	buf_init(&sum);
 	buf_adds(&out, CACHE_MAGIC);
-	for (i = 0; i < job->n; i++) {
-		const struct stamp *x = &job->sa[i], *y = &job->sb[i];
-
-		if (!keep[i])
-			continue;
-		buf_addf(&out, "%c %llu %lld %lld %llu %llu %llu %lld %lld %llu "
-		    "%llu ", job->v[i].same ? 'S' : 'D',
-		    (unsigned long long)x->size, (long long)x->mtime_ns,
-		    (long long)x->ctime_ns, (unsigned long long)x->ino,
-		    (unsigned long long)x->dev, (unsigned long long)y->size,
-		    (long long)y->mtime_ns, (long long)y->ctime_ns,
-		    (unsigned long long)y->ino, (unsigned long long)y->dev);
-		buf_adds(&out, rel_to(job->v[i].a->path, job->root_a));
-		buf_addc(&out, '\0');
-		buf_adds(&out, rel_to(job->v[i].b->path, job->root_b));
-		buf_addc(&out, '\0');
-		if (!job->v[i].same) {
-			buf_reset(&sum);
-			sv_beam_summary_put(&job->v[i].a->beam, &sum);
-			sv_beam_summary_put(&job->v[i].b->beam, &sum);
-			buf_addf(&out, "%zu", sum.len);
-			buf_addc(&out, '\0');
-			buf_add(&out, sum.s, sum.len);
-		}
-	}
+	for (i = 0; i < job->n; i++)
+		if (keep[i])
+			put_record(&out, &sum, job, i);
 	sv_cache_write(c->file, out.s, out.len);
 	buf_release(&out);
 	buf_release(&sum);
@@ -350,13 +353,14 @@ summaries(struct sv_otp_modpair *p, const struct centry *ce)
 }
 
 static int
-compare_one(struct job *job, size_t k, struct sv_err *e)
+compare_one(struct job *job, size_t k, struct dirfd_cache *da,
+    struct dirfd_cache *db, struct sv_err *e)
 {
 	struct sv_otp_modpair *p = &job->v[k];
 	const struct centry *ce;
 
-	job->stamped[k] = stamp_of(p->a->path, &job->sa[k]) &&
-	    stamp_of(p->b->path, &job->sb[k]);
+	job->stamped[k] = stamp_at(da, p->a->path, &job->sa[k]) &&
+	    stamp_at(db, p->b->path, &job->sb[k]);
 	if (job->stamped[k] && (ce = job->ce[k]) != NULL &&
 	    !p->a->loaded && !p->b->loaded &&
 	    stamp_eq(&ce->sa, &job->sa[k]) && stamp_eq(&ce->sb, &job->sb[k])) {
@@ -378,15 +382,22 @@ static void *
 worker(void *arg)
 {
 	struct job *job = arg;
+	struct dirfd_cache da = { { NULL, 0, 0 }, -1 }, db = { { NULL, 0, 0 }, -1 };
 	struct sv_err e;
 
+	buf_init(&da.dir);
+	buf_init(&db.dir);
 	sv_err_init(&e);
+	/* Pairs are taken a few at a time: neighbours share directories. */
 	while (!atomic_load(&job->stop)) {
-		size_t k = atomic_fetch_add(&job->next, 1);
+		size_t k = atomic_fetch_add(&job->next, CHUNK), end;
 
 		if (k >= job->n)
 			break;
-		if (compare_one(job, k, &e) != SV_OK) {
+		end = k + CHUNK < job->n ? k + CHUNK : job->n;
+		for (; k < end; k++) {
+			if (compare_one(job, k, &da, &db, &e) == SV_OK)
+				continue;
 			pthread_mutex_lock(&job->lock);
 			if (k < job->fail_at) {
 				job->fail_at = k;
@@ -394,8 +405,15 @@ worker(void *arg)
 			}
 			pthread_mutex_unlock(&job->lock);
 			atomic_store(&job->stop, true);
+			break;
 		}
 	}
+	if (da.fd >= 0)
+		close(da.fd);
+	if (db.fd >= 0)
+		close(db.fd);
+	buf_release(&da.dir);
+	buf_release(&db.dir);
 	return NULL;
 }
 
@@ -408,7 +426,7 @@ sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
 	pthread_t tid[64];
 	int nthreads = sv_threads(), started = 0, i;
 	int64_t start = sv_cache_now_ns();
-	size_t k;
+	size_t k, misses = 0;
 
 	if (n == 0)
 		return SV_OK;
@@ -434,8 +452,15 @@ sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
 	job.fail_at = (size_t)-1;
 	sv_err_init(&job.fail);
 	/* A thread is worth starting for a few dozen files, not fewer. */
-	if ((size_t)nthreads > n / 32 + 1)
-		nthreads = (int)(n / 32 + 1);
+	/* Threads pay for reading beams, not for looking at files the cache
+	 * knows: on two cores a second thread (and its malloc arena) costs
+	 * more than a few thousand stats save. */
+	for (k = 0; k < n; k++)
+		misses += job.ce[k] == NULL;
+	if (misses < 64)
+		nthreads = 1;
+	else if ((size_t)nthreads > misses / 32 + 1)
+		nthreads = (int)(misses / 32 + 1);
 	for (i = 1; i < nthreads; i++)
 		if (pthread_create(&tid[started], NULL, worker, &job) == 0)
 			started++;
