@@ -22,6 +22,7 @@ complete -c smoothver -n __fish_use_subcommand -a index -d 'list every entry of 
 complete -c smoothver -n __fish_use_subcommand -a diff -d 'compare two builds and name the level the change requires'
 complete -c smoothver -n __fish_use_subcommand -a appup -d 'generate the .appup files for an OTP release upgrade'
 complete -c smoothver -n __fish_use_subcommand -a relup -d 'make the relup that upgrades a running OTP release'
+complete -c smoothver -n __fish_use_subcommand -a check -d 'check that a build may go out over the deployed release'
 complete -c smoothver -n __fish_use_subcommand -a pack -d 'write a deterministic, content-addressed tarball and its manifest'
 complete -c smoothver -n __fish_use_subcommand -a publish -d 'put a release into a store and move its latest pointer'
 complete -c smoothver -n __fish_use_subcommand -a fetch -d 'get a release out of a store, checked against its digests'
@@ -62,6 +63,10 @@ complete -c smoothver -n '__fish_seen_subcommand_from relup' -l systools -d 'tra
 complete -c smoothver -n '__fish_seen_subcommand_from relup' -l purge -x -d 'purge methods for generated appup instructions, as for appup'
 complete -c smoothver -n '__fish_seen_subcommand_from relup' -l merge -d 'complete hand-written appups that miss changed modules instead of failing'
 complete -c smoothver -n '__fish_seen_subcommand_from relup' -F
+complete -c smoothver -n '__fish_seen_subcommand_from check' -s b -l base -r -F -d 'the deployed release: a release root, a package, or NAME@VERSION or NAME@latest in the store (required)'
+complete -c smoothver -n '__fish_seen_subcommand_from check' -l version -x -d 'the candidate\'s release version (default: the one CANDIDATE names in start_erl.data)'
+complete -c smoothver -n '__fish_seen_subcommand_from check' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
+complete -c smoothver -n '__fish_seen_subcommand_from check' -F
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -s o -l output -r -F -d 'write the tarball to FILE (default: NAME-VERSION.tar.gz here)'
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -l name -x -d 'release name (default: an OTP release\'s own, else release.name, else the directory\'s name)'
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -l version -x -d 'release version (default: an OTP release\'s own, else the release tag on HEAD, if clean)'
@@ -91,4 +96,4 @@ complete -c smoothver -n '__fish_seen_subcommand_from ls' -l store -x -a '(__fis
 complete -c smoothver -n '__fish_seen_subcommand_from gc' -l keep -x -d 'keep only the newest N versions of each release (and always its latest)'
 complete -c smoothver -n '__fish_seen_subcommand_from gc' -s n -l dry-run -d 'say what would be removed, remove nothing'
 complete -c smoothver -n '__fish_seen_subcommand_from gc' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
-complete -c smoothver -n '__fish_seen_subcommand_from help' -a 'compare bump version tag log index diff appup relup pack publish fetch verify ls gc help'
+complete -c smoothver -n '__fish_seen_subcommand_from help' -a 'compare bump version tag log index diff appup relup check pack publish fetch verify ls gc help'

@@ -351,3 +351,36 @@ sv_fsync_dir(const char *path, struct sv_err *e)
 	close(fd);
 	return SV_OK;
 }
+
+int
+sv_tmpdir_make(const char *tag, char **out, struct sv_err *e)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct buf b;
+
+	*out = NULL;
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	buf_init(&b);
+	buf_addf(&b, "%s/smoothver-%s-XXXXXX", tmp, tag);
+	if (mkdtemp(b.s) == NULL) {
+		int err = errno;
+
+		buf_release(&b);
+		return sv_err_set(e, SV_INPUT, "cannot create a temporary "
+		    "directory in '%s': %s", tmp, strerror(err));
+	}
+	*out = buf_detach(&b);
+	sv_outfile_track_path(*out);
+	return SV_OK;
+}
+
+void
+sv_tmpdir_remove(char *dir)
+{
+	if (dir == NULL)
+		return;
+	sv_remove_tree(dir);
+	sv_outfile_untrack_path(dir);
+	free(dir);
+}

@@ -54,6 +54,15 @@ struct buf;
 int sv_read_file(const char *path, struct buf *out, size_t max,
     struct sv_err *e);
 
+/* Create a private directory $TMPDIR/smoothver-TAG-XXXXXX (TMPDIR
+ * default /tmp) into *out (the caller frees it), removed if a signal ends
+ * the process until sv_tmpdir_remove. */
+int sv_tmpdir_make(const char *tag, char **out, struct sv_err *e);
+
+/* Remove a directory made by sv_tmpdir_make, everything in it, and free
+ * the string (NULL: nothing). */
+void sv_tmpdir_remove(char *dir);
+
 /* Remove path and, if it is a directory, everything below it, without
  * following symlinks. Best effort: errors are ignored. */
 void sv_remove_tree(const char *path);

@@ -105,6 +105,12 @@ struct sv_args {
 int sv_ctx_prefix(const struct sv_ctx *ctx, const struct sv_args *a,
     const char **prefix, struct sv_err *e);
 
+struct sv_rules;
+
+/* Fill rules (initialised by the caller) with the configured glob rules
+ * (.smoothver rule.* entries), then the defaults. */
+void sv_ctx_rules(const struct sv_ctx *ctx, struct sv_rules *rules);
+
 struct sv_store;
 
 /* Open the store in force for this command: --store, else store.url

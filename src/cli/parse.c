@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "base/xalloc.h"
+#include "core/rules.h"
 #include "core/store.h"
 
 const char *
@@ -48,6 +49,19 @@ sv_ctx_prefix(const struct sv_ctx *ctx, const struct sv_args *a,
 	}
 	*prefix = p;
 	return sv_config_check_prefix(p, "--prefix", e);
+}
+
+void
+sv_ctx_rules(const struct sv_ctx *ctx, struct sv_rules *rules)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->config.rules.n; i++) {
+		const struct sv_rule *r = &ctx->config.rules.v[i];
+
+		sv_rules_add(rules, r->glob, r->level, r->reason, false);
+	}
+	sv_rules_add_defaults(rules);
 }
 
 int

@@ -16,6 +16,7 @@ extern const struct sv_command sv_cmd_index;
 extern const struct sv_command sv_cmd_diff;
 extern const struct sv_command sv_cmd_appup;
 extern const struct sv_command sv_cmd_relup;
+extern const struct sv_command sv_cmd_check;
 extern const struct sv_command sv_cmd_pack;
 extern const struct sv_command sv_cmd_publish;
 extern const struct sv_command sv_cmd_fetch;
@@ -37,6 +38,7 @@ const struct sv_command *const sv_commands[] = {
 	&sv_cmd_diff,
 	&sv_cmd_appup,
 	&sv_cmd_relup,
+	&sv_cmd_check,
 	&sv_cmd_pack,
 	&sv_cmd_publish,
 	&sv_cmd_fetch,

@@ -183,18 +183,12 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	struct sv_rules rules;
 	struct sv_err e;
 	const char *from = sv_arg(a, "from"), *to = sv_arg(a, "to");
-	size_t i;
 	int status;
 
 	sv_err_init(&e);
 	sv_rules_init(&rules);
 	sv_build_diff_init(&d);
-	for (i = 0; i < ctx->config.rules.n; i++) {
-		const struct sv_rule *r = &ctx->config.rules.v[i];
-
-		sv_rules_add(&rules, r->glob, r->level, r->reason, false);
-	}
-	sv_rules_add_defaults(&rules);
+	sv_ctx_rules(ctx, &rules);
 	if (a->argc == 1 && (from == NULL || to == NULL)) {
 		status = sv_err_set(&e, SV_USAGE, "'diff' needs OLD NEW (or "
 		    "one OTP release root with --from and --to)");

@@ -90,7 +90,6 @@ auto_level(struct sv_ctx *ctx, const struct sv_args *a,
 {
 	struct sv_rules rules;
 	char *newb = NULL;
-	size_t i;
 	int status;
 
 	if (sv_arg(a, "from") == NULL)
@@ -104,12 +103,7 @@ auto_level(struct sv_ctx *ctx, const struct sv_args *a,
 	else if ((status = default_build(ctx, &newb, e)))
 		return status;
 	sv_rules_init(&rules);
-	for (i = 0; i < ctx->config.rules.n; i++) {
-		const struct sv_rule *r = &ctx->config.rules.v[i];
-
-		sv_rules_add(&rules, r->glob, r->level, r->reason, false);
-	}
-	sv_rules_add_defaults(&rules);
+	sv_ctx_rules(ctx, &rules);
 	status = sv_build_diff_run(d, sv_arg(a, "from"), newb, NULL, NULL,
 	    &rules, e);
 	if (status == SV_OK && d->required == SV_LEVEL_NONE)

@@ -188,6 +188,13 @@ sv_otp_upgrade_release(struct sv_otp_upgrade *u)
 		free(u->reasons[i].reason);
 	}
 	free(u->reasons);
+	for (i = 0; i < u->nunbumped; i++) {
+		free(u->unbumped[i].app);
+		free(u->unbumped[i].vsn);
+		sv_strv_free(u->unbumped[i].modules, u->unbumped[i].nmodules);
+		free(u->unbumped[i].beam);
+	}
+	free(u->unbumped);
 	sv_otp_upgrade_init(u);
 }
 
@@ -934,6 +941,37 @@ list_names(struct buf *b, const char *const *v, size_t n)
 		buf_addf(b, " and %zu more", n - 8);
 }
 
+/* Record an application whose modules (n, sorted) changed without a vsn
+ * bump. */
+static void
+keep_unbumped(struct sv_otp_upgrade *u, const struct sv_otp_app *na,
+    const char *const *mods, size_t n)
+{
+	struct sv_otp_unbumped *b;
+	const struct sv_otp_module *m;
+	size_t i;
+
+	u->unbumped = xrealloc(u->unbumped, (u->nunbumped + 1) *
+	    sizeof(*u->unbumped));
+	b = &u->unbumped[u->nunbumped++];
+	b->app = xstrdup(na->name);
+	b->vsn = xstrdup(na->vsn);
+	b->modules = xcalloc(n + 1, sizeof(*b->modules));
+	for (i = 0; i < n; i++)
+		b->modules[i] = xstrdup(mods[i]);
+	b->nmodules = n;
+	m = n > 0 ? sv_otp_app_module(na, mods[0]) : NULL;
+	if (m != NULL) {
+		b->beam = xstrdup(m->path);
+	} else {
+		struct buf p;
+
+		buf_init(&p);
+		buf_addf(&p, "%s/ebin/%s.app", na->dir, na->name);
+		b->beam = buf_detach(&p);
+	}
+}
+
 static int
 cmp_reason(const void *a, const void *b)
 {
@@ -1007,6 +1045,8 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 				for (j = 0; j < deleted.n; j++)
 					all[k++] = deleted.v[j];
 				qsort(all, k, sizeof(*all), cmp_str);
+				if (o->keep_unbumped)
+					keep_unbumped(u, na, all, k);
 				buf_addf(&unbumped, "%s%s %s (", unbumped.len ?
 				    "; " : "", na->name, na->vsn);
 				list_names(&unbumped, all, k);
@@ -1035,7 +1075,7 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 		for (j = 0; j < deleted.n; j++)
 			names_add(&down_set, deleted.v[j]);
 	}
-	if (unbumped.len > 0) {
+	if (unbumped.len > 0 && !o->keep_unbumped) {
 		status = sv_err_set(e, SV_INPUT, "code changed without an "
 		    "application vsn bump: %s", unbumped.s);
 		sv_err_hint(e, "bump the vsn in the application's .app.src: "

@@ -50,6 +50,8 @@ struct sv_otp_options {
 	size_t npurge;
 	bool merge;          /* add missing instructions to hand-written
 	                        appups instead of failing */
+	bool keep_unbumped;  /* code changed without a vsn bump is recorded
+	                        in the upgrade's unbumped, not an error */
 };
 
 void sv_otp_options_init(struct sv_otp_options *o);
@@ -118,6 +120,16 @@ struct sv_otp_reason {
 	char *reason;                   /* owned */
 };
 
+/* An application whose code changed while its vsn did not. */
+struct sv_otp_unbumped {
+	char *app, *vsn;                /* owned */
+	char **modules;                 /* owned: changed, added, deleted
+	                                   modules, sorted */
+	size_t nmodules;
+	char *beam;                     /* owned: the first one's beam in
+	                                   the new release (or the .app) */
+};
+
 struct sv_otp_upgrade {
 	const struct sv_otp_release *old, *new; /* borrowed */
 	struct sv_otp_appchange *apps;  /* owned: upgraded apps in the new
@@ -129,6 +141,8 @@ struct sv_otp_upgrade {
 	size_t nreasons;
 	enum sv_level level;            /* the required level */
 	size_t ngaps;                   /* modules not covered, all apps */
+	struct sv_otp_unbumped *unbumped; /* owned: with keep_unbumped */
+	size_t nunbumped;
 };
 
 void sv_otp_upgrade_init(struct sv_otp_upgrade *u);
@@ -137,8 +151,9 @@ void sv_otp_upgrade_release(struct sv_otp_upgrade *u);
 /*
  * Plan the upgrade from old to new (both loaded; beams are read as
  * needed, hence not const). Code changed without a vsn bump is SV_INPUT
- * naming the application and modules; so are unreadable beams and
- * malformed hand-written appups. Coverage gaps of hand-written appups
+ * naming the application and modules (with o->keep_unbumped, recorded in
+ * u->unbumped instead, the application then counting as unchanged); so
+ * are unreadable beams and malformed hand-written appups. Coverage gaps of hand-written appups
  * are not errors here: they are in u->ngaps and each app's gaps (with
  * o->merge they are filled instead, and ngaps stays 0).
  */
