@@ -110,8 +110,11 @@ print_human(const struct sv_check *c)
 		    "" : "s");
 	else
 		buf_addf(&b, "ok, a %s bump", sv_level_name(c->bump.level));
-	buf_addf(&b, "; the change needs %s", c->required == SV_LEVEL_NONE ?
-	    "nothing" : sv_level_name(c->required));
+	for (i = 0; i < c->n && c->v[i].kind != SV_CHECK_UNBUMPED; i++)
+		;
+	buf_addf(&b, "; the %schange needs %s", i < c->n ? "rest of the " :
+	    "", c->required == SV_LEVEL_NONE ? "nothing" :
+	    sv_level_name(c->required));
 	if (c->relup == SV_CHECK_RELUP_MADE)
 		buf_addf(&b, "; relup made (%zu instructions up, %zu down)",
 		    c->relup_up, c->relup_down);

@@ -44,6 +44,12 @@ test_expect_success 'an application new in the candidate is handled' '
 	contains out "ok, a relup bump; the change needs relup; relup made"
 '
 
+test_expect_success 'the candidate as a package' '
+	sv 0 pack -q -o pk/petal-1.1.0.tar.gz "$B/state" &&
+	sv 0 check --base "$B/base" pk/petal-1.1.0.tar.gz &&
+	contains out "petal 1.0.0 -> 1.1.0: ok, a relup bump"
+'
+
 test_expect_success 'a RESTART bump needs no relup' '
 	sv 0 check --base "$B/base" "$B/erts" &&
 	expect_out "petal 1.0.0 -> 2.0.0: ok, a restart bump; the change needs restart; no relup (the node restarts)"
@@ -52,6 +58,7 @@ test_expect_success 'a RESTART bump needs no relup' '
 test_expect_success 'code changed without an application vsn bump fails' '
 	sv 1 check --base "$B/base" "$B/novsn" &&
 	contains out "error: code changed without an application vsn bump: petal 1.0.0 (petal_util); bump the vsn in petal.app.src" &&
+	contains out "1 problem; the rest of the change needs nothing" &&
 	lacks out warning
 '
 
