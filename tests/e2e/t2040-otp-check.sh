@@ -45,7 +45,7 @@ test_expect_success 'an application new in the candidate is handled' '
 '
 
 test_expect_success 'the candidate as a package' '
-	sv 0 pack -q -o pk/petal-1.1.0.tar.gz "$B/state" &&
+	mkdir pk && sv 0 pack -q -o pk/petal-1.1.0.tar.gz "$B/state" &&
 	sv 0 check --base "$B/base" pk/petal-1.1.0.tar.gz &&
 	contains out "petal 1.0.0 -> 1.1.0: ok, a relup bump"
 '
