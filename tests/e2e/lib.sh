@@ -18,6 +18,12 @@
 #   expect_json FILTER VALUE   jq -r FILTER on ./out must print VALUE
 #   new_repo [DIR]      a git repository with one commit, cd'd into
 #   commit MSG          commit a change to file 'f'
+#   sv_schema_python    print a python3 that can import jsonschema, or fail
+#
+# Every document a `sv ... --json ...` call prints is kept, and test_done
+# adds a last case that checks them all against their JSON Schemas
+# (man/schemas/, see t0950-json-schemas.sh), when python3-jsonschema is
+# installed.
 #
 # SV_TEST_TRACE=1 traces every body (set -x) into the failure report.
 
@@ -35,6 +41,7 @@ done
 export LC_ALL=C TZ=UTC TERM=dumb
 TEST_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/smoothver-test.XXXXXX")
 trap 'rm -rf "$TEST_ROOT"' EXIT
+mkdir "$TEST_ROOT/json"
 export HOME="$TEST_ROOT/home"
 mkdir -p "$HOME"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$HOME/.gitconfig"
@@ -61,6 +68,26 @@ sv() {
 		echo "--- stderr:" >&2; cat err >&2
 		return 1
 	fi
+	# A --json document, for test_done to check against its schema.
+	case " $* " in
+	*" --json "*)
+		if grep -q '^{' out; then
+			_j=$(mktemp "$TEST_ROOT/json/t$test_count.XXXXXX")
+			cp out "$_j" && printf '%s\n' "$*" >"$_j.cmd"
+		fi
+		;;
+	esac
+}
+
+sv_schema_python() {
+	for _p in python3 /usr/bin/python3; do
+		if command -v "$_p" >/dev/null 2>&1 &&
+			"$_p" -c 'import jsonschema' >/dev/null 2>&1; then
+			command -v "$_p"
+			return 0
+		fi
+	done
+	return 1
 }
 
 _expect_file() {
@@ -141,6 +168,17 @@ test_expect_success() {
 }
 
 test_done() {
+	if [ -n "$(ls "$TEST_ROOT/json")" ]; then
+		if _py=$(sv_schema_python); then
+			test_expect_success 'every --json document matches its schema' '
+				"$_py" "$SV_SRCDIR/tests/e2e/schema-check.py" validate \
+					"$SV_SRCDIR" "$TEST_ROOT/json"
+			'
+		else
+			test_count=$((test_count + 1))
+			echo "ok $test_count - every --json document matches its schema # SKIP python3 cannot import jsonschema"
+		fi
+	fi
 	echo "1..$test_count"
 	exit 0
 }
