@@ -9,98 +9,40 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
-#include "adapt/lazy.h"
+#include "adapt/digest.h"
 #include "base/outfile.h"
 
-/* The libcrypto functions called here, resolved on first use (see
- * adapt/lazy.h): calls go through C. */
-#define FUNCS(X) \
-	X(EVP_Digest) \
-	X(EVP_DigestFinal_ex) \
-	X(EVP_DigestInit_ex) \
-	X(EVP_DigestUpdate) \
-	X(EVP_MD_CTX_free) \
-	X(EVP_MD_CTX_new) \
-	X(EVP_sha256)
-
-static struct {
-#define X(f) __typeof__(&f) f;
-	FUNCS(X)
-#undef X
-} C;
-
-static const struct sv_lazy_sym syms[] = {
-#define X(f) { #f, (void **)&C.f },
-	FUNCS(X)
-#undef X
-};
-
-static struct sv_lazy_lib lib = SV_LAZY_LIB(SV_SONAME_LIBCRYPTO, syms);
-
-struct sv_sha256 {
-	EVP_MD_CTX *ctx;
-};
-
-static void
-fatal(const char *what)
-{
-	fprintf(stderr, "smoothver: fatal: OpenSSL SHA-256 %s failed\n", what);
-	abort();
-}
+/* struct sv_sha256 is never defined: an sv_sha256 pointer is an
+ * sv_digest (adapt/digest.h). */
 
 struct sv_sha256 *
 sv_sha256_new(void)
 {
-	struct sv_sha256 *h;
-
-	sv_lazy_need(&lib);
-	h = malloc(sizeof(*h));
-	if (h == NULL || (h->ctx = C.EVP_MD_CTX_new()) == NULL)
-		fatal("allocation");
-	if (C.EVP_DigestInit_ex(h->ctx, C.EVP_sha256(), NULL) != 1)
-		fatal("init");
-	return h;
+	return (struct sv_sha256 *)sv_digest_new(SV_DIGEST_SHA256);
 }
 
 void
 sv_sha256_update(struct sv_sha256 *h, const void *p, size_t n)
 {
-	if (n > 0 && C.EVP_DigestUpdate(h->ctx, p, n) != 1)
-		fatal("update");
+	sv_digest_update((struct sv_digest *)h, p, n);
 }
 
 void
 sv_sha256_final(struct sv_sha256 *h, unsigned char out[SV_SHA256_LEN])
 {
-	unsigned int len = 0;
-
-	if (C.EVP_DigestFinal_ex(h->ctx, out, &len) != 1 ||
-	    len != SV_SHA256_LEN)
-		fatal("final");
-	if (C.EVP_DigestInit_ex(h->ctx, C.EVP_sha256(), NULL) != 1)
-		fatal("init");
+	sv_digest_final((struct sv_digest *)h, out, SV_SHA256_LEN);
 }
 
 void
 sv_sha256_free(struct sv_sha256 *h)
 {
-	if (h == NULL)
-		return;
-	C.EVP_MD_CTX_free(h->ctx);
-	free(h);
+	sv_digest_free((struct sv_digest *)h);
 }
 
 void
 sv_sha256(const void *p, size_t n, unsigned char out[SV_SHA256_LEN])
 {
-	unsigned int len = 0;
-
-	sv_lazy_need(&lib);
-	if (C.EVP_Digest(p, n, out, &len, C.EVP_sha256(), NULL) != 1 ||
-	    len != SV_SHA256_LEN)
-		fatal("digest");
+	sv_digest(SV_DIGEST_SHA256, p, n, out, SV_SHA256_LEN);
 }
 
 void
@@ -165,7 +107,7 @@ sv_sha256_file(const char *path, unsigned char d[SV_SHA256_LEN],
 	int fd, status;
 
 	*size = 0;
-	if (sv_lazy_load(&lib, e) != SV_OK)
+	if (sv_digest_load(e) != SV_OK)
 		return e->status;
 	fh.h = sv_sha256_new();
 	fd = open(path, O_RDONLY | O_CLOEXEC);
