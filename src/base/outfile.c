@@ -248,6 +248,7 @@ int
 sv_read_file(const char *path, struct buf *out, size_t max, struct sv_err *e)
 {
 	size_t start = out->len, want;
+	bool first = true;
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), status = SV_OK;
 
@@ -262,8 +263,11 @@ sv_read_file(const char *path, struct buf *out, size_t max, struct sv_err *e)
 	for (;;) {
 		ssize_t k;
 
-		/* One byte more than expected, to see the end in one go. */
-		buf_grow(out, (want < max ? want : max) + 1);
+		/* Room for one byte more than expected: the read that finds
+		 * the end needs no more memory. */
+		if (first || out->alloc - out->len - 1 == 0)
+			buf_grow(out, (want < max ? want : max) + 1);
+		first = false;
 		k = read(fd, out->s + out->len, out->alloc - out->len - 1);
 		if (k < 0 && errno == EINTR)
 			continue;

@@ -467,11 +467,11 @@ order_changed(struct sv_otp_app *new, const struct names *changed,
 			if (placed[i])
 				continue;
 			m = sv_otp_app_module(new, changed->v[i]);
-			for (j = 0; ready && j < m->beam.nimports; j++)
+			for (j = 0; ready && j < m->beam->nimports; j++)
 				for (k = 0; k < n; k++)
 					if (!placed[k] && k != i &&
 					    strcmp(changed->v[k],
-					    m->beam.imports[j]) == 0) {
+					    m->beam->imports[j]) == 0) {
 						ready = false;
 						break;
 					}
@@ -517,7 +517,7 @@ generate(struct pending *p, const struct names *up_set,
 		enum kind k;
 
 		buf_reset(&why);
-		k = module_kind(&nm->beam, &why);
+		k = module_kind(nm->beam, &why);
 		if (k == K_SUPERVISOR) {
 			m->up = sv_term_tuplev(3, sv_term_atom("update"),
 			    sv_term_atom(m->module), sv_term_atom("supervisor"));
@@ -537,13 +537,13 @@ generate(struct pending *p, const struct names *up_set,
 			sv_term_push(t, pre);
 			sv_term_push(t, post);
 			m->down = sv_term_copy(t);
-			sv_term_push(t, deps_list(&nm->beam, up_set));
-			sv_term_push(m->down, deps_list(&om->beam, down_set));
+			sv_term_push(t, deps_list(nm->beam, up_set));
+			sv_term_push(m->down, deps_list(om->beam, down_set));
 			m->up = t;
 			m->level = k == K_ADVANCED ? SV_LEVEL_RELUP :
 			    SV_LEVEL_RELOAD;
 		}
-		if (nm->beam.loads_nif || om->beam.loads_nif) {
+		if (nm->beam->loads_nif || om->beam->loads_nif) {
 			m->level = SV_LEVEL_RESTART;
 			buf_adds(&why, "; loads a NIF library, which cannot be "
 			    "reloaded in place");

@@ -276,8 +276,8 @@ put_record(struct buf *out, struct buf *sum, const struct job *job, size_t i)
 
 	buf_reset(sum);
 	if (!p->same) {
-		sv_beam_summary_put(&p->a->beam, sum);
-		sv_beam_summary_put(&p->b->beam, sum);
+		sv_beam_summary_put(p->a->beam, sum);
+		sv_beam_summary_put(p->b->beam, sum);
 	}
 	len[0] = (uint32_t)strlen(a);
 	len[1] = (uint32_t)strlen(b);
@@ -336,19 +336,26 @@ static bool
 summaries(struct sv_otp_modpair *p, const struct centry *ce)
 {
 	const char *q = ce->sum, *end = ce->sum + ce->sum_len;
+	struct sv_beam *a, *b;
 
 	if (p->a->loaded || p->b->loaded)
 		return false;
-	if (!sv_beam_summary_get(&p->a->beam, &q, end))
-		return false;
-	if (!sv_beam_summary_get(&p->b->beam, &q, end) || q != end ||
-	    strcmp(p->a->beam.module, p->a->name) != 0 ||
-	    strcmp(p->b->beam.module, p->b->name) != 0) {
-		sv_beam_release(&p->a->beam);
-		sv_beam_release(&p->b->beam);
+	a = xmalloc(sizeof(*a));
+	b = xmalloc(sizeof(*b));
+	sv_beam_init(a);
+	sv_beam_init(b);
+	if (!sv_beam_summary_get(a, &q, end) ||
+	    !sv_beam_summary_get(b, &q, end) || q != end ||
+	    strcmp(a->module, p->a->name) != 0 ||
+	    strcmp(b->module, p->b->name) != 0) {
+		sv_beam_release(a);
+		sv_beam_release(b);
+		free(a);
+		free(b);
 		return false;
 	}
-	p->a->loaded = p->b->loaded = true;
+	sv_otp_module_take(p->a, a);
+	sv_otp_module_take(p->b, b);
 	return true;
 }
 

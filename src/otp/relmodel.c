@@ -34,7 +34,7 @@ app_release(struct sv_otp_app *a)
 	for (i = 0; i < a->nmods; i++) {
 		free(a->mods[i].name);
 		free(a->mods[i].path);
-		sv_beam_release(&a->mods[i].beam);
+		sv_otp_module_forget(&a->mods[i]);
 	}
 	free(a->mods);
 	free(a->name);
@@ -192,7 +192,6 @@ load_app(struct sv_otp_app *a, struct sv_err *e)
 			xgrow(&a->mods, &alloc, a->nmods + 1, sizeof(*a->mods));
 			mod = &a->mods[a->nmods++];
 			memset(mod, 0, sizeof(*mod));
-			sv_beam_init(&mod->beam);
 			mod->name = xstrdup(m->s);
 			mod->path = xmalloc(strlen(a->dir) + m->len + 12);
 			sprintf(mod->path, "%s/ebin/%s.beam", a->dir, m->s);
@@ -421,27 +420,53 @@ module_beam_from(struct sv_otp_module *m, const struct buf *data,
 {
 	int status;
 
+	struct sv_beam *b;
+
 	if (m->loaded)
 		return SV_OK;
-	if ((status = sv_beam_read_flags(&m->beam, data->s, data->len, m->path,
-	    flags, e)))
+	b = xmalloc(sizeof(*b));
+	sv_beam_init(b);
+	if ((status = sv_beam_read_flags(b, data->s, data->len, m->path,
+	    flags, e))) {
+		free(b);
 		return status;
-	if (strcmp(m->beam.module, m->name) != 0)
-		return sv_err_set(e, SV_INPUT, "'%s' holds module '%s', not "
-		    "'%s'", m->path, m->beam.module, m->name);
-	m->loaded = true;
+	}
+	if (strcmp(b->module, m->name) != 0) {
+		status = sv_err_set(e, SV_INPUT, "'%s' holds module '%s', not "
+		    "'%s'", m->path, b->module, m->name);
+		sv_beam_release(b);
+		free(b);
+		return status;
+	}
+	sv_otp_module_take(m, b);
 	return SV_OK;
+}
+
+void
+sv_otp_module_forget(struct sv_otp_module *m)
+{
+	if (m->beam != NULL) {
+		sv_beam_release(m->beam);
+		free(m->beam);
+	}
+	m->beam = NULL;
+	m->loaded = false;
+}
+
+void
+sv_otp_module_take(struct sv_otp_module *m, struct sv_beam *b)
+{
+	sv_otp_module_forget(m);
+	m->beam = b;
+	m->loaded = true;
 }
 
 /* Forget a beam read without its md5, so that it is read again with. */
 static void
 want_md5(struct sv_otp_module *m)
 {
-	if (m->loaded && !m->beam.has_md5) {
-		sv_beam_release(&m->beam);
-		sv_beam_init(&m->beam);
-		m->loaded = false;
-	}
+	if (m->loaded && !m->beam->has_md5)
+		sv_otp_module_forget(m);
 }
 
 int
@@ -499,7 +524,7 @@ sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
 	if ((status = module_beam_from(a, &x, 0, e)) ||
 	    (status = module_beam_from(b, &y, 0, e)))
 		goto out;
-	*same = memcmp(a->beam.md5, b->beam.md5, sizeof(a->beam.md5)) == 0;
+	*same = memcmp(a->beam->md5, b->beam->md5, sizeof(a->beam->md5)) == 0;
 out:
 	buf_release(&x);
 	buf_release(&y);

@@ -26,7 +26,10 @@ struct sv_otp_module {
 	char *name;          /* owned */
 	char *path;          /* owned: the beam file */
 	bool loaded;         /* beam has been read */
-	struct sv_beam beam; /* valid once loaded */
+	struct sv_beam *beam;/* owned: the beam once loaded, else NULL (most
+	                        modules are never read: 100 bytes each for
+	                        thousands of them is a warm run's page
+	                        faults) */
 };
 
 struct sv_otp_app {
@@ -77,6 +80,12 @@ struct sv_otp_app *sv_otp_release_app(const struct sv_otp_release *r,
 /* The module called name in app, or NULL. */
 struct sv_otp_module *sv_otp_app_module(const struct sv_otp_app *a,
     const char *name);
+
+/* Free m's beam, if read, and mark it unread. */
+void sv_otp_module_forget(struct sv_otp_module *m);
+
+/* Take b (allocated with malloc, read) as m's beam, unread before. */
+void sv_otp_module_take(struct sv_otp_module *m, struct sv_beam *b);
 
 /* Read m's beam if not yet read (errors name the file). */
 int sv_otp_module_beam(struct sv_otp_module *m, struct sv_err *e);
