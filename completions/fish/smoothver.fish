@@ -24,6 +24,7 @@ complete -c smoothver -n __fish_use_subcommand -a appup -d 'generate the .appup 
 complete -c smoothver -n __fish_use_subcommand -a relup -d 'make the relup that upgrades a running OTP release'
 complete -c smoothver -n __fish_use_subcommand -a check -d 'check that a build may go out over the deployed release'
 complete -c smoothver -n __fish_use_subcommand -a pack -d 'write a deterministic, content-addressed tarball and its manifest'
+complete -c smoothver -n __fish_use_subcommand -a try-upgrade -d 'try a live upgrade between two release packages on a node of its own'
 complete -c smoothver -n __fish_use_subcommand -a publish -d 'put a release into a store and move its latest pointer'
 complete -c smoothver -n __fish_use_subcommand -a fetch -d 'get a release out of a store, checked against its digests'
 complete -c smoothver -n __fish_use_subcommand -a verify -d 'check a package or an installed tree against its manifest'
@@ -75,6 +76,12 @@ complete -c smoothver -n '__fish_seen_subcommand_from pack' -l manifest -r -F -d
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -l delta-from -r -F -d 'an OTP release: pack only what a node running OLD (a release root or package) lacks'
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -l tree -d 'pack DIR whole, as a plain tree, even if it is the root of an OTP release'
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -F
+complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -l probe -x -d 'a shell command that connects to the service and stays connected: it must write a line when ready, still run at the end and exit 0 once its standard input closes'
+complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -l downgrade -d 'after the upgrade, downgrade to the old release again and make it permanent'
+complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -l timeout -x -d 'the limit in seconds of each wait: the boot, each release_handler call, the probe, the stop (default: 60)'
+complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -l erl-args -x -d 'more arguments for the node\'s command line, split at blanks (e.g. \'-petal port 4000\')'
+complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -l keep -d 'keep the temporary directory and print where it is'
+complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -F
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l expect-latest -x -d 'move the pointer only if it names VERSION (default: the version the release follows)'
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l expect-empty -d 'move the pointer only if there is none yet (a first release)'
@@ -96,4 +103,4 @@ complete -c smoothver -n '__fish_seen_subcommand_from ls' -l store -x -a '(__fis
 complete -c smoothver -n '__fish_seen_subcommand_from gc' -l keep -x -d 'keep only the newest N versions of each release (and always its latest)'
 complete -c smoothver -n '__fish_seen_subcommand_from gc' -s n -l dry-run -d 'say what would be removed, remove nothing'
 complete -c smoothver -n '__fish_seen_subcommand_from gc' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
-complete -c smoothver -n '__fish_seen_subcommand_from help' -a 'compare bump version tag log index diff appup relup check pack publish fetch verify ls gc help'
+complete -c smoothver -n '__fish_seen_subcommand_from help' -a 'compare bump version tag log index diff appup relup check pack try-upgrade publish fetch verify ls gc help'

@@ -159,9 +159,11 @@ man_main(const char *part, struct buf *out)
 			buf_adds(out, ".TP\n");
 			if (strcmp(sv_commands[i]->name, "help") == 0)
 				buf_adds(out, ".B smoothver help\n");
-			else
-				buf_addf(out, ".BR smoothver\\-%s (1)\n",
-				    sv_commands[i]->name);
+			else {
+				buf_adds(out, ".BR smoothver\\-");
+				roff_text(out, sv_commands[i]->name);
+				buf_adds(out, " (1)\n");
+			}
 			roff_sentence(out, sv_commands[i]->summary);
 		}
 	}
@@ -175,10 +177,15 @@ man_command(const struct sv_command *c, const char *part, struct buf *out)
 
 	begin(out, part);
 	if (strcmp(part, "synopsis") == 0) {
-		buf_addf(out, ".SH NAME\nsmoothver\\-%s \\- ", c->name);
+		/* Names with a dash (try-upgrade) are escaped too. */
+		buf_adds(out, ".SH NAME\nsmoothver\\-");
+		roff_text(out, c->name);
+		buf_adds(out, " \\- ");
 		roff_text(out, c->summary);
-		buf_addf(out, "\n.SH SYNOPSIS\n.B smoothver\n"
-		    "[\\fIglobal\\-options\\fR]\n.B %s\n", c->name);
+		buf_adds(out, "\n.SH SYNOPSIS\n.B smoothver\n"
+		    "[\\fIglobal\\-options\\fR]\n.B ");
+		roff_text(out, c->name);
+		buf_addc(out, '\n');
 		for (i = 0; c->options[i].name; i++)
 			roff_synopsis_option(out, &c->options[i]);
 		if (c->args[0]) {

@@ -18,6 +18,7 @@ extern const struct sv_command sv_cmd_appup;
 extern const struct sv_command sv_cmd_relup;
 extern const struct sv_command sv_cmd_check;
 extern const struct sv_command sv_cmd_pack;
+extern const struct sv_command sv_cmd_try_upgrade;
 extern const struct sv_command sv_cmd_publish;
 extern const struct sv_command sv_cmd_fetch;
 extern const struct sv_command sv_cmd_verify;
@@ -40,6 +41,7 @@ const struct sv_command *const sv_commands[] = {
 	&sv_cmd_relup,
 	&sv_cmd_check,
 	&sv_cmd_pack,
+	&sv_cmd_try_upgrade,
 	&sv_cmd_publish,
 	&sv_cmd_fetch,
 	&sv_cmd_verify,

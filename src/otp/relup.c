@@ -22,6 +22,7 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "otp/otpinst.h"
 
 #define APPUP_MAX (16u << 20)
 #define APP_MAX (16u << 20)
@@ -293,66 +294,14 @@ rset_find(const struct rset *s, const char *name)
 	return NULL;
 }
 
-static bool
-is_exec(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    access(path, X_OK) == 0;
-}
-
-/* The OTP installation of the erl on PATH (ROOT/bin/erl -> ROOT). */
+/* The OTP installation of the erl on PATH, looked up once. */
 static const char *
 otp_root(struct ctx *c)
 {
-	const char *path;
-	struct buf b;
-
-	if (c->otp_root_tried)
-		return c->otp_root;
-	c->otp_root_tried = true;
-	if ((path = getenv("PATH")) == NULL)
-		return NULL;
-	buf_init(&b);
-	while (*path != '\0') {
-		const char *end = strchr(path, ':');
-		size_t len = end ? (size_t)(end - path) : strlen(path);
-		char *real;
-
-		buf_reset(&b);
-		if (len == 0)
-			buf_adds(&b, ".");
-		else
-			buf_add(&b, path, len);
-		buf_adds(&b, "/erl");
-		if (is_exec(b.s) && (real = realpath(b.s, NULL)) != NULL) {
-			char *slash = strrchr(real, '/');
-
-			/* ROOT/bin/erl or ROOT/erts-V/bin/erl */
-			if (slash != NULL) {
-				*slash = '\0';
-				if ((slash = strrchr(real, '/')) != NULL &&
-				    strcmp(slash, "/bin") == 0) {
-					*slash = '\0';
-					if ((slash = strrchr(real, '/')) != NULL &&
-					    strncmp(slash, "/erts-", 6) == 0)
-						*slash = '\0';
-					buf_reset(&b);
-					buf_addf(&b, "%s/lib", real);
-					if (access(b.s, F_OK) == 0) {
-						c->otp_root = real;
-						break;
-					}
-				}
-			}
-			free(real);
-		}
-		if (end == NULL)
-			break;
-		path = end + 1;
+	if (!c->otp_root_tried) {
+		c->otp_root_tried = true;
+		c->otp_root = sv_otp_installation();
 	}
-	buf_release(&b);
 	return c->otp_root;
 }
 

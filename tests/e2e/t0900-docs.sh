@@ -10,7 +10,8 @@ test_expect_success 'every command has a man page and is listed in smoothver(1)'
 	for c in $("$SMOOTHVER" __complete bash | sed -n "s/^	\([a-z][a-z-]*\))\$/\1/p"); do
 		test "$c" = help && continue
 		test -f "$SV_SRCDIR/man/smoothver-$c.1" || { echo "no page for $c"; exit 1; }
-		grep -q "^\.BR smoothver\\\\-$c (1)" "$SV_SRCDIR/man/smoothver.1" || { echo "$c not in smoothver.1"; exit 1; }
+		r=$(echo "$c" | sed "s/-/\\\\\\\\-/g") &&
+		grep -q "^\.BR smoothver\\\\-$r (1)" "$SV_SRCDIR/man/smoothver.1" || { echo "$c not in smoothver.1"; exit 1; }
 		grep -q "man/smoothver-$c.1" "$SV_SRCDIR/Makefile.am" || { echo "$c page not installed"; exit 1; }
 	done
 '

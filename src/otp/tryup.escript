@@ -1,0 +1,235 @@
+#!/usr/bin/env escript
+%% -*- erlang -*-
+%%! -noshell
+%% The control node of `smoothver try-upgrade` (src/otp/tryup.c), which
+%% compiles this file in and runs it as
+%%
+%%   escript tryup.escript ROOT NODE COOKIE TIMEOUT_MS
+%%
+%% ROOT is the installed target system, NODE the short name (-sname) the
+%% release's node boots with, COOKIE its cookie. The commands come on
+%% standard input, one a line, fields separated by tabs; each gets one
+%% answer on standard output, a line "@sv<TAB>ok<TAB>FIELD..." or
+%% "@sv<TAB>fail<TAB>MESSAGE" (no tab or newline inside a field; other
+%% lines there are not answers). Standard input ending ends the program.
+%%
+%%   releases RELFILE      release_handler:create_RELEASES for ROOT, RELFILE
+%%                         the installed release -> ok
+%%   connect               start distribution (hidden), wait until NODE
+%%                         answers and has booted -> ok NODE@HOST OSPID RELS
+%%   which RELS            which_releases() is exactly RELS -> ok RELS
+%%   unpack NAME VSN       unpack_release(NAME) returns {ok, VSN} -> ok TEXT
+%%   install VSN OTHER     install_release(VSN) returns {ok, OTHER, _} and
+%%                         the node keeps its OS pid -> ok TEXT
+%%   permanent VSN         make_permanent(VSN) returns ok -> ok TEXT
+%%   stop                  init:stop() on the node, which goes down -> ok
+%%
+%% RELS is "VSN:STATUS VSN:STATUS ..." (sorted; STATUS as which_releases
+%% has it: unpacked, current, permanent, old). Each command waits
+%% TIMEOUT_MS at most for the node. Log output goes to standard error.
+%%
+%% Each release_handler call and its result, and the stop, are also
+%% logged on the node (logger notice, or error for a result that is not
+%% the one expected; "smoothver try-upgrade: ..."), so that the node's log
+%% shows them among its own messages.
+
+main([Root, Name, Cookie, Timeout]) ->
+    %% Standard output carries the answers only.
+    _ = catch logger:update_handler_config(default, config,
+                                            #{type => standard_error}),
+    loop(#{root => Root, name => Name, cookie => list_to_atom(Cookie),
+           timeout => list_to_integer(Timeout), node => undefined,
+           user => undefined});
+main(_) ->
+    io:format(standard_error,
+              "usage: tryup.escript ROOT NODE COOKIE TIMEOUT_MS~n", []),
+    halt(2).
+
+loop(S) ->
+    case io:get_line("") of
+        eof ->
+            halt(0);
+        {error, _} ->
+            halt(1);
+        Line ->
+            Fields = string:split(string:trim(Line, trailing, "\r\n"), "\t", all),
+            {Reply, S1} = try command(Fields, S)
+                          catch
+                              throw:{fail, Msg} -> {{fail, Msg}, S};
+                              C:R:St -> {{fail, text("~p:~p ~p", [C, R, St])}, S}
+                          end,
+            answer(Reply),
+            loop(S1)
+    end.
+
+answer({ok, Fields}) -> put_fields(["ok" | Fields]);
+answer({fail, Msg}) -> put_fields(["fail", Msg]).
+
+put_fields(Fields) ->
+    Clean = [lists:map(fun($\t) -> $\s; ($\n) -> $\s; ($\r) -> $\s; (C) -> C end,
+                       lists:flatten(F)) || F <- Fields],
+    io:put_chars(["@sv", [[$\t, F] || F <- Clean], $\n]).
+
+fail(Fmt, Args) -> throw({fail, text(Fmt, Args)}).
+
+%% A term or message on one line, long terms cut short.
+text(Fmt, Args) ->
+    S = lists:flatten(io_lib:format(Fmt, Args)),
+    re:replace(S, "\\s*\\n\\s*", " ", [global, unicode, {return, list}]).
+
+term(T) -> text("~tP", [T, 40]).
+
+%% ---- the commands
+
+command(["releases", RelFile], #{root := Root} = S) ->
+    case release_handler:create_RELEASES(Root, filename:join(Root, "releases"),
+                                         RelFile, []) of
+        ok -> {{ok, []}, S};
+        Other -> fail("release_handler:create_RELEASES returned ~s", [term(Other)])
+    end;
+command(["connect"], #{name := Name, cookie := Cookie, timeout := T} = S) ->
+    Ctl = list_to_atom(Name ++ "_ctl"),
+    case net_kernel:start(Ctl, #{name_domain => shortnames, hidden => true}) of
+        {ok, _} -> ok;
+        {error, {already_started, _}} -> ok;
+        E -> fail("cannot start distribution: ~s", [term(E)])
+    end,
+    true = erlang:set_cookie(Cookie),
+    [_, Host] = string:split(atom_to_list(node()), "@"),
+    Node = list_to_atom(Name ++ "@" ++ Host),
+    Deadline = erlang:monotonic_time(millisecond) + T,
+    wait_ping(Node, Deadline, T),
+    wait_started(Node, Deadline, T),
+    Pid = os_pid(Node, S),
+    %% The node's console: what it logs for us goes there, not here.
+    User = rpc:call(Node, erlang, whereis, [user], T),
+    S1 = S#{node := Node, user := User},
+    note(S1, notice, "connected from ~s", [node()]),
+    {{ok, [atom_to_list(Node), Pid, rels_text(which(Node, S1))]}, S1};
+command(["which", Want], #{node := Node} = S) ->
+    Got = rels_text(which(Node, S)),
+    case rels_text(parse_rels(Want)) of
+        Got -> {{ok, [Got]}, S};
+        W -> fail("which_releases() shows ~s, expected ~s", [show(Got), show(W)])
+    end;
+command(["unpack", Pkg, Vsn], S) ->
+    {{ok, [expect(S, unpack_release, [Pkg], {ok, Vsn})]}, S};
+command(["install", Vsn, Other], #{node := Node} = S) ->
+    Pid = os_pid(Node, S),
+    Text = expect(S, install_release, [Vsn], {ok, Other, '_'}),
+    case os_pid(Node, S) of
+        Pid -> {{ok, [Text]}, S};
+        Pid1 -> fail("~s, but the node restarted (OS pid ~s, was ~s)", [Text, Pid1, Pid])
+    end;
+command(["permanent", Vsn], S) ->
+    {{ok, [expect(S, make_permanent, [Vsn], ok)]}, S};
+command(["stop"], #{node := Node, timeout := T} = S) ->
+    true = erlang:monitor_node(Node, true),
+    note(S, notice, "init:stop()", []),
+    case rpc:call(Node, init, stop, [], T) of
+        ok -> ok;
+        {badrpc, nodedown} -> ok;
+        Other -> fail("init:stop() on the node returned ~s", [term(Other)])
+    end,
+    receive
+        {nodedown, Node} -> {{ok, []}, S}
+    after T ->
+            fail("the node did not go down within ~s after init:stop()", [secs(T)])
+    end;
+command(Other, _) ->
+    fail("unknown command ~p", [Other]).
+
+%% ---- waiting for the node
+
+wait_ping(Node, Deadline, T) ->
+    case net_adm:ping(Node) of
+        pong -> ok;
+        pang ->
+            erlang:monotonic_time(millisecond) > Deadline andalso
+                fail("the node ~s did not answer within ~s", [Node, secs(T)]),
+            timer:sleep(100),
+            wait_ping(Node, Deadline, T)
+    end.
+
+%% Distribution comes up early in the boot: wait for init to finish.
+wait_started(Node, Deadline, T) ->
+    Left = max(1, Deadline - erlang:monotonic_time(millisecond)),
+    case rpc:call(Node, init, get_status, [], Left) of
+        {started, _} -> ok;
+        {starting, _} ->
+            erlang:monotonic_time(millisecond) > Deadline andalso
+                fail("the node ~s did not finish booting within ~s", [Node, secs(T)]),
+            timer:sleep(100),
+            wait_started(Node, Deadline, T);
+        {stopping, _} -> fail("the node ~s is stopping", [Node]);
+        Other -> fail("init:get_status() on the node: ~s", [term(Other)])
+    end.
+
+secs(Ms) when Ms rem 1000 =:= 0 -> text("~b s", [Ms div 1000]);
+secs(Ms) -> text("~.1f s", [Ms / 1000]).
+
+%% ---- calls
+
+call(#{node := Node, timeout := T}, M, F, A) ->
+    case rpc:call(Node, M, F, A, T) of
+        {badrpc, timeout} ->
+            fail("~s did not return within ~s", [call_text(M, F, A), secs(T)]);
+        {badrpc, nodedown} ->
+            fail("~s: the node went down", [call_text(M, F, A)]);
+        R -> R
+    end.
+
+call_text(M, F, A) ->
+    text("~s:~s(~s)", [M, F, lists:join(", ", [term(X) || X <- A])]).
+
+os_pid(Node, S) ->
+    case call(S#{node := Node}, os, getpid, []) of
+        P when is_list(P) -> P;
+        Other -> fail("os:getpid() on the node returned ~s", [term(Other)])
+    end.
+
+%% Want matches the result, or {ok, V, '_'} matches {ok, V, Anything}.
+expect(S, F, A, Want) ->
+    Call = call_text(release_handler, F, A),
+    note(S, notice, "~s ...", [Call]),
+    Got = try call(S, release_handler, F, A)
+          catch throw:{fail, Msg} -> note(S, error, "~s", [Msg]), throw({fail, Msg})
+          end,
+    Text = text("~s -> ~s", [Call, term(Got)]),
+    Bad = case {Want, Got} of
+              {G, G} -> ok;
+              {{ok, V, '_'}, {ok, V, _}} -> ok;
+              {{ok, V, '_'}, _} -> text("~s, expected {ok,~s,_}", [Text, term(V)]);
+              _ -> text("~s, expected ~s", [Text, term(Want)])
+          end,
+    case Bad of
+        ok -> note(S, notice, "~s", [Text]), Text;
+        _ -> note(S, error, "~s", [Bad]), throw({fail, Bad})
+    end.
+
+%% A line in the node's log, on its console (gl: an rpc's output would
+%% go to our group leader); what the node cannot be told is not told.
+note(#{node := Node, timeout := T, user := User}, Level, Fmt, Args) when is_pid(User) ->
+    _ = rpc:call(Node, logger, Level, ["smoothver try-upgrade: ~ts", [text(Fmt, Args)],
+                                       #{gl => User}], T),
+    ok;
+note(_, _, _, _) ->
+    ok.
+
+which(Node, S) ->
+    case call(S#{node := Node}, release_handler, which_releases, []) of
+        L when is_list(L) -> lists:sort([{V, St} || {_, V, _, St} <- L]);
+        Other -> fail("release_handler:which_releases() returned ~s", [term(Other)])
+    end.
+
+parse_rels(Text) ->
+    lists:sort([case string:split(R, ":", trailing) of
+                    [V, St] -> {V, list_to_atom(St)};
+                    _ -> fail("bad release status ~p", [R])
+                end || R <- string:lexemes(Text, " ")]).
+
+rels_text(Rels) ->
+    lists:flatten(lists:join(" ", [[V, ":", atom_to_list(St)] || {V, St} <- Rels])).
+
+show("") -> "nothing";
+show(Rels) -> Rels.
