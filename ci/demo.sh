@@ -216,6 +216,9 @@ run smoothver tag --auto --from builds/1.0.0 builds/1.1.0
 test "$(git describe --exact-match)" = v1.1.0 ||
 	die "the tag does not match the release's vsn (1.1.0)"
 
+say "The pre-merge check CI runs: may 1.1.0 go out over what runs now?"
+run smoothver check --base tally@latest --store ../store builds/1.1.0
+
 say "The appups and the relup, with no Erlang running."
 run smoothver appup builds/1.0.0 builds/1.1.0
 run smoothver appup builds/1.0.0 builds/1.1.0 --write
