@@ -46,8 +46,13 @@ setup(const struct sv_command *cmd, struct sv_ctx *ctx, struct sv_err *e)
 	} else if (cmd->flags & SV_CMD_REPO_OPT) {
 		struct sv_err ignored;
 
+		/* Outside a repository there is no configuration to read; a
+		 * libgit2 that cannot be loaded is said, not taken for that. */
 		sv_err_init(&ignored);
-		if (sv_git_open(".", &ctx->repo, &ignored) != SV_OK)
+		if (sv_git_load(&ignored) != SV_OK)
+			msg_warn("%s: the repository's configuration is not read",
+			    ignored.msg);
+		else if (sv_git_open(".", &ctx->repo, &ignored) != SV_OK)
 			ctx->repo = NULL;
 	}
 	if (cmd->flags & (SV_CMD_REPO | SV_CMD_REPO_OPT)) {

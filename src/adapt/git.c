@@ -109,6 +109,12 @@ start(struct sv_err *e)
 	return SV_OK;
 }
 
+int
+sv_git_load(struct sv_err *e)
+{
+	return start(e);
+}
+
 void
 sv_git_global_shutdown(void)
 {

@@ -30,6 +30,10 @@ struct sv_git; /* an open repository; opaque */
  * loads TLS certificates). */
 void sv_git_global_shutdown(void);
 
+/* Load and start libgit2 now, if not yet: SV_INPUT naming the library
+ * when it cannot be loaded. */
+int sv_git_load(struct sv_err *e);
+
 /* Find and open the repository containing dir, as git does (honouring
  * GIT_DIR and GIT_CEILING_DIRECTORIES). On success *out is owned by the
  * caller and freed with sv_git_free. Not a repository: SV_INPUT. */

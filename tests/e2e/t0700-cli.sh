@@ -90,4 +90,23 @@ test_expect_success 'errors never go to stdout, even with --json' '
 	sv 2 --json compare 1.0 1.0.1 && expect_empty out && contains err "invalid version"
 '
 
+# A libgit2 that cannot be loaded (hidden in a mount namespace of our
+# own) is said: not taken for "no repository here".
+_git_lib=$(ldconfig -p 2>/dev/null | awk '/libgit2\.so\./ { print $NF; exit }')
+if [ -n "$_git_lib" ] && unshare -m true 2>/dev/null; then
+	GIT_LIB=$(readlink -f "$_git_lib")
+	export GIT_LIB
+	test_expect_success 'a libgit2 that cannot be loaded: a warning, and the answer' '
+		new_repo &&
+		unshare -m sh -c "mount --bind /dev/null \"\$GIT_LIB\" &&
+			exec \"\$SMOOTHVER\" compare 1.0.0 1.0.1" >out 2>err &&
+		expect_out reload &&
+		contains err "smoothver: warning: cannot load libgit2" &&
+		contains err "the repository'"'"'s configuration is not read"
+	'
+else
+	test_count=$((test_count + 1))
+	echo "ok $test_count - a libgit2 that cannot be loaded # SKIP no libgit2 in ldconfig, or unshare -m not permitted"
+fi
+
 test_done
