@@ -243,7 +243,7 @@ void
 sv_child_stop(struct sv_child *c, double grace)
 {
 	double deadline = sv_now() + grace;
-	int st, ended;
+	int st, ended, i;
 
 	if (c->pid <= 0 || c->done)
 		return;
@@ -272,6 +272,15 @@ sv_child_stop(struct sv_child *c, double grace)
 	}
 	c->done = true;
 	c->wstatus = st;
+	/* SIGKILL is sent, not awaited: give the rest of the group (up to
+	 * 2 s) to be gone, reaping whatever of it is ours. */
+	for (i = 0; i < 200; i++) {
+		while (waitpid(-c->pid, NULL, WNOHANG) > 0)
+			;
+		if (kill(-c->pid, 0) < 0 && errno == ESRCH)
+			break;
+		sv_sleep_ms(10);
+	}
 }
 
 const char *

@@ -53,7 +53,9 @@ bool sv_child_poll(struct sv_child *c);
 bool sv_child_wait(struct sv_child *c, double deadline);
 
 /* End c's process group: SIGTERM, up to grace seconds, then SIGKILL;
- * c is reaped. Nothing for a child that is done or never started. */
+ * c is reaped, and the rest of the group given up to 2 s to be gone (what
+ * of it is ours, reaped). Nothing for a child that is done or never
+ * started. */
 void sv_child_stop(struct sv_child *c, double grace);
 
 /* "exit status N" or "signal N (NAME)" for a wait status, in buf. */
