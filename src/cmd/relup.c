@@ -43,17 +43,22 @@ static const struct sv_option options[] = {
 	SV_OPT_END
 };
 
+/* The opened OLDs and bases: each input is a heap object of its own, so
+ * that growing the vector never moves one that a base points into. */
 struct inputs {
-	struct sv_otp_input *v;   /* owned */
+	struct sv_otp_input **v;  /* owned, and each element */
 	size_t n;
 };
 
 static struct sv_otp_input *
 inputs_add(struct inputs *ins)
 {
+	struct sv_otp_input *in = xmalloc(sizeof(*in));
+
+	sv_otp_input_init(in);
 	ins->v = xrealloc(ins->v, (ins->n + 1) * sizeof(*ins->v));
-	sv_otp_input_init(&ins->v[ins->n]);
-	return &ins->v[ins->n++];
+	ins->v[ins->n++] = in;
+	return in;
 }
 
 static void
@@ -61,8 +66,10 @@ inputs_release(struct inputs *ins)
 {
 	size_t i;
 
-	for (i = 0; i < ins->n; i++)
-		sv_otp_input_release(&ins->v[i]);
+	for (i = 0; i < ins->n; i++) {
+		sv_otp_input_release(ins->v[i]);
+		free(ins->v[i]);
+	}
 	free(ins->v);
 }
 
@@ -99,8 +106,8 @@ open_base(struct inputs *ins, size_t nold, char **paths, size_t npaths,
 	int status;
 
 	for (i = 0; i < nold; i++)
-		if (strcmp(ins->v[i].rel.vsn, vsn) == 0) {
-			*out = &ins->v[i].rel;
+		if (strcmp(ins->v[i]->rel.vsn, vsn) == 0) {
+			*out = &ins->v[i]->rel;
 			return SV_OK;
 		}
 	for (i = 0; i < npaths; i++) {
@@ -291,7 +298,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		paths[0] = newpath;
 		want[0] = to;
 		for (i = 0; i < nold; i++) {
-			all[i + 1] = &ins.v[i];
+			all[i + 1] = ins.v[i];
 			paths[i + 1] = a->argv[i];
 		}
 		status = sv_otp_inputs_open(all, paths, want, nold + 1, &e);
@@ -310,7 +317,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	bases = xcalloc(nold + nvsns + 1, sizeof(*bases));
 	if (nvsns == 0) {
 		for (i = 0; i < nold; i++)
-			bases[nbases++] = &ins.v[i].rel;
+			bases[nbases++] = &ins.v[i]->rel;
 	} else {
 		for (i = 0; i < nvsns; i++)
 			if ((status = open_base(&ins, nold, a->argv, (size_t)a->argc,

@@ -107,7 +107,13 @@ sv_plan_classify(struct sv_plan *p, const struct sv_index *old,
 	for (i = 0; i < p->n; i++) {
 		struct sv_change *c = &p->v[i];
 
-		if (!c->classified) {
+		if (c->classified) {
+			const struct sv_rule *r = sv_rules_match(rules,
+			    c->path);
+
+			if (r != NULL && !r->builtin)
+				sv_change_classify(c, r->level, r->reason);
+		} else {
 			const struct sv_entry *ent = c->new ? c->new : c->old;
 
 			if (c->kind != SV_CHANGE_TYPE && ent->type == SV_ENTRY_DIR) {

@@ -74,7 +74,9 @@ void sv_change_classify(struct sv_change *c, enum sv_level level,
 
 /* Run the classifiers in order, then apply rules to what is left
  * (directories that were added or removed are level none), and compute
- * the required level. rules should end with the defaults. */
+ * the required level. A project rule (not built in) that matches a path
+ * wins over a classifier too: the project has the last word on every
+ * level. rules should end with the defaults. */
 int sv_plan_classify(struct sv_plan *p, const struct sv_index *old,
     const struct sv_index *new, const struct sv_classifier *cls, size_t ncls,
     const struct sv_rules *rules, struct sv_err *e);

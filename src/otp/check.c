@@ -136,23 +136,33 @@ static void
 level_findings(struct sv_check *c, const struct sv_build_diff *d)
 {
 	const char *bump = sv_level_name(c->bump.level);
-	size_t i;
+	enum sv_level explained = SV_LEVEL_NONE;
+	size_t i, found = 0;
 
 	for (i = 0; i < d->up.nreasons; i++) {
 		const struct sv_otp_reason *r = &d->up.reasons[i];
 
+		if (sv_build_diff_overridden(d, r))
+			continue;
+		if (r->level > explained)
+			explained = r->level;
 		if (r->level <= c->bump.level)
 			continue;
 		add(c, SV_CHECK_LEVEL, r->subject, beam_of(d, r->subject),
 		    "needs %s: %s: %s, but %s -> %s is a %s bump",
 		    sv_level_name(r->level), r->subject, r->reason,
 		    c->base_version, c->version, bump);
+		found++;
 	}
 	for (i = 0; i < d->plan.n; i++) {
 		const struct sv_change *ch = &d->plan.v[i];
 		struct buf file;
 
-		if (ch->level <= c->bump.level || explained_by_upgrade(ch->path))
+		/* A file of an application or of ERTS is left to the upgrade
+		 * plan's reasons only when they reach its level (a NIF
+		 * library in priv/ is a file change the plan may not name). */
+		if (ch->level <= c->bump.level ||
+		    (explained_by_upgrade(ch->path) && ch->level <= explained))
 			continue;
 		buf_init(&file);
 		buf_addf(&file, "%s/%s", d->newin.rel.root, ch->path);
@@ -162,7 +172,17 @@ level_findings(struct sv_check *c, const struct sv_build_diff *d)
 		    ch->reason : sv_change_name(ch->kind), c->base_version,
 		    c->version, bump);
 		buf_release(&file);
+		found++;
 	}
+	/* A bump below the required level always fails, with a reason. */
+	if (found == 0)
+		add(c, SV_CHECK_LEVEL, c->required_subject ?
+		    c->required_subject : c->release, NULL,
+		    "needs %s: %s: %s, but %s -> %s is a %s bump",
+		    sv_level_name(c->required), c->required_subject ?
+		    c->required_subject : c->release, c->required_reason &&
+		    *c->required_reason ? c->required_reason : "the change",
+		    c->base_version, c->version, bump);
 }
 
 /* Hand-written appups that miss changed modules. */

@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "otp/term.h"
 
 void
 sv_build_diff_init(struct sv_build_diff *d)
@@ -119,6 +120,183 @@ reshape(struct sv_index *idx, const struct sv_otp_release *r,
 	sv_index_sort(idx);
 }
 
+/* lib/APP-VSN/ebin/NAME.appup */
+static bool
+is_appup_path(const char *path)
+{
+	const char *p = strchr(path + 4, '/');
+
+	return p != NULL && strncmp(p, "/ebin/", 6) == 0 &&
+	    strchr(p + 6, '/') == NULL && ends_with(p + 6, ".appup") &&
+	    strlen(p + 6) > 6;
+}
+
+#define SYS_CONFIG_MAX (16u << 20)
+
+/* Load path as exactly one term; NULL if it cannot be read so. */
+static struct sv_term *
+load_one(const char *path)
+{
+	struct sv_terms ts;
+	struct sv_term *t = NULL;
+	struct sv_err e;
+
+	sv_terms_init(&ts);
+	sv_err_init(&e);
+	if (sv_terms_load(&ts, path, SYS_CONFIG_MAX, &e) == SV_OK &&
+	    ts.n == 1) {
+		t = ts.v[0];
+		ts.n = 0;
+	}
+	sv_terms_release(&ts);
+	return t;
+}
+
+/* The {App, Env} entries of a sys.config term: App's env, or NULL. */
+static const struct sv_term *
+app_env(const struct sv_term *cfg, const char *app)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n; i++) {
+		const struct sv_term *t = cfg->v[i];
+
+		if (t->kind == SV_TERM_TUPLE && t->n == 2 &&
+		    t->v[0]->kind == SV_TERM_ATOM && strcmp(t->v[0]->s, app) == 0)
+			return t->v[1];
+	}
+	return NULL;
+}
+
+/* Names, each once, in the order first added. */
+struct names {
+	char **v;
+	size_t n;
+};
+
+/* Add "app" (key NULL) or "app.key". */
+static void
+names_add(struct names *ns, const char *app, const char *key)
+{
+	struct buf name;
+	size_t i;
+
+	buf_init(&name);
+	buf_adds(&name, app);
+	if (key != NULL)
+		buf_addf(&name, ".%s", key);
+	for (i = 0; i < ns->n; i++)
+		if (strcmp(ns->v[i], name.s) == 0)
+			break;
+	if (i < ns->n) {
+		buf_release(&name);
+		return;
+	}
+	ns->v = xrealloc(ns->v, (ns->n + 1) * sizeof(*ns->v));
+	ns->v[ns->n++] = buf_detach(&name);
+}
+
+/* Add the names ("app" or "app.key") that differ between the sys.config
+ * terms a and b, as seen from a. */
+static void
+env_diffs(const struct sv_term *a, const struct sv_term *b,
+    struct names *ns)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->n; i++) {
+		const struct sv_term *t = a->v[i], *ea, *eb;
+
+		if (t->kind != SV_TERM_TUPLE || t->n != 2 ||
+		    t->v[0]->kind != SV_TERM_ATOM) {
+			/* An included config file (a string) or a stray term. */
+			for (j = 0; j < b->n; j++)
+				if (sv_term_equal(t, b->v[j]))
+					break;
+			if (j == b->n)
+				names_add(ns, "included files", NULL);
+			continue;
+		}
+		ea = t->v[1];
+		eb = app_env(b, t->v[0]->s);
+		if (ea->kind != SV_TERM_LIST || (eb != NULL &&
+		    eb->kind != SV_TERM_LIST) || (ea->n == 0 && eb == NULL)) {
+			if (eb == NULL || !sv_term_equal(ea, eb))
+				names_add(ns, t->v[0]->s, NULL);
+			continue;
+		}
+		for (j = 0; j < ea->n; j++) {
+			const struct sv_term *kv = ea->v[j];
+			const struct sv_term *other;
+
+			if (kv->kind != SV_TERM_TUPLE || kv->n != 2 ||
+			    kv->v[0]->kind != SV_TERM_ATOM)
+				continue;
+			other = eb != NULL ? sv_term_keyfind(eb, kv->v[0]->s) :
+			    NULL;
+			if (other == NULL || !sv_term_equal(kv, other))
+				names_add(ns, t->v[0]->s, kv->v[0]->s);
+		}
+	}
+}
+
+/* A changed sys.config: compared as Erlang terms, so that formatting and
+ * comments are no change, and the application env keys that changed
+ * named. */
+static void
+sys_config_change(struct sv_build_diff *d, struct sv_change *c)
+{
+	struct sv_term *ot = NULL, *nt = NULL;
+	struct names ns = { NULL, 0 };
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	if (c->kind == SV_CHANGE_MODIFIED) {
+		const char *slash = strchr(c->path + strlen("releases/"), '/');
+
+		if (slash != NULL) {
+			buf_addf(&b, "%s/releases/%s%s", d->oldin.rel.root,
+			    d->oldin.rel.vsn, slash);
+			ot = load_one(b.s);
+			buf_reset(&b);
+			buf_addf(&b, "%s/%s", d->newin.rel.root, c->path);
+			nt = load_one(b.s);
+			buf_reset(&b);
+		}
+	}
+	if (ot == NULL || nt == NULL || ot->kind != SV_TERM_LIST ||
+	    nt->kind != SV_TERM_LIST) {
+		sv_change_classify(c, SV_LEVEL_RELUP, c->kind ==
+		    SV_CHANGE_MODIFIED ? "sys.config: applied on install "
+		    "(config_change/3); not one Erlang list, compared as "
+		    "bytes" : "sys.config: applied on install "
+		    "(config_change/3)");
+		goto out;
+	}
+	if (sv_term_equal(ot, nt)) {
+		sv_change_classify(c, SV_LEVEL_NONE, "sys.config: the same "
+		    "terms (only formatting or comments changed)");
+		goto out;
+	}
+	env_diffs(ot, nt, &ns);   /* changed and removed */
+	env_diffs(nt, ot, &ns);   /* added */
+	buf_adds(&b, "sys.config: applied on install (config_change/3); "
+	    "changed: ");
+	for (i = 0; i < ns.n && i < 8; i++)
+		buf_addf(&b, "%s%s", i ? ", " : "", ns.v[i]);
+	if (ns.n > 8)
+		buf_addf(&b, " and %zu more", ns.n - 8);
+	if (ns.n == 0)
+		buf_adds(&b, "the order of its entries");
+	sv_change_classify(c, SV_LEVEL_RELUP, b.s);
+out:
+	sv_strv_free(ns.v, ns.n);
+	sv_term_free(ot);
+	sv_term_free(nt);
+	buf_release(&b);
+}
+
 /* The OTP classifier: gives beams, release metadata, ERTS and start
  * scripts their level; leaves the rest to the rules. */
 static int
@@ -150,8 +328,9 @@ classify(void *self, struct sv_plan *p, const struct sv_index *old,
 			continue;
 		}
 		if (under(path, "releases")) {
-			if (strcmp(base, "sys.config") == 0 ||
-			    strcmp(base, "sys.config.src") == 0)
+			if (strcmp(base, "sys.config") == 0)
+				sys_config_change(d, c);
+			else if (strcmp(base, "sys.config.src") == 0)
 				sv_change_classify(c, SV_LEVEL_RELUP, "sys.config: "
 				    "applied on install (config_change/3)");
 			else if (strcmp(base, "vm.args") == 0 ||
@@ -165,6 +344,11 @@ classify(void *self, struct sv_plan *p, const struct sv_index *old,
 		}
 		if (!under(path, "lib"))
 			continue;
+		if (is_appup_path(path)) {
+			sv_change_classify(c, SV_LEVEL_NONE, "upgrade "
+			    "instructions: metadata, not code");
+			continue;
+		}
 		/* lib/APP-VSN/...: find the application. */
 		for (j = 0; j < d->up.napps; j++) {
 			const struct sv_otp_appchange *a = &d->up.apps[j];
@@ -245,6 +429,7 @@ sv_build_diff_run(struct sv_build_diff *d, const char *old,
 
 	if (new == NULL)
 		new = old;
+	d->rules = rules;
 	d->otp = from != NULL || to != NULL || (sv_otp_input_is_release(old) &&
 	    sv_otp_input_is_release(new));
 	if (!d->otp) {
@@ -308,12 +493,73 @@ done:
 		d->subject = d->plan.decisive->path;
 		d->reason = d->plan.decisive->reason;
 	}
-	if (d->otp && d->up.nreasons > 0 && d->up.level >= d->required &&
-	    (d->up.level > d->required || d->subject == NULL ||
-	    d->required == SV_LEVEL_NONE)) {
-		d->required = d->up.level;
-		d->subject = d->up.reasons[0].subject;
-		d->reason = d->up.reasons[0].reason;
+	/* The upgrade plan's reasons, most disruptive first, less those a
+	 * project rule overrides. */
+	for (i = 0; d->otp && i < d->up.nreasons; i++) {
+		const struct sv_otp_reason *r = &d->up.reasons[i];
+
+		if (sv_build_diff_overridden(d, r))
+			continue;
+		if (r->level > d->required || (r->level == d->required &&
+		    (d->subject == NULL || d->required == SV_LEVEL_NONE))) {
+			d->required = r->level;
+			d->subject = r->subject;
+			d->reason = r->reason;
+		}
+		break;
 	}
 	return status;
+}
+
+/* The path, relative to the new root, of what an upgrade reason is
+ * about (see sv_build_diff_overridden). */
+static void
+reason_path(const struct sv_build_diff *d, const char *subject,
+    struct buf *out)
+{
+	const struct sv_otp_release *nr = &d->newin.rel, *or = &d->oldin.rel;
+	const struct sv_otp_app *a;
+	size_t i;
+
+	if (strcmp(subject, "erts") == 0) {
+		buf_addf(out, "erts-%s", nr->erts);
+		return;
+	}
+	for (i = 0; i < nr->napps; i++)
+		if (sv_otp_app_module(&nr->apps[i], subject) != NULL) {
+			buf_addf(out, "lib/%s-%s/ebin/%s.beam", nr->apps[i].name,
+			    nr->apps[i].vsn, subject);
+			return;
+		}
+	for (i = 0; i < or->napps; i++)
+		if (sv_otp_app_module(&or->apps[i], subject) != NULL) {
+			a = sv_otp_release_app(nr, or->apps[i].name);
+			if (a == NULL)
+				a = &or->apps[i];
+			buf_addf(out, "lib/%s-%s/ebin/%s.beam", a->name, a->vsn,
+			    subject);
+			return;
+		}
+	if ((a = sv_otp_release_app(nr, subject)) == NULL)
+		a = sv_otp_release_app(or, subject);
+	if (a != NULL)
+		buf_addf(out, "lib/%s-%s", a->name, a->vsn);
+	else
+		buf_adds(out, subject);
+}
+
+bool
+sv_build_diff_overridden(const struct sv_build_diff *d,
+    const struct sv_otp_reason *r)
+{
+	const struct sv_rule *rule;
+	struct buf path;
+
+	if (d->rules == NULL || r->subject == NULL)
+		return false;
+	buf_init(&path);
+	reason_path(d, r->subject, &path);
+	rule = sv_rules_match(d->rules, path.s);
+	buf_release(&path);
+	return rule != NULL && !rule->builtin;
 }

@@ -11,6 +11,7 @@
  * unchanged is level none; release metadata (.rel, boot scripts, relup)
  * is none; sys.config is relup; vm.args and ERTS are restart; start
  * scripts in bin/ are none. Everything else follows the glob rules.
+ * A project rule in .smoothver overrides every one of these levels.
  */
 #ifndef SV_OTP_DIFF_H
 #define SV_OTP_DIFF_H
@@ -33,6 +34,7 @@ struct sv_build_diff {
 	enum sv_level required;        /* the plan's and the upgrade's */
 	const char *subject, *reason;  /* the decisive finding (borrowed),
 	                                  NULL when nothing changed */
+	const struct sv_rules *rules;  /* borrowed: those of the last run */
 };
 
 void sv_build_diff_init(struct sv_build_diff *d);
@@ -48,5 +50,14 @@ void sv_build_diff_release(struct sv_build_diff *d);
 int sv_build_diff_run(struct sv_build_diff *d, const char *old,
     const char *new, const char *from, const char *to,
     const struct sv_rules *rules, struct sv_err *e);
+
+/*
+ * True if a project rule (from .smoothver, not a built-in one) matches
+ * the file the upgrade plan's reason r is about (a module's beam, an
+ * application's directory or .app, ERTS): the rule then gives that file
+ * its level, and r does not count.
+ */
+bool sv_build_diff_overridden(const struct sv_build_diff *d,
+    const struct sv_otp_reason *r);
 
 #endif

@@ -596,6 +596,17 @@ out:
 	return status;
 }
 
+/* An application's upgrade instructions (ebin/NAME.appup): metadata that
+ * says how to reach this vsn, not part of what runs. */
+static bool
+is_appup(const char *path)
+{
+	size_t n = strlen(path);
+
+	return strncmp(path, "ebin/", 5) == 0 && strchr(path + 5, '/') == NULL &&
+	    n > 11 && strcmp(path + n - 6, ".appup") == 0;
+}
+
 int
 sv_otp_app_compare(struct sv_otp_app *a, struct sv_otp_app *b,
     char ***diffs, size_t *ndiffs, struct sv_err *e)
@@ -617,6 +628,16 @@ sv_otp_app_compare(struct sv_otp_app *a, struct sv_otp_app *b,
 		int c = x == NULL ? 1 : y == NULL ? -1 : strcmp(x->path, y->path);
 		bool same;
 
+		if (c <= 0 && is_appup(x->path) && (c < 0 ||
+		    y->type == x->type)) {
+			i++;
+			j += c == 0;
+			continue;
+		}
+		if (c > 0 && is_appup(y->path)) {
+			j++;
+			continue;
+		}
 		if (c < 0) {
 			diff_add(diffs, ndiffs, &alloc, x->path, "removed");
 			i++;

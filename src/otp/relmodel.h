@@ -113,6 +113,8 @@ int sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
  * that differ, relative to the application's directory, sorted, each
  * followed by " added", " removed" or " changed" ("ebin/m.beam
  * changed"); *ndiffs their number (0: the same). The caller frees them with sv_strv_free.
+ * Upgrade instructions (ebin/\*.appup) are metadata, not content: an
+ * appup written into one build and not the other is no difference.
  */
 int sv_otp_app_compare(struct sv_otp_app *a, struct sv_otp_app *b,
     char ***diffs, size_t *ndiffs, struct sv_err *e);

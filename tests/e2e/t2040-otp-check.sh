@@ -80,6 +80,35 @@ test_expect_success 'a bump below the required level fails, one line per reason'
 	contains out "petal 1.0.0 -> 1.0.1: 1 problem; the change needs relup"
 '
 
+# Every way a change can need a restart, each shipped as a relup bump and
+# as a reload bump: the check must fail and name the restart.
+test_expect_success 'a restart-level change under a relup or reload bump always fails' '
+	# a NIF library in priv/ (a file change, no module), ERTS kept
+	revsn "$B/erts" nif 1.1.0 &&
+	erts=$(cut -d" " -f1 "$B/base/releases/start_erl.data") &&
+	sed "s/13\.2/$erts/" nif/releases/1.1.0/petal.rel >nif/rel.tmp &&
+	mv nif/rel.tmp nif/releases/1.1.0/petal.rel &&
+	echo "$erts 1.1.0" >nif/releases/start_erl.data &&
+	sv 1 check --base "$B/base" nif &&
+	contains out "error: needs restart: lib/petal-1.1.0/priv/petal_nif.so: native code, but 1.0.0 -> 1.1.0 is a relup bump" &&
+	contains out "1 problem; the change needs restart" &&
+	sv 1 check --base "$B/base" nif --json &&
+	expect_json .ok false && expect_json .required restart &&
+	expect_json .bump relup &&
+	# a new ERTS, as a relup and as a reload bump
+	revsn "$B/erts" e1 1.1.0 &&
+	sv 1 check --base "$B/base" e1 &&
+	contains out "error: needs restart: erts: ERTS $erts -> 13.2: a new emulator, but 1.0.0 -> 1.1.0 is a relup bump" &&
+	revsn "$B/erts" e2 1.0.1 &&
+	sv 1 check --base "$B/base" e2 &&
+	contains out "but 1.0.0 -> 1.0.1 is a reload bump" &&
+	# vm.args, read at boot only
+	revsn "$B/reload" vm 1.1.0 &&
+	echo "+A 4" >vm/releases/1.1.0/vm.args &&
+	sv 1 check --base "$B/base" vm &&
+	contains out "error: needs restart: releases/1.1.0/vm.args: vm.args: read at boot only, but 1.0.0 -> 1.1.0 is a relup bump"
+'
+
 test_expect_success 'a bump above the required level passes with a warning' '
 	revsn "$B/state" high 2.0.0 &&
 	sv 0 check --base "$B/base" high &&
