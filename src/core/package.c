@@ -172,6 +172,36 @@ out:
 	return status;
 }
 
+/* --tree packs any directory whole, whatever it holds (an OTP
+ * installation has several .rel files): an OTP release root found there
+ * only lends the name and version not given, and nothing it holds is an
+ * error. */
+static void
+tree_defaults(const struct sv_config *config,
+    const struct sv_package_spec *spec, struct sv_package *p)
+{
+	char *name = NULL, *vsn = NULL;
+	struct sv_err e;
+	bool found;
+
+	if (p->name != NULL && p->version != NULL)
+		return;
+	sv_err_init(&e);
+	if (sv_otp_release_root(spec->dir, &found, &name, &vsn, &e) == SV_OK &&
+	    found) {
+		if (p->name == NULL) {
+			p->name = name;
+			name = NULL;
+			p->name_from = "the OTP release";
+		}
+		if (p->version == NULL && flag_version(vsn, config->tag_prefix,
+		    &p->version, &e) != SV_OK)
+			p->version = NULL;
+	}
+	free(name);
+	free(vsn);
+}
+
 char *
 sv_package_base_name(const char *tarball)
 {
@@ -224,7 +254,9 @@ sv_package_describe(struct sv_git *repo, const struct sv_config *config,
 		p->name = xstrdup(spec->name);
 		p->name_from = "--name";
 	}
-	if ((status = from_release_root(config, spec, p, e)))
+	if (spec->tree)
+		tree_defaults(config, spec, p);
+	else if ((status = from_release_root(config, spec, p, e)))
 		return status;
 	if (p->name == NULL && config->release_name) {
 		p->name = xstrdup(config->release_name);

@@ -5,6 +5,12 @@
 # OTP release packages are tested in t2020-otp-pack.sh.
 . "$SV_SRCDIR/tests/e2e/lib.sh"
 
+# expect_json_file FILE FILTER VALUE: jq -r FILTER on FILE prints VALUE.
+expect_json_file() {
+	_v=$(jq -r "$2" "$1") && [ "$_v" = "$3" ] ||
+		{ echo "$1: $2 is '''$_v''', expected '''$3'''" >&2; return 1; }
+}
+
 # mkrel DIR: a small release-like tree, created in an order and with
 # modes and times that depend on $ORDER, $UMASK and $STAMP.
 mkrel() {
@@ -145,6 +151,27 @@ test_expect_success 'in a repository: version from the tag on HEAD, previous and
 	test "$(jq -r .source.tree $m)" = "$(git rev-parse HEAD^{tree})" &&
 	test "$(jq -r .source.dirty $m)" = false &&
 	echo y >>rel/bin/app && sv 2 pack --tree --name shop rel && contains err "no version"
+'
+
+test_expect_success '--tree packs any directory whole, an OTP installation too' '
+	mkdir -p inst/releases/25 inst/lib/kernel-8.5/ebin &&
+	for r in start_clean start_sasl no_dot_erlang; do
+		printf "{release, {\"OTP APN 181 01\", \"R16B\"}, {erts, \"13.1\"}, []}.\n" \
+			>inst/releases/25/$r.rel
+	done &&
+	echo "13.1 25" >inst/releases/start_erl.data &&
+	echo k >inst/lib/kernel-8.5/ebin/kernel.app &&
+	sv 3 pack inst -o x.tgz && contains err "several .rel files" &&
+	sv 0 pack --tree --name otp --version 25.0.0 -o otp.tgz inst &&
+	tar -tzf otp.tgz | sort >list &&
+	contains list "releases/25/start_sasl.rel" &&
+	contains list "lib/kernel-8.5/ebin/kernel.app" &&
+	expect_json_file otp.manifest.json .name otp &&
+	sv 0 pack --tree -o plain.tgz inst &&
+	expect_json_file plain.manifest.json .name inst &&
+	mkrel r && sv 0 pack --tree -o r.tgz r &&
+	expect_json_file r.manifest.json .name app &&
+	expect_json_file r.manifest.json .version 1.0.0
 '
 
 test_expect_success 'bad input: nothing written' '

@@ -282,6 +282,68 @@ test_expect_success 'comparisons are remembered per pair of builds; what changed
 	diff -u first out && test ! -e h2/.cache/smoothver/otp
 '
 
+test_expect_success 'an appup in one build only is metadata: diff, tag --auto, pack --delta-from' '
+	cp -R "$B/old" o && cp -R "$B/reload" n &&
+	echo "{\"1.0.0\", [], []}." >o/lib/stem-1.0.0/ebin/stem.appup &&
+	sv 1 diff "$B/old" o &&
+	contains out "required: none" &&
+	contains out "A none    lib/stem-1.0.0/ebin/stem.appup  (upgrade instructions: metadata, not code)" &&
+	sv 1 diff o "$B/old" && contains out "required: none" &&
+	sv 1 diff o n &&
+	contains out "required: reload" && lacks out restart &&
+	echo "+K true" >n/releases/1.0.1/vm.args &&
+	sv 1 diff o n &&
+	contains out "required: restart — " &&
+	contains out "(releases/1.0.1/vm.args: vm.args: read at boot only)" &&
+	rm n/releases/1.0.1/vm.args &&
+	( new_repo repo && "$SMOOTHVER" tag 1.0.0 >/dev/null && commit c &&
+	  "$SMOOTHVER" tag -n --json --auto --from ../o ../n >../out ) &&
+	expect_json .version 1.0.1 && expect_json .level reload &&
+	"$SMOOTHVER" relup o n --write >/dev/null &&
+	sv 0 pack -q n --delta-from o -o d.tar.gz &&
+	tar -tzf d.tar.gz >list && lacks list stem
+'
+
+test_expect_success 'sys.config: compared as terms, the env keys that changed named' '
+	cp -R "$B/old" o && cp -R "$B/old" n &&
+	printf "[{petal, [{port, 0}, {greeting, \"hi\"}]}, {kernel, []}].\n" \
+		>o/releases/1.0.0/sys.config &&
+	printf "%%%% reformatted, a comment added\n[ {petal,\n  [ {port,0},\n    {greeting,\"hi\"} ] },\n  {kernel,[]} ].\n" \
+		>n/releases/1.0.0/sys.config &&
+	sv 1 diff o n &&
+	expect_out "required: none — 1 modified (releases/1.0.0/sys.config: sys.config: the same terms (only formatting or comments changed))
+M none    releases/1.0.0/sys.config  (sys.config: the same terms (only formatting or comments changed))" &&
+	printf "[{petal, [{port, 1}, {limit, 3}]}, {kernel, []}, {sasl, [{sasl_error_logger, false}]}].\n" \
+		>n/releases/1.0.0/sys.config &&
+	sv 1 diff o n &&
+	contains out "required: relup — 1 modified (releases/1.0.0/sys.config: sys.config: applied on install (config_change/3); changed: petal.port, petal.greeting, petal.limit, sasl.sasl_error_logger)" &&
+	echo "[{petal, [" >n/releases/1.0.0/sys.config &&
+	sv 1 diff o n &&
+	contains out "not one Erlang list, compared as bytes"
+'
+
+test_expect_success 'project rules override every built-in level, sys.config and modules included' '
+	cp -R "$B/old" o && cp -R "$B/reload" n &&
+	echo "[{petal, [{vsn_label, \"1.0.1\"}]}]." >n/releases/1.0.1/sys.config &&
+	new_repo proj &&
+	sv 1 diff "$TEST_ROOT/t$test_count/o" "$TEST_ROOT/t$test_count/n" &&
+	contains out "required: relup" &&
+	printf "[rule \"releases/*/sys.config\"]\n\tlevel = reload\n\treason = our sys.config carries the version\n" >.smoothver &&
+	sv 1 diff ../o ../n &&
+	contains out "required: reload" &&
+	contains out "M reload  releases/1.0.1/sys.config  (our sys.config carries the version)" &&
+	cp -R "$B/state" ../s &&
+	sv 1 diff ../o ../s && contains out "required: relup" &&
+	printf "[rule \"lib/petal-*/ebin/petal_server.beam\"]\n\tlevel = reload\n\treason = state kept as is\n" >>.smoothver &&
+	sv 1 diff ../o ../s &&
+	contains out "required: reload" &&
+	contains out "petal_server.beam  (state kept as is)" &&
+	cp -R "$B/erts" ../e &&
+	printf "[rule \"erts-*\"]\n\tlevel = none\n[rule \"**/*.so\"]\n\tlevel = relup\n\treason = our NIF upgrades itself\n" >>.smoothver &&
+	sv 1 diff ../o ../e &&
+	contains out "required: relup"
+'
+
 test_expect_success 'tag --auto --from tags the next version at the required level' '
 	new_repo repo &&
 	"$SMOOTHVER" tag 1.0.0 >/dev/null &&
