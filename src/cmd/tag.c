@@ -32,54 +32,104 @@ static const struct sv_option options[] = {
 	  SV_COMPLETE_NONE, NULL, false },
 	{ "auto", 0, NULL, "bump at the level the change from --from "
 	  "requires (the argument is the new build, default: the one release "
-	  "under _build/default/rel)", SV_COMPLETE_NONE, NULL, false },
+	  "under _build/*/rel, where rebar3 and mix put them)",
+	  SV_COMPLETE_NONE, NULL, false },
 	{ "from", 0, "OLD", "with --auto: the previous build, a directory, "
 	  "OTP release root or package", SV_COMPLETE_FILE, NULL, false },
+	{ "force", 'f', NULL, "tag HEAD even if it already carries a release "
+	  "tag", SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_PREFIX,
 	SV_OPT_END
 };
 
-/* rebar3's default release output: the only directory under
- * WORKDIR/_build/default/rel. */
+/* Where rebar3 (any profile: _build/default/rel, _build/prod/rel after
+ * `rebar3 as prod release`) and mix (_build/MIX_ENV/rel) put releases:
+ * the one directory WORKDIR/_build/PROFILE/rel/NAME there is. */
 static int
 default_build(struct sv_ctx *ctx, char **out, struct sv_err *e)
 {
 	const char *wd = sv_git_workdir(ctx->repo);
-	struct buf dir, found;
-	struct dirent *de;
-	DIR *d;
+	struct buf top, found, all;
+	struct dirent *pe;
+	DIR *pd;
+	size_t n = 0;
 	int status = SV_OK;
 
 	*out = NULL;
-	buf_init(&dir);
+	buf_init(&top);
 	buf_init(&found);
-	buf_addf(&dir, "%s%s_build/default/rel", wd ? wd : "./",
+	buf_init(&all);
+	buf_addf(&top, "%s%s_build", wd ? wd : "./",
 	    wd && wd[strlen(wd) - 1] != '/' ? "/" : "");
-	if ((d = opendir(dir.s)) == NULL) {
-		status = sv_err_set(e, SV_USAGE, "--auto needs the new build: "
-		    "no release under '%s'; name it as the argument", dir.s);
-		goto out;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (found.len > 0) {
-			status = sv_err_set(e, SV_USAGE, "--auto needs the new "
-			    "build: '%s' holds several releases; name one as "
-			    "the argument", dir.s);
-			break;
+	if ((pd = opendir(top.s)) != NULL) {
+		while ((pe = readdir(pd)) != NULL) {
+			struct dirent *de;
+			struct buf rel;
+			DIR *d;
+
+			if (pe->d_name[0] == '.')
+				continue;
+			buf_init(&rel);
+			buf_addf(&rel, "%s/%s/rel", top.s, pe->d_name);
+			if ((d = opendir(rel.s)) != NULL) {
+				while ((de = readdir(d)) != NULL) {
+					if (de->d_name[0] == '.')
+						continue;
+					buf_reset(&found);
+					buf_addf(&found, "%s/%s", rel.s,
+					    de->d_name);
+					buf_addf(&all, "%s'%s'", n ? ", " : "",
+					    found.s);
+					n++;
+				}
+				closedir(d);
+			}
+			buf_release(&rel);
 		}
-		buf_addf(&found, "%s/%s", dir.s, de->d_name);
+		closedir(pd);
 	}
-	closedir(d);
-	if (status == SV_OK && found.len == 0)
+	if (n == 0)
 		status = sv_err_set(e, SV_USAGE, "--auto needs the new build: "
-		    "'%s' is empty; name it as the argument", dir.s);
-	if (status == SV_OK)
+		    "no release under '%s/*/rel'; name it as the argument",
+		    top.s);
+	else if (n > 1)
+		status = sv_err_set(e, SV_USAGE, "--auto needs the new build: "
+		    "there are %zu (%s); name one as the argument", n, all.s);
+	else
 		*out = buf_detach(&found);
-out:
-	buf_release(&dir);
+	buf_release(&top);
 	buf_release(&found);
+	buf_release(&all);
+	return status;
+}
+
+/* With --auto on an OTP release: the version to tag must be the one the
+ * build names (its .rel), or the tag would name another build. */
+static int
+check_build_version(const struct sv_build_diff *d,
+    const struct sv_tag_plan *plan, struct sv_err *e)
+{
+	struct sv_version bv;
+	struct sv_err ignore;
+	char *want;
+	int status = SV_OK;
+
+	if (!d->otp)
+		return SV_OK;
+	sv_version_init(&bv);
+	sv_err_init(&ignore);
+	want = sv_version_str(&plan->version);
+	if (sv_version_parse(&bv, d->newin.rel.vsn, "", &ignore) != SV_OK ||
+	    sv_version_cmp(&bv, &plan->version) != 0) {
+		sv_err_set(e, SV_INPUT, "tag --auto would tag %s, but the new "
+		    "build '%s' is release %s %s", want, d->newin.rel.root,
+		    d->newin.rel.name, d->newin.rel.vsn);
+		status = sv_err_hint(e, "set the release version to %s (relx's "
+		    "release in rebar.config, version in mix.exs), rebuild, and "
+		    "tag again", want);
+	}
+	free(want);
+	sv_version_release(&bv);
 	return status;
 }
 
@@ -183,7 +233,10 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	}
 	req.message = sv_arg(a, "message");
 	req.allow_dirty = sv_flag(a, "allow-dirty");
+	req.force = sv_flag(a, "force");
 	if ((status = sv_tag_plan_make(ctx->repo, &req, &plan, &e)))
+		goto fail;
+	if (autolv && (status = check_build_version(&d, &plan, &e)))
 		goto fail;
 	if (!dry_run && (status = sv_tag_plan_apply(ctx->repo, &plan, &e)))
 		goto fail;

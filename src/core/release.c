@@ -225,6 +225,19 @@ sv_tag_plan_make(struct sv_git *g, const struct sv_tag_request *req,
 		    "--allow-dirty");
 		goto out;
 	}
+	if (!req->force) {
+		size_t i;
+
+		for (i = 0; i < list.n; i++)
+			if (strcmp(list.v[i].commit, cur.head) == 0) {
+				sv_err_set(e, SV_INPUT, "HEAD (%.7s) already carries "
+				    "the release tag '%s': one commit, one release",
+				    cur.head, list.v[i].tag);
+				status = sv_err_hint(e, "commit the change first, "
+				    "or pass --force to tag this commit again");
+				goto out;
+			}
+	}
 	if (cur.release != NULL) {
 		p->has_previous = true;
 		sv_version_copy(&p->previous, &cur.release->version);

@@ -71,6 +71,8 @@ struct sv_tag_request {
 	const char *version;  /* explicit version, or NULL */
 	const char *message;  /* first paragraph of the tag message, or NULL */
 	bool allow_dirty;
+	bool force;           /* tag a commit that already carries a release
+	                         tag */
 };
 
 struct sv_tag_plan {
@@ -93,8 +95,8 @@ void sv_tag_plan_release(struct sv_tag_plan *p);
 
 /*
  * Work out the tag for req without touching the repository. Refuses (with
- * SV_INPUT) a dirty work tree unless allow_dirty, a shallow clone, a tag
- * that exists, a version not greater than the current one, and a version
+ * SV_INPUT) a dirty work tree unless allow_dirty, a HEAD that already
+ * carries a release tag unless force, a shallow clone, a tag that exists, a version not greater than the current one, and a version
  * whose transition from the current one is not the level asked for. A bad
  * level or version string is SV_USAGE.
  */

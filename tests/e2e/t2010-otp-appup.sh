@@ -357,9 +357,34 @@ test_expect_success 'tag --auto --from tags the next version at the required lev
 	contains err "nothing to tag" &&
 	sv 2 tag --auto &&
 	contains err "--auto needs --from OLD" &&
-	mkdir -p _build/default/rel && cp -R "$B/reload" _build/default/rel/petal &&
+	mkdir -p _build/default/rel && otp_revsn "$B/reload" _build/default/rel/petal 1.1.1 &&
 	sv 0 tag -n --json --auto --from "$B/old" &&
 	expect_json .version 1.1.1 && expect_json .level reload
+'
+
+test_expect_success 'tag: one release per commit (--force), the version the build names, rebar3 as prod and mix outputs' '
+	new_repo repo &&
+	"$SMOOTHVER" tag 1.0.0 >/dev/null &&
+	sv 3 tag reload &&
+	expect_err "smoothver: error: HEAD ($(git rev-parse --short=7 HEAD)) already carries the release tag '"'"'v1.0.0'"'"': one commit, one release
+hint: commit the change first, or pass --force to tag this commit again" &&
+	sv 0 tag --force reload && contains out "tagged v1.0.1" &&
+	commit change &&
+	mkdir -p _build/prod/rel && cp -R "$B/reload" _build/prod/rel/petal &&
+	sv 3 tag --auto --from "$B/old" &&
+	contains err "tag --auto would tag 1.0.2, but the new build '"'"'$PWD/_build/prod/rel/petal'"'"' is release petal 1.0.1" &&
+	contains err "hint: set the release version to 1.0.2" &&
+	test "$(git tag -l | wc -l)" -eq 2 &&
+	rm -rf _build/prod/rel/petal && otp_revsn "$B/reload" _build/prod/rel/petal 1.0.2 &&
+	sv 0 tag --auto --from "$B/old" &&
+	contains out "tagged v1.0.2 (reload from v1.0.1)" &&
+	commit again &&
+	mkdir -p _build/dev/rel && otp_revsn "$B/state" _build/dev/rel/petal 1.1.0 &&
+	sv 2 tag --auto --from "$B/old" &&
+	contains err "there are 2 (" && contains err "_build/dev/rel/petal" &&
+	contains err "_build/prod/rel/petal" &&
+	rm -rf _build/prod &&
+	sv 0 tag -n --auto --from "$B/old" && contains out "would tag v1.1.0 (relup"
 '
 
 test_done

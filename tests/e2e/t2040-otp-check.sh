@@ -19,16 +19,7 @@ for s in base state reload novsn erts apps handwritten handgap; do
 done
 
 # revsn SRC DST VSN: a copy of build SRC whose release version is VSN.
-revsn() {
-	cp -R "$1" "$2"
-	_old=$(cut -d" " -f2 "$2/releases/start_erl.data")
-	mv "$2/releases/$_old" "$2/releases/$3"
-	printf '%s %s\n' "$(cut -d" " -f1 "$2/releases/start_erl.data")" "$3" \
-		>"$2/releases/start_erl.data"
-	sed "s/{\"petal\",\"$_old\"}/{\"petal\",\"$3\"}/" \
-		"$2/releases/$3/petal.rel" >"$2/rel.tmp"
-	mv "$2/rel.tmp" "$2/releases/$3/petal.rel"
-}
+revsn() { otp_revsn "$@"; }
 
 test_expect_success 'a bump at the required level passes, with the relup made' '
 	sv 0 check --base "$B/base" "$B/state" &&

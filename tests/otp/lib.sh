@@ -6,6 +6,7 @@
 #   otp_erlc_opts SCENARIO            the erlc options a scenario builds with
 #   otp_build SCENARIO OUTROOT [ERLC OPTIONS...]
 #   otp_build_rebar3 SCENARIO OUTROOT
+#   otp_revsn SRC DST VSN
 #   otp_install_expected SCENARIO NEWROOT
 #   otp_relup NEWROOT OLDROOT...
 #   otp_package NEWROOT OUTDIR [OLDROOT]
@@ -159,6 +160,22 @@ otp_build_rebar3() (
 		_otp_die "$_sc: rebar3 release failed"
 	}
 	rm -rf "$_out" && mkdir -p "$_out" && cp -R "$_rel/." "$_out/"
+)
+
+# otp_revsn SRC DST VSN: a copy of the release root SRC whose current
+# release has the version VSN (its releases/ directory, .rel and
+# start_erl.data renamed; the applications are the same).
+otp_revsn() (
+	cp -R "$1" "$2" || exit 1
+	_old=$(cut -d" " -f2 "$2/releases/start_erl.data")
+	[ "$_old" = "$3" ] && exit 0
+	mv "$2/releases/$_old" "$2/releases/$3" || exit 1
+	printf '%s %s\n' "$(cut -d" " -f1 "$2/releases/start_erl.data")" "$3" \
+		>"$2/releases/start_erl.data"
+	for _rel in "$2/releases/$3"/*.rel; do
+		sed "s/^\({release, *{\"[^\"]*\", *\"\)$_old\"/\1$3\"/" "$_rel" \
+			>"$_rel.tmp" && mv "$_rel.tmp" "$_rel" || exit 1
+	done
 )
 
 # otp_install_expected SCENARIO NEWROOT: the scenario's hand-written
