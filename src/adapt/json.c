@@ -241,6 +241,105 @@ sv_json_parse(const char *text, size_t n)
 	return S(root);
 }
 
+/* The text-level rules of sv_json_parse_canonical: UTF-8, no \u0000, whole
+ * numbers. NULL if they hold, else what is wrong. */
+static const char *
+canonical_text(const char *text, size_t n)
+{
+	size_t i = 0;
+	bool in_str = false;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)text[i];
+		size_t len = c < 0x80 ? 1 : sv_utf8_seq(text + i, n - i);
+
+		if (len == 0)
+			return "not valid UTF-8";
+		if (in_str) {
+			if (c == '"') {
+				in_str = false;
+			} else if (c == '\\' && i + 1 < n) {
+				if (text[i + 1] == 'u' && i + 5 < n &&
+				    text[i + 2] == '0' && text[i + 3] == '0' &&
+				    text[i + 4] == '0' && text[i + 5] == '0')
+					return "a string holds U+0000 (\\u0000)";
+				len = 2;
+			}
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t j = i + 1;
+
+			while (j < n && ((text[j] >= '0' && text[j] <= '9') ||
+			    text[j] == '.' || text[j] == 'e' || text[j] == 'E' ||
+			    text[j] == '+' || text[j] == '-')) {
+				if (text[j] == '.' || text[j] == 'e' ||
+				    text[j] == 'E')
+					return "a number is not whole (a fraction "
+					    "or an exponent)";
+				j++;
+			}
+			len = j - i;
+		}
+		i += len;
+	}
+	return NULL;
+}
+
+/* The first key that repeats in an object of the tree at node, or NULL. */
+static const char *
+repeated_key(const cJSON *node)
+{
+	const cJSON *c, *d;
+
+	for (c = node->child; c != NULL; c = c->next) {
+		const char *k;
+
+		if (cJSON_IsObject(node))
+			for (d = c->next; d != NULL; d = d->next)
+				if (strcmp(c->string, d->string) == 0)
+					return c->string;
+		if ((c->child != NULL) && (k = repeated_key(c)) != NULL)
+			return k;
+	}
+	return NULL;
+}
+
+struct sv_json *
+sv_json_parse_canonical(const char *text, size_t n, const char **why,
+    char *keybuf, size_t keylen)
+{
+	struct sv_json *doc;
+	const char *bad, *k;
+
+	if (keylen > 0)
+		keybuf[0] = '\0';
+	if (memchr(text, '\0', n) != NULL) {
+		if (why)
+			*why = "a NUL byte in the text";
+		return NULL;
+	}
+	if ((bad = canonical_text(text, n)) != NULL) {
+		if (why)
+			*why = bad;
+		return NULL;
+	}
+	if ((doc = sv_json_parse(text, n)) == NULL) {
+		if (why)
+			*why = "not valid JSON";
+		return NULL;
+	}
+	if ((k = repeated_key(J(doc))) != NULL) {
+		if (keylen > 0)
+			snprintf(keybuf, keylen, "%s", k);
+		if (why)
+			*why = "a key repeats in an object";
+		sv_json_free(doc);
+		return NULL;
+	}
+	return doc;
+}
+
 struct sv_json *
 sv_json_get(const struct sv_json *o, const char *key)
 {

@@ -64,6 +64,19 @@ void sv_json_free(struct sv_json *j);
  * they return belong to the document.
  */
 struct sv_json *sv_json_parse(const char *text, size_t n);
+
+/*
+ * sv_json_parse for documents smoothver itself writes canonically
+ * (manifests, store records): besides being JSON, the text must be valid
+ * UTF-8, no string may hold U+0000 (\u0000), no object may repeat a key,
+ * and numbers must be whole (no fraction, no exponent). NULL if any of
+ * this fails, with *why (if not NULL) set to a static description of the
+ * first problem ("not valid JSON", "a key repeats in an object: 'k'"
+ * with the key in keybuf, ...). keybuf (keylen bytes, may be 0) receives
+ * the repeated key, cut to fit.
+ */
+struct sv_json *sv_json_parse_canonical(const char *text, size_t n,
+    const char **why, char *keybuf, size_t keylen);
 struct sv_json *sv_json_get(const struct sv_json *o, const char *key);
 const char *sv_json_str(const struct sv_json *j);
 bool sv_json_is_null(const struct sv_json *j);

@@ -242,8 +242,9 @@ int
 sv_manifest_parse(struct sv_manifest *m, const char *text, size_t n,
     const char *what, struct sv_err *e)
 {
-	struct sv_json *doc = sv_json_parse(text, n), *pkg, *prev, *c;
-	const char *s, *comp;
+	struct sv_json *doc, *pkg, *prev, *c;
+	const char *s, *comp, *why = NULL;
+	char key[64];
 	struct buf clean;
 	uint64_t entries;
 	size_t i;
@@ -251,8 +252,13 @@ sv_manifest_parse(struct sv_manifest *m, const char *text, size_t n,
 
 	buf_init(&clean);
 	sv_sha256(text, n, m->self);
+	doc = sv_json_parse_canonical(text, n, &why, key, sizeof(key));
 	if (doc == NULL) {
-		sv_err_set(e, SV_INPUT, "manifest %s: not valid JSON", what);
+		sv_err_set(e, SV_INPUT, "manifest %s: %s%s%s%s", what, why,
+		    key[0] ? " ('" : "", key, key[0] ? "')" : "");
+		sv_err_hint(e, "a manifest is canonical JSON as smoothver pack "
+		    "writes it: UTF-8, whole numbers, no U+0000, no repeated "
+		    "key");
 		goto out;
 	}
 	s = sv_json_str(sv_json_get(doc, "schema"));

@@ -209,7 +209,8 @@ sv_record_read(struct sv_store *s, const char *name, const char *version,
 	if ((status = sv_store_get_buf(s, key, &text, RECORD_MAX, found, e)) ||
 	    !*found)
 		goto out;
-	o = sv_json_parse(text.s, text.len);
+	o = sv_json_parse_canonical(text.s ? text.s : "", text.len, NULL,
+	    NULL, 0);
 	schema = sv_json_str(sv_json_get(o, "schema"));
 	comp = sv_json_str(sv_json_get(o, "compression"));
 	r->name = opt_str(o, "name");
@@ -816,8 +817,17 @@ sv_record_manifest(struct sv_store *s, const struct sv_record *r,
 	buf_init(&text);
 	buf_init(&what);
 	buf_addf(&what, "of %s@%s", r->name, r->version);
-	if ((status = sv_store_get_buf(s, key, &text, SV_MANIFEST_MAX, &found,
-	    e)))
+	/* The record says how large the manifest is: nothing larger is read
+	 * (the limited read stops at that size), let alone parsed. */
+	if (r->manifest_size > SV_MANIFEST_MAX) {
+		status = sv_err_set(e, SV_INPUT, "store '%s': the record of "
+		    "%s@%s gives its manifest %ju bytes, more than the %zu "
+		    "a manifest may have", sv_store_url(s), r->name, r->version,
+		    (uintmax_t)r->manifest_size, SV_MANIFEST_MAX);
+		goto out;
+	}
+	if ((status = sv_store_get_buf(s, key, &text,
+	    (size_t)r->manifest_size, &found, e)))
 		goto out;
 	if (!found) {
 		status = sv_err_set(e, SV_INPUT, "store '%s': the manifest of "

@@ -189,6 +189,26 @@ test_expect_success 'fetch checks every digest: a damaged store is refused' '
 	test -z "$(ls -A | grep "^\.")"
 '
 
+test_expect_success 'a manifest larger than its record says is refused before it is read whole' '
+	mkapp rel && sv 0 publish rel --name app --version 1.0.0 --store st --expect-empty &&
+	rec=st/releases/app/1.0.0.json &&
+	size=$(jq -r .manifest_size $rec) &&
+	jq -c ".manifest_size = 100" $rec >rec.tmp && cp rec.tmp $rec &&
+	sv 3 fetch app --store st -o a.d &&
+	contains err "is larger than 100 bytes" && test ! -e a.d &&
+	jq -c ".manifest_size = 600000000" $rec >rec.tmp && cp rec.tmp $rec &&
+	sv 3 fetch app --store st -o b.d &&
+	contains err "gives its manifest 600000000 bytes, more than the 536870912 a manifest may have" &&
+	jq -c ".manifest_size = $size" $rec >rec.tmp && cp rec.tmp $rec &&
+	sv 0 fetch app --store st -o c.d &&
+	man=$(jq -r .manifest $rec) && chmod u+w st/blobs/sha256/$man &&
+	sed "s/\"name\":\"app\"/\"name\":\"app\",\"name\":\"app\"/" st/blobs/sha256/$man >m.json &&
+	sv 3 verify rel --manifest m.json &&
+	contains err "a key repeats in an object ('"'"'name'"'"')" &&
+	sed "s/\"size\":\([0-9]*\)/\"size\":\1.0/" st/blobs/sha256/$man >m2.json &&
+	sv 3 verify rel --manifest m2.json && contains err "a number is not whole"
+'
+
 test_expect_success 'verify: drift in a tree, a package, and what it is checked against' '
 	mkapp rel && sv 0 pack rel --name app --version 1.0.0 &&
 	sv 0 verify app-1.0.0.tar.gz && contains out "matches app 1.0.0 (8 entries)" &&

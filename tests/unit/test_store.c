@@ -264,6 +264,47 @@ START_TEST(manifest_refuses_what_is_wrong)
 }
 END_TEST
 
+/* Canonical JSON on the way in: each replacement and the words of the
+ * error it must give. */
+static const char *const noncanonical[][3] = {
+	{ "\"tool\":\"t\"", "\"tool\":\"t\\u0000x\"", "holds U+0000" },
+	{ "\"name\":\"app\",", "\"name\":\"app\",\"name\":\"evil\",",
+	  "a key repeats in an object ('name')" },
+	{ "\"size\":1,\"target\"", "\"size\":1,\"size\":2,\"target\"",
+	  "a key repeats in an object ('size')" },
+	{ "\"size\":10", "\"size\":10.0", "a number is not whole" },
+	{ "\"size\":10", "\"size\":1e1", "a number is not whole" },
+	{ "\"size\":10", "\"size\":10E0", "a number is not whole" },
+	{ "\"tool\":\"t\"", "\"tool\":\"\xff\"", "not valid UTF-8" },
+	{ "\"tool\":\"t\"", "\"tool\":\"\xc0\xaf\"", "not valid UTF-8" },
+	{ "\"tool\":\"t\"", "\"tool\":\"t\",}", "not valid JSON" },
+};
+
+START_TEST(manifest_is_canonical_json)
+{
+	struct sv_manifest m;
+	struct sv_err e;
+	char text[2048];
+	struct buf b;
+	const char *at;
+
+	sv_err_init(&e);
+	sv_manifest_init(&m);
+	snprintf(text, sizeof(text), manifest, zeros, zeros);
+	at = strstr(text, noncanonical[_i][0]);
+	ck_assert_ptr_nonnull(at);
+	buf_init(&b);
+	buf_add(&b, text, (size_t)(at - text));
+	buf_adds(&b, noncanonical[_i][1]);
+	buf_adds(&b, at + strlen(noncanonical[_i][0]));
+	ck_assert_int_eq(sv_manifest_parse(&m, b.s, b.len, "t", &e), SV_INPUT);
+	ck_assert_msg(strstr(e.msg, noncanonical[_i][2]) != NULL,
+	    "case %d: '%s' lacks '%s'", _i, e.msg, noncanonical[_i][2]);
+	buf_release(&b);
+	sv_manifest_release(&m);
+}
+END_TEST
+
 #define N(t) ((int)(sizeof(t) / sizeof((t)[0])))
 
 Suite *
@@ -280,6 +321,8 @@ make_suite(void)
 	tcase_add_test(tc, manifest_reads_back);
 	tcase_add_loop_test(tc, manifest_refuses_what_is_wrong, 0,
 	    N(bad_manifests));
+	tcase_add_loop_test(tc, manifest_is_canonical_json, 0,
+	    N(noncanonical));
 	suite_add_tcase(s, tc);
 	return s;
 }
