@@ -17,6 +17,7 @@
 
 #include "adapt/git.h"
 #include "base/msg.h"
+#include "base/outfile.h"
 #include "cli/command.h"
 #include "cli/help.h"
 #include "cli/output.h"
@@ -99,6 +100,8 @@ main(int argc, char **argv)
 	struct buf msg;
 	int i = 1, status;
 
+	/* First of all: an interrupt from here on removes what it leaves. */
+	sv_signals_init();
 	buf_init(&msg);
 	sv_err_init(&e);
 	sv_config_init(&ctx.config);

@@ -12,6 +12,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "base/outfile.h"
 #include "base/xalloc.h"
 
 #define GZ_BLOCK (128 * 1024)
@@ -372,7 +373,7 @@ sv_compressor_new(enum sv_compression kind, int threads, const char *name,
 		threads--;
 	c->tid = xcalloc((size_t)threads, sizeof(*c->tid));
 	for (i = 0; i < (size_t)threads; i++)
-		if (pthread_create(&c->tid[c->nthreads], NULL, gz_worker, c) == 0)
+		if (sv_thread_create(&c->tid[c->nthreads], gz_worker, c) == 0)
 			c->nthreads++;
 	if (c->nthreads == 0) {
 		fprintf(stderr, "smoothver: fatal: cannot start a thread\n");

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +19,19 @@
 #include "base/xalloc.h"
 
 /* Temporary files to remove if a signal ends the process. Only paths set
- * and cleared by this module; the handler calls nothing but unlink. */
-#define MAX_PENDING 8
+ * and cleared by this module; the handler calls nothing but unlink, rmdir
+ * and what re-raises the signal. */
+#define MAX_PENDING 32
 static char *volatile pending[MAX_PENDING];
+static const int ending_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+#define NENDING (sizeof(ending_sigs) / sizeof(ending_sigs[0]))
+static bool signals_installed;
 
 static void
 on_signal(int sig)
 {
+	struct sigaction dfl;
+	sigset_t one;
 	int i;
 
 	/* Newest first: files before the directories that hold them. */
@@ -34,38 +41,98 @@ on_signal(int sig)
 			rmdir(pending[i]);
 		}
 	}
-	signal(sig, SIG_DFL);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
 	raise(sig);
+}
+
+void
+sv_signals_init(void)
+{
+	struct sigaction sa, old;
+	size_t i;
+
+	if (signals_installed)
+		return;
+	signals_installed = true;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	/* One handler at a time: another ending signal waits. */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NENDING; i++)
+		sigaddset(&sa.sa_mask, ending_sigs[i]);
+	for (i = 0; i < NENDING; i++) {
+		/* An ignored signal stays ignored (nohup, a parent's choice). */
+		if (sigaction(ending_sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(ending_sigs[i], &sa, NULL);
+	}
+}
+
+void
+sv_signals_hold(sigset_t *old)
+{
+	sigset_t block;
+	size_t i;
+
+	sigemptyset(&block);
+	for (i = 0; i < NENDING; i++)
+		sigaddset(&block, ending_sigs[i]);
+	pthread_sigmask(SIG_BLOCK, &block, old);
+}
+
+void
+sv_signals_resume(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+int
+sv_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t old;
+	int rc;
+
+	sv_signals_hold(&old);
+	rc = pthread_create(t, NULL, fn, arg);
+	sv_signals_resume(&old);
+	return rc;
 }
 
 static void
 track(const char *path)
 {
-	static int installed;
+	sigset_t old;
 	int i;
 
-	if (!installed) {
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		signal(SIGHUP, on_signal);
-		installed = 1;
-	}
+	sv_signals_init();
+	sv_signals_hold(&old);
 	for (i = 0; i < MAX_PENDING; i++) {
 		if (pending[i] == NULL) {
 			pending[i] = (char *)path;
-			return;
+			break;
 		}
 	}
+	sv_signals_resume(&old);
 }
 
 static void
 untrack(const char *path)
 {
+	sigset_t old;
 	int i;
 
+	sv_signals_hold(&old);
 	for (i = 0; i < MAX_PENDING; i++)
 		if (pending[i] == path)
 			pending[i] = NULL;
+	sv_signals_resume(&old);
 }
 
 void
@@ -85,6 +152,7 @@ sv_outfile_open(struct sv_outfile *f, const char *dest, struct sv_err *e)
 {
 	char *copy = xstrdup(dest), *dir, *base;
 	struct buf tmp;
+	sigset_t mask;
 
 	f->fd = -1;
 	f->tmp = NULL;
@@ -99,10 +167,13 @@ sv_outfile_open(struct sv_outfile *f, const char *dest, struct sv_err *e)
 	buf_addf(&tmp, ".%s.tmp-XXXXXX", base);
 	free(copy);
 	f->tmp = buf_detach(&tmp);
+	/* No signal between creating the file and tracking it. */
+	sv_signals_hold(&mask);
 	f->fd = mkstemp(f->tmp);
 	if (f->fd < 0) {
 		int err = errno;
 
+		sv_signals_resume(&mask);
 		free(f->tmp);
 		f->tmp = NULL;
 		sv_err_set(e, SV_INPUT, "cannot create '%s': %s", dest,
@@ -111,8 +182,9 @@ sv_outfile_open(struct sv_outfile *f, const char *dest, struct sv_err *e)
 		f->dest = NULL;
 		return SV_INPUT;
 	}
-	fchmod(f->fd, 0644);
 	track(f->tmp);
+	sv_signals_resume(&mask);
+	fchmod(f->fd, 0644);
 	return SV_OK;
 }
 
@@ -357,6 +429,31 @@ sv_fsync_dir(const char *path, struct sv_err *e)
 }
 
 int
+sv_mkdtemp_tracked(struct buf *templ, char **out, struct sv_err *e)
+{
+	sigset_t mask;
+	char *slash;
+	int err;
+
+	*out = NULL;
+	sv_signals_hold(&mask);
+	if (mkdtemp(templ->s) != NULL) {
+		*out = buf_detach(templ);
+		track(*out);
+		sv_signals_resume(&mask);
+		return SV_OK;
+	}
+	err = errno;
+	sv_signals_resume(&mask);
+	if ((slash = strrchr(templ->s, '/')) != NULL)
+		*slash = '\0';
+	sv_err_set(e, SV_INPUT, "cannot create a temporary directory in "
+	    "'%s': %s", slash ? templ->s : ".", strerror(err));
+	buf_release(templ);
+	return SV_INPUT;
+}
+
+int
 sv_tmpdir_make(const char *tag, char **out, struct sv_err *e)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -367,16 +464,7 @@ sv_tmpdir_make(const char *tag, char **out, struct sv_err *e)
 		tmp = "/tmp";
 	buf_init(&b);
 	buf_addf(&b, "%s/smoothver-%s-XXXXXX", tmp, tag);
-	if (mkdtemp(b.s) == NULL) {
-		int err = errno;
-
-		buf_release(&b);
-		return sv_err_set(e, SV_INPUT, "cannot create a temporary "
-		    "directory in '%s': %s", tmp, strerror(err));
-	}
-	*out = buf_detach(&b);
-	sv_outfile_track_path(*out);
-	return SV_OK;
+	return sv_mkdtemp_tracked(&b, out, e);
 }
 
 void

@@ -9,6 +9,8 @@
 #ifndef SV_OUTFILE_H
 #define SV_OUTFILE_H
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -33,6 +35,31 @@ int sv_outfile_commit(struct sv_outfile *f, struct sv_err *e);
 
 /* Remove the temporary file and release f (safe after commit too). */
 void sv_outfile_abort(struct sv_outfile *f);
+
+/*
+ * Signals that end the process (SIGINT, SIGTERM, SIGHUP): sv_signals_init,
+ * called first thing by main, installs the handler that removes the
+ * tracked temporary paths and then dies of the signal, except for a
+ * signal the process inherited as ignored, which stays ignored (nohup).
+ * sv_signals_hold blocks the three in the calling thread (the old mask in
+ * *old) until sv_signals_resume: hold them across creating a temporary
+ * file and tracking it, and across creating a thread (which inherits the
+ * mask), so that only the main thread ever runs the handler.
+ */
+void sv_signals_init(void);
+void sv_signals_hold(sigset_t *old);
+void sv_signals_resume(const sigset_t *old);
+
+/* pthread_create with the ending signals blocked in the new thread: the
+ * worker threads never run the handler. Returns pthread_create's. */
+int sv_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
+
+/* Create the directory templ names (ending in XXXXXX, consumed) and track
+ * it, with no signal in between: *out is its name (the caller frees it),
+ * removed if a signal ends the process until untracked. Errors name the
+ * parent directory. */
+struct buf;
+int sv_mkdtemp_tracked(struct buf *templ, char **out, struct sv_err *e);
 
 /* Also remove path (a file, or an empty directory) if a signal ends the
  * process, until untracked. The string must stay valid until then; the

@@ -69,8 +69,12 @@ sv_proc_signals_catch(void)
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: sleeps and polls return early. */
 	sa.sa_handler = on_signal;
-	for (i = 0; i < NCATCH; i++)
-		sigaction(catch_sigs[i], &sa, &saved[i]);
+	for (i = 0; i < NCATCH; i++) {
+		sigaction(catch_sigs[i], NULL, &saved[i]);
+		/* An inherited ignored signal stays ignored (nohup). */
+		if (saved[i].sa_handler != SIG_IGN)
+			sigaction(catch_sigs[i], &sa, NULL);
+	}
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &saved_pipe);
 	catching = true;

@@ -64,16 +64,7 @@ scratch_make(struct scratch *s, struct sv_err *e)
 
 	buf_init(&b);
 	buf_addf(&b, "%s/smoothver-publish-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(b.s) == NULL) {
-		int err = errno;
-
-		buf_release(&b);
-		return sv_err_set(e, SV_INPUT, "cannot create a temporary "
-		    "directory: %s", strerror(err));
-	}
-	s->dir = buf_detach(&b);
-	sv_outfile_track_path(s->dir);
-	return SV_OK;
+	return sv_mkdtemp_tracked(&b, &s->dir, e);
 }
 
 static void

@@ -469,7 +469,7 @@ fetch_dir(struct sv_store *s, const struct sv_fetch_request *req,
 	struct buf parent, base, tmpdir, pkgname, what;
 	struct sv_outfile pkg;
 	struct stat st;
-	sigset_t block, old;
+	sigset_t old;
 	char *abs = NULL;
 	bool have_pkg = false, have_dir = false;
 	int status;
@@ -508,11 +508,7 @@ fetch_dir(struct sv_store *s, const struct sv_fetch_request *req,
 		goto out;
 	buf_addf(&tmpdir, "%s/.%s.tmp-XXXXXX", abs, base.s);
 	/* Signals wait until the temporary directory is gone or in place. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &old);
+	sv_signals_hold(&old);
 	if (mkdtemp(tmpdir.s) == NULL) {
 		status = sv_err_set(e, SV_INPUT, "cannot create a directory in "
 		    "'%s': %s", parent.s, strerror(errno));
@@ -546,7 +542,7 @@ unblock:
 	have_dir = false;
 	sv_outfile_abort(&pkg);
 	have_pkg = false;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	sv_signals_resume(&old);
 out:
 	if (have_pkg)
 		sv_outfile_abort(&pkg);

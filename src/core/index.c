@@ -462,7 +462,7 @@ hash_all(struct sv_index *idx, int rootfd, const bool *hashed,
 	if ((size_t)nthreads > job.nfiles)
 		nthreads = job.nfiles > 0 ? (int)job.nfiles : 1;
 	for (i = 1; i < nthreads; i++)
-		if (pthread_create(&tid[started], NULL, hash_worker, &job) == 0)
+		if (sv_thread_create(&tid[started], hash_worker, &job) == 0)
 			started++;
 	hash_worker(&job);
 	for (i = 0; i < started; i++)

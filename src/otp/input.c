@@ -86,15 +86,8 @@ sv_otp_input_open(struct sv_otp_input *in, const char *path,
 		return sv_otp_release_load(&in->rel, path, vsn, e);
 	buf_init(&dir);
 	buf_addf(&dir, "%s/smoothver-otp-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(dir.s) == NULL) {
-		status = sv_err_set(e, SV_INPUT, "cannot create a temporary "
-		    "directory in '%s': %s", tmp && *tmp ? tmp : "/tmp",
-		    strerror(errno));
-		buf_release(&dir);
+	if ((status = sv_mkdtemp_tracked(&dir, &in->tmpdir, e)))
 		return status;
-	}
-	in->tmpdir = buf_detach(&dir);
-	sv_outfile_track_path(in->tmpdir);
 	if ((status = sv_extract_tarball(path, in->tmpdir,
 	    SV_EXTRACT_MAX_DEFAULT, e)))
 		return status;

@@ -469,7 +469,7 @@ sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
 	else if ((size_t)nthreads > misses / 32 + 1)
 		nthreads = (int)(misses / 32 + 1);
 	for (i = 1; i < nthreads; i++)
-		if (pthread_create(&tid[started], NULL, worker, &job) == 0)
+		if (sv_thread_create(&tid[started], worker, &job) == 0)
 			started++;
 	worker(&job);
 	for (i = 0; i < started; i++)

@@ -40,20 +40,35 @@ struct sv_store {
 };
 
 /*
- * Test hook: with SMOOTHVER_TEST_CRASH_AFTER=K the process kills itself
+ * Test hooks: with SMOOTHVER_TEST_CRASH_AFTER=K the process kills itself
  * with SIGKILL just before its K-th write step (each write, fsync, link,
  * rename, unlink and mkdir in the store), as if the machine stopped there.
- * The interruption tests walk K over every step of a publish.
+ * The interruption tests walk K over every step of a publish. With
+ * SMOOTHVER_TEST_PAUSE_AFTER=K and SMOOTHVER_TEST_PAUSE_FILE=F it instead
+ * creates F and waits for a signal there, so that a test can interrupt it
+ * at a known step without guessing with sleep.
  */
 static void
 step(void)
 {
-	static long left = -2;
+	static long left = -2, pause_left = -2;
 
 	if (left == -2) {
 		const char *v = getenv("SMOOTHVER_TEST_CRASH_AFTER");
+		const char *p = getenv("SMOOTHVER_TEST_PAUSE_AFTER");
 
 		left = v ? atol(v) : -1;
+		pause_left = p && getenv("SMOOTHVER_TEST_PAUSE_FILE") ?
+		    atol(p) : -1;
+	}
+	if (pause_left > 0 && --pause_left == 0) {
+		int fd = open(getenv("SMOOTHVER_TEST_PAUSE_FILE"),
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd >= 0)
+			close(fd);
+		for (;;)
+			pause();
 	}
 	if (left < 0)
 		return;
@@ -166,6 +181,7 @@ static int
 tmp_open(struct sv_store *s, char **tmp, int *fd, struct sv_err *e)
 {
 	char *t = path_of(s, "tmp/put-XXXXXX");
+	sigset_t mask;
 	int status;
 
 	if ((status = make_parents(s, t, e))) {
@@ -173,15 +189,22 @@ tmp_open(struct sv_store *s, char **tmp, int *fd, struct sv_err *e)
 		return status;
 	}
 	step();
+	/* Tracked (removed if a signal ends the process) with no signal
+	 * between its creation and that. */
+	sv_signals_hold(&mask);
 	*fd = mkstemp(t);
 	if (*fd < 0) {
+		int err = errno;
+
+		sv_signals_resume(&mask);
 		status = sv_err_set(e, SV_INPUT, "cannot create a temporary file "
-		    "in store '%s': %s", s->url, strerror(errno));
+		    "in store '%s': %s", s->url, strerror(err));
 		free(t);
 		return status;
 	}
+	sv_outfile_track_path(t);
+	sv_signals_resume(&mask);
 	fchmod(*fd, 0644);
-	sv_outfile_track_path(t); /* removed if a signal ends the process */
 	*tmp = t;
 	return SV_OK;
 }

@@ -72,20 +72,93 @@ test_expect_success 'killed at random moments (kill -9), the store stays consist
 	sv 0 fetch app --store st -o got && diff -r v2 got
 '
 
-test_expect_success 'interrupted (SIGTERM, SIGINT), publish leaves no temporary file behind' '
+# alive PID: the process runs (a zombie, ended but not waited for, does
+# not count).
+alive() {
+	kill -0 "$1" 2>/dev/null &&
+		! grep -q "^State:.*Z" "/proc/$1/status" 2>/dev/null
+}
+
+# nap: a millisecond between two looks at a condition.
+nap() { perl -e "select(undef, undef, undef, 0.001)"; }
+
+# wait_file F PID: wait until F exists (10 s at most), or fail if PID ends.
+wait_file() {
+	_n=0
+	while [ ! -e "$1" ]; do
+		alive "$2" || { echo "process $2 ended before $1" >&2; return 1; }
+		_n=$((_n + 1))
+		[ $_n -lt 10000 ] || { echo "no $1 after 10 s" >&2; return 1; }
+		nap
+	done
+}
+
+# reap PID: wait for the background process PID to end (10 s at most,
+# then it is killed and this fails) and set rc to its exit status.
+reap() {
+	_n=0
+	while alive "$1"; do
+		_n=$((_n + 1))
+		if [ $_n -ge 10000 ]; then
+			kill -9 "$1" 2>/dev/null
+			wait "$1" 2>/dev/null
+			echo "process $1 still ran 10 s after the signal" >&2
+			return 1
+		fi
+		nap
+	done
+	rc=0 && wait "$1" || rc=$?
+}
+
+# A background job of a non-interactive shell starts with SIGINT ignored,
+# and smoothver keeps an inherited ignored signal ignored (as nohup
+# wants): the publishes that are to see SIGINT start with it at default.
+
+test_expect_success 'interrupted (SIGTERM, SIGINT, SIGHUP) at every store step, publish leaves no temporary file behind' '
 	mkdir tmp && export TMPDIR=$PWD/tmp &&
 	mkapp v1 one && sv 0 publish v1 --name app --version 1.0.0 --store st --expect-empty &&
-	for sig in TERM INT TERM INT; do
-		rm -rf v2 && mkapp v2 "two$sig" 20000 || exit 1
-		"$SMOOTHVER" publish v2 --name app --version 1.0.1 --store st \
-			--expect-latest 1.0.0 >/dev/null 2>&1 &
-		pid=$!
-		sleep 0.3
-		kill -s $sig $pid 2>/dev/null
-		rc=0 && wait $pid || rc=$?
-		test $rc -gt 128 || { echo "not interrupted: exit $rc" >&2; exit 1; }
-		check st && test -z "$(ls tmp)" && test -z "$(ls st/tmp)" || exit 1
-	done
+	mkapp v2 two 300 &&
+	k=1 && while :; do
+		for sig in TERM INT HUP; do
+			rm -f paused
+			SMOOTHVER_TEST_PAUSE_AFTER=$k SMOOTHVER_TEST_PAUSE_FILE=$PWD/paused \
+			env --default-signal=INT "$SMOOTHVER" publish v2 --name app \
+				--version 1.0.1 --store st --expect-latest 1.0.0 >/dev/null 2>&1 &
+			pid=$!
+			if wait_file paused $pid; then
+				test -n "$(ls tmp)" || { kill -9 $pid; echo "step $k: no temporary file to leave" >&2; exit 1; }
+				kill -s $sig $pid
+			fi
+			reap $pid
+			# Ended before step k: every step has been interrupted.
+			[ $rc -ne 0 ] || break 2
+			test $rc -gt 128 || { echo "step $k, $sig: exit $rc" >&2; exit 1; }
+			check st && test -z "$(ls tmp)" && test -z "$(ls st/tmp)" ||
+				{ echo "step $k, $sig: left behind: $(ls tmp st/tmp)" >&2; exit 1; }
+			test "$(cat st/app-latest)" = 1.0.0 || break 2
+		done
+		k=$((k + 1))
+	done &&
+	echo "interrupted at $k steps" && test $k -ge 5 && check st
+'
+
+test_expect_success 'an ignored SIGHUP stays ignored (nohup); SIGINT and SIGTERM still clean up' '
+	mkdir tmp && export TMPDIR=$PWD/tmp &&
+	mkapp v1 one && sv 0 publish v1 --name app --version 1.0.0 --store st --expect-empty &&
+	mkapp v2 two 300 &&
+	( trap "" HUP
+	  SMOOTHVER_TEST_PAUSE_AFTER=2 SMOOTHVER_TEST_PAUSE_FILE=$PWD/paused \
+	  exec "$SMOOTHVER" publish v2 --name app --version 1.0.1 --store st \
+		--expect-latest 1.0.0 >/dev/null 2>&1 ) &
+	pid=$!
+	wait_file paused $pid || { kill -9 $pid; exit 1; }
+	# SigIgn is a hex mask, bit N-1 for signal N: SIGHUP (1) is bit 0.
+	ign=$(sed -n "s/^SigIgn:[[:space:]]*//p" /proc/$pid/status) &&
+	test $(( 0x$ign & 1 )) -eq 1 &&
+	# Signals arrive in order: had SIGHUP been taken, it would end the
+	# process first, with status 129.
+	kill -s HUP $pid && kill -s TERM $pid && reap $pid &&
+	test $rc -eq 143 && test -z "$(ls tmp)" && test -z "$(ls st/tmp)" && check st
 '
 
 # race N: N publishers of different versions (and one of a version with
