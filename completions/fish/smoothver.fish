@@ -76,6 +76,7 @@ complete -c smoothver -n '__fish_seen_subcommand_from pack' -l compression -x -a
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -l manifest -r -F -d 'write the manifest to FILE (default: beside the tarball, NAME-VERSION.manifest.json)'
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -l delta-from -r -F -d 'an OTP release: pack only what a node running OLD (a release root or package) lacks'
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -l tree -d 'pack DIR whole, as a plain tree, even if it is the root of an OTP release'
+complete -c smoothver -n '__fish_seen_subcommand_from pack' -l no-relup -d 'an OTP release that follows another, packed without its relup: for fresh installs only (the manifest says so)'
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -F
 complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -l probe -x -d 'a shell command that connects to the service and stays connected: it must write a line when ready, still run at the end and exit 0 once its standard input closes'
 complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -l downgrade -d 'after the upgrade, downgrade to the old release again and make it permanent'

@@ -357,6 +357,18 @@ sv_json_str(const struct sv_json *j)
 }
 
 bool
+sv_json_is_bool(const struct sv_json *j)
+{
+	return j != NULL && cJSON_IsBool(J(j));
+}
+
+bool
+sv_json_bool(const struct sv_json *j)
+{
+	return j != NULL && cJSON_IsTrue(J(j));
+}
+
+bool
 sv_json_is_null(const struct sv_json *j)
 {
 	return j != NULL && cJSON_IsNull(J(j));

@@ -85,6 +85,9 @@ bool sv_json_uint(const struct sv_json *j, uint64_t *out);
 /* True if j is an array. Its elements: for (c = sv_json_first(a); c;
  * c = sv_json_next(c)) (NULL for anything but a non-empty array). */
 bool sv_json_is_array(const struct sv_json *j);
+/* A boolean node, and its value (false for anything but true). */
+bool sv_json_is_bool(const struct sv_json *j);
+bool sv_json_bool(const struct sv_json *j);
 struct sv_json *sv_json_first(const struct sv_json *a);
 struct sv_json *sv_json_next(const struct sv_json *j);
 

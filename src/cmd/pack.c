@@ -40,6 +40,9 @@ static const struct sv_option options[] = {
 	  NULL, false },
 	{ "tree", 0, NULL, "pack DIR whole, as a plain tree, even if it is "
 	  "the root of an OTP release", SV_COMPLETE_NONE, NULL, false },
+	{ "no-relup", 0, NULL, "an OTP release that follows another, packed "
+	  "without its relup: for fresh installs only (the manifest says "
+	  "so)", SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_END
 };
 
@@ -86,6 +89,9 @@ otp_json(struct sv_json *doc, const struct sv_package *w)
 	sv_json_set_bool(otp, "erts_included", plan->erts);
 	sv_json_set_bytes(otp, "unpack", w->unpack);
 	sv_json_set(otp, "applications", strv_json(plan->apps, plan->napps));
+	sv_json_set(otp, "relup_from", strv_json(plan->relup_from,
+	    plan->nrelup_from));
+	sv_json_set_bool(otp, "fresh_install_only", plan->fresh_only);
 	sv_json_set(doc, "otp", otp);
 	if (!plan->delta) {
 		sv_json_set_null(doc, "delta");
@@ -116,6 +122,15 @@ otp_lines(struct buf *b, const struct sv_package *w)
 		buf_addf(b, "  delta       from %s: %.3g%% of the full package "
 		    "(%ju bytes)\n", w->delta_from, 100.0 * delta_ratio(w),
 		    (uintmax_t)w->full_size);
+	if (plan->fresh_only)
+		buf_adds(b, "  relup       none: for fresh installs only\n");
+	else if (plan->nrelup_from > 0)
+		for (i = 0; i < plan->nrelup_from; i++)
+			buf_addf(b, "%s%s%s", i ? ", " : "  relup       from ",
+			    plan->relup_from[i], i + 1 == plan->nrelup_from ?
+			    "\n" : "");
+	else
+		buf_adds(b, "  relup       none: a first release\n");
 	buf_adds(b, "  unpack      releases/");
 	sv_quote_path(b, w->unpack);
 	buf_adds(b, ".tar.gz, release_handler:unpack_release(\"");
@@ -188,6 +203,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	spec.manifest = sv_arg(a, "manifest");
 	spec.delta_from = sv_arg(a, "delta-from");
 	spec.tree = sv_flag(a, "tree");
+	spec.no_relup = sv_flag(a, "no-relup");
 	if ((status = sv_package_describe(ctx->repo, &ctx->config, &spec, &p,
 	    &e)) || (status = sv_package_build(&spec, &p, &e)))
 		sv_out_error(a->cmd, &e);

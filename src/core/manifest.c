@@ -30,6 +30,16 @@ tail(const struct sv_manifest_info *m)
 		sv_json_set_null(doc, "delta");
 	}
 	sv_json_set_bytes(doc, "name", m->name);
+	if (m->otp) {
+		struct sv_json *otp = sv_json_object(), *from = sv_json_array();
+		size_t i;
+
+		sv_json_set_bool(otp, "fresh_install_only", m->fresh_only);
+		for (i = 0; i < m->nrelup_from; i++)
+			sv_json_push(from, sv_json_string(m->relup_from[i]));
+		sv_json_set(otp, "relup_from", from);
+		sv_json_set(doc, "otp", otp);
+	}
 	sv_json_set_str(pkg, "compression", sv_compression_name(m->compression));
 	sv_json_set_int(pkg, "entries", (int64_t)m->pack->index.n);
 	sv_json_set_bytes(pkg, "file", m->file);
@@ -125,6 +135,7 @@ sv_manifest_release(struct sv_manifest *m)
 	free(m->level);
 	free(m->file);
 	free(m->delta_from);
+	sv_strv_free(m->relup_from, m->nrelup_from);
 	sv_index_release(&m->content);
 	sv_manifest_init(m);
 }
@@ -285,6 +296,30 @@ sv_manifest_parse(struct sv_manifest *m, const char *text, size_t n,
 	if ((s = need_str(doc, "name", what, NULL, e)) == NULL)
 		goto out;
 	m->name = xstrdup(s);
+	c = sv_json_get(doc, "otp");
+	if (c != NULL && !sv_json_is_null(c)) {
+		const struct sv_json *fo = sv_json_get(c, "fresh_install_only");
+		struct sv_json *from = sv_json_get(c, "relup_from"), *v;
+
+		if (!sv_json_is_bool(fo) || !sv_json_is_array(from)) {
+			sv_err_set(e, SV_INPUT, "manifest %s: 'otp' needs "
+			    "fresh_install_only (a boolean) and relup_from (an "
+			    "array of versions)", what);
+			goto out;
+		}
+		m->otp = true;
+		m->fresh_only = sv_json_bool(fo);
+		for (v = sv_json_first(from); v; v = sv_json_next(v)) {
+			if (sv_json_str(v) == NULL) {
+				sv_err_set(e, SV_INPUT, "manifest %s: "
+				    "otp.relup_from holds a non-string", what);
+				goto out;
+			}
+			m->relup_from = xrealloc(m->relup_from,
+			    (m->nrelup_from + 1) * sizeof(*m->relup_from));
+			m->relup_from[m->nrelup_from++] = xstrdup(sv_json_str(v));
+		}
+	}
 	c = sv_json_get(doc, "version");
 	if (!sv_json_is_null(c) && (s = need_str(doc, "version", what, NULL,
 	    e)) == NULL)

@@ -36,6 +36,11 @@ struct sv_manifest_info {
 	                              upgrades from; NULL for a whole one */
 	uint64_t delta_full_size;  /* a delta: the size of the whole
 	                              package of the same release */
+	bool otp;                  /* an OTP release package: "otp" is
+	                              written */
+	bool fresh_only;           /* for fresh installs only (--no-relup) */
+	char *const *relup_from;   /* the versions its relup upgrades from */
+	size_t nrelup_from;
 };
 
 /* Write the manifest text to sink, one content entry at a time (memory
@@ -58,6 +63,10 @@ struct sv_manifest {
 	char *delta_from;          /* owned; a delta package: the version it
 	                              upgrades from; NULL for a whole one */
 	uint64_t delta_full_size;  /* a delta: the whole package's size */
+	bool otp;                  /* the manifest has an "otp" object */
+	bool fresh_only;           /* otp.fresh_install_only */
+	char **relup_from;         /* owned: otp.relup_from */
+	size_t nrelup_from;
 	struct sv_index content;   /* the entries, sorted, checked */
 	unsigned char self[SV_SHA256_LEN]; /* SHA-256 of the manifest text */
 };

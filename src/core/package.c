@@ -269,6 +269,14 @@ sv_package_describe(struct sv_git *repo, const struct sv_config *config,
 		return status;
 	if ((status = from_repo(repo, config, p, e)))
 		return status;
+	if (spec->no_relup && (!p->otp || spec->delta_from)) {
+		sv_err_set(e, SV_USAGE, "--no-relup marks an OTP release package "
+		    "for fresh installs only; '%s' is %s", spec->dir,
+		    spec->delta_from ? "packed as a delta (--delta-from), which "
+		    "only an upgrade can use" : spec->tree ? "packed as a tree "
+		    "(--tree)" : "not the root of one");
+		return e->status;
+	}
 	if (spec->delta_from && !p->otp) {
 		sv_err_set(e, SV_USAGE, "--delta-from packs OTP releases, and "
 		    "'%s' is %s", spec->dir, spec->tree ? "packed as a tree "
@@ -364,6 +372,7 @@ otp_select(const struct sv_package_spec *spec, struct sv_package *p,
 	struct sv_otp_pack *plan = &p->plan;
 	int status;
 
+	plan->fresh_only = spec->no_relup;
 	if ((status = sv_otp_pack_plan(plan, spec->dir, p->otp_vsn, p->unpack,
 	    spec->delta_from, e)))
 		return status;
@@ -418,5 +427,11 @@ sv_package_build(const struct sv_package_spec *spec, struct sv_package *p,
 	p->info.source_date_epoch = req.mtime;
 	p->info.delta_from = p->delta_from;
 	p->info.delta_full_size = p->full_size;
+	if (p->otp) {
+		p->info.otp = true;
+		p->info.fresh_only = p->plan.fresh_only;
+		p->info.relup_from = p->plan.relup_from;
+		p->info.nrelup_from = p->plan.nrelup_from;
+	}
 	return write_manifest(p, e);
 }

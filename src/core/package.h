@@ -35,6 +35,8 @@ struct sv_package_spec {
 	                             the delta from it, or NULL */
 	bool tree;                /* pack the tree whole even if it is the
 	                             root of an OTP release */
+	bool no_relup;            /* an OTP package for fresh installs only:
+	                             no relup needed (the manifest says so) */
 };
 
 struct sv_package {

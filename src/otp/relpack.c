@@ -14,6 +14,8 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "core/version.h"
+#include "otp/term.h"
 
 /* At most this many differing files are named per application. */
 #define DIFFS_SHOWN 3
@@ -35,6 +37,8 @@ sv_otp_pack_release(struct sv_otp_pack *p)
 	free(p->full);
 	sv_strv_free(p->apps, p->napps);
 	sv_strv_free(p->kept, p->nkept);
+	sv_strv_free(p->relup_from, p->nrelup_from);
+	sv_strv_free(p->others, p->nothers);
 	sv_strv_free(p->strings, p->nstrings);
 	sv_otp_pack_init(p);
 }
@@ -249,6 +253,167 @@ compare_kept(struct sv_otp_app *a, struct sv_otp_app *oa,
 	return SV_OK;
 }
 
+static int
+cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* True if version a is known to be lower than b (both are versions in
+ * the Smoothver/SemVer syntax). */
+static bool
+lower(const char *a, const char *b)
+{
+	struct sv_version va, vb;
+	struct sv_err e;
+	bool yes;
+
+	sv_version_init(&va);
+	sv_version_init(&vb);
+	sv_err_init(&e);
+	yes = sv_version_parse(&va, a, "", &e) == SV_OK &&
+	    sv_version_parse(&vb, b, "", &e) == SV_OK &&
+	    sv_version_cmp(&va, &vb) < 0;
+	sv_version_release(&va);
+	sv_version_release(&vb);
+	return yes;
+}
+
+/* The earlier versions of release r that its root holds: the
+ * directories releases/V/ with a NAME.rel in them, V lower than r's. */
+static void
+other_versions(struct sv_otp_pack *p)
+{
+	const struct sv_otp_release *r = &p->rel;
+	struct buf dir, rel;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	buf_init(&dir);
+	buf_init(&rel);
+	buf_addf(&dir, "%s/releases", r->root);
+	if ((d = opendir(dir.s)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' || !lower(de->d_name, r->vsn))
+				continue;
+			buf_reset(&rel);
+			buf_addf(&rel, "%s/%s/%s.rel", dir.s, de->d_name, r->name);
+			if (stat(rel.s, &st) != 0 || !S_ISREG(st.st_mode))
+				continue;
+			p->others = xrealloc(p->others, (p->nothers + 1) *
+			    sizeof(*p->others));
+			p->others[p->nothers++] = xstrdup(de->d_name);
+		}
+		closedir(d);
+	}
+	if (p->nothers > 1)
+		qsort(p->others, p->nothers, sizeof(*p->others), cmp_strp);
+	buf_release(&dir);
+	buf_release(&rel);
+}
+
+/* Read releases/VSN/relup, if there is one: the versions it upgrades
+ * from. A relup that is not one is SV_INPUT naming it. */
+static int
+read_relup(struct sv_otp_pack *p, struct sv_err *e)
+{
+	const struct sv_otp_release *r = &p->rel;
+	struct sv_terms ts;
+	struct stat st;
+	struct buf path;
+	const struct sv_term *t, *up;
+	size_t i;
+	int status = SV_OK;
+
+	buf_init(&path);
+	sv_terms_init(&ts);
+	buf_addf(&path, "%s/releases/%s/relup", r->root, r->vsn);
+	if (stat(path.s, &st) != 0)
+		goto out;
+	p->has_relup = true;
+	if ((status = sv_terms_load(&ts, path.s, 64u << 20, e)))
+		goto out;
+	t = ts.n == 1 ? ts.v[0] : NULL;
+	up = t && t->kind == SV_TERM_TUPLE && t->n == 3 ? t->v[1] : NULL;
+	if (up == NULL || up->kind != SV_TERM_LIST) {
+		status = sv_err_set(e, SV_INPUT, "'%s' is not a relup: expected "
+		    "{Vsn, [{UpFromVsn, Descr, Instructions}], [...]}", path.s);
+		goto out;
+	}
+	for (i = 0; i < up->n; i++) {
+		const struct sv_term *s = up->v[i];
+		char *v = NULL;
+
+		if (s->kind != SV_TERM_TUPLE || s->n != 3 ||
+		    !sv_term_text(s->v[0], &v)) {
+			free(v);
+			status = sv_err_set(e, SV_INPUT, "'%s': upgrade step %zu "
+			    "is not {UpFromVsn, Descr, Instructions}", path.s,
+			    i + 1);
+			goto out;
+		}
+		p->relup_from = xrealloc(p->relup_from, (p->nrelup_from + 1) *
+		    sizeof(*p->relup_from));
+		p->relup_from[p->nrelup_from++] = v;
+	}
+out:
+	sv_terms_release(&ts);
+	buf_release(&path);
+	return status;
+}
+
+static bool
+relup_covers(const struct sv_otp_pack *p, const char *vsn)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrelup_from; i++)
+		if (strcmp(p->relup_from[i], vsn) == 0)
+			return true;
+	return false;
+}
+
+/* A package of a release that follows another must carry the relup that
+ * reaches it (unless it is for fresh installs only). */
+static int
+check_relup(struct sv_otp_pack *p, struct sv_err *e)
+{
+	const struct sv_otp_release *r = &p->rel;
+	const char *from = p->delta ? p->old.rel.vsn : NULL;
+	struct buf list;
+	size_t i;
+
+	if (p->fresh_only)
+		return SV_OK;
+	if (from != NULL && relup_covers(p, from))
+		return SV_OK;
+	if (from == NULL && (p->nothers == 0 || p->has_relup))
+		return SV_OK;
+	buf_init(&list);
+	if (from != NULL) {
+		buf_adds(&list, from);
+	} else {
+		for (i = 0; i < p->nothers; i++)
+			buf_addf(&list, "%s%s", i ? "," : "", p->others[i]);
+	}
+	if (!p->has_relup)
+		sv_err_set(e, SV_INPUT, "cannot pack release %s %s: it follows "
+		    "%s but has no relup (releases/%s/relup), so no node could "
+		    "upgrade to it live (install_release fails with enoent)",
+		    r->name, r->vsn, list.s, r->vsn);
+	else
+		sv_err_set(e, SV_INPUT, "cannot pack release %s %s: its relup "
+		    "(releases/%s/relup) does not upgrade from %s, the version "
+		    "--delta-from names", r->name, r->vsn, r->vsn, from);
+	sv_err_hint(e, "make it first: smoothver relup %s%s%s %s --write; or "
+	    "pack with --no-relup for a package meant for fresh installs "
+	    "only", from ? "OLD" : "", from ? "" : "--from ", from ? "" :
+	    list.s, from ? "NEW" : "ROOT");
+	buf_release(&list);
+	return SV_INPUT;
+}
+
 int
 sv_otp_pack_plan(struct sv_otp_pack *p, const char *root, const char *vsn,
     const char *unpack, const char *delta_from, struct sv_err *e)
@@ -342,6 +507,9 @@ sv_otp_pack_plan(struct sv_otp_pack *p, const char *root, const char *vsn,
 		    "that has this vsn would keep its old files");
 		goto out;
 	}
+	other_versions(p);
+	if ((status = read_relup(p, e)) || (status = check_relup(p, e)))
+		goto out;
 	if (!p->delta) {
 		/* The full list is the package. */
 		p->items = p->full;

@@ -53,6 +53,16 @@ struct sv_otp_pack {
 	char **kept;                 /* owned: for a delta, the applications
 	                                left out because OLD has them */
 	size_t nkept;
+	bool fresh_only;             /* in, set before planning: the package
+	                                is meant for fresh installs only, a
+	                                missing relup is no error */
+	bool has_relup;              /* releases/VSN/relup is packed */
+	char **relup_from;           /* owned: the versions its relup
+	                                upgrades from, in its order */
+	size_t nrelup_from;
+	char **others;               /* owned: the earlier versions of the
+	                                release the root holds, sorted */
+	size_t nothers;
 	/* private: the strings the items point to */
 	char **strings;
 	size_t nstrings, astrings;
@@ -73,7 +83,12 @@ void sv_otp_pack_release(struct sv_otp_pack *p);
  * releases/VSN/start.boot, an application of the .rel missing from lib/
  * (for a delta: and not in OLD at the same vsn), OLD unreadable, another
  * release or the same version, an application in both at the same vsn
- * with other content (code changed without a vsn bump).
+ * with other content (code changed without a vsn bump), and, unless
+ * p->fresh_only, a release that follows another without the relup to
+ * reach it: a delta whose releases/VSN/relup does not upgrade from OLD's
+ * version, or a root that holds earlier versions of the release and no
+ * releases/VSN/relup at all (release_handler:install_release/1 would
+ * fail with enoent on every node).
  */
 int sv_otp_pack_plan(struct sv_otp_pack *p, const char *root,
     const char *vsn, const char *unpack, const char *delta_from,

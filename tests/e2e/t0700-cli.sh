@@ -12,7 +12,7 @@ test_expect_success '-h, --help and help agree and go to stdout' '
 	contains h1 "usage: smoothver [options] COMMAND [ARGS]" &&
 	for c in compare bump version tag log; do contains h1 "  $c " || exit 1; done &&
 	sv 0 tag -h && cp out t1 && sv 0 help tag && cmp t1 out && sv 0 tag --help && cmp t1 out &&
-	contains t1 "usage: smoothver tag [-m MSG] [-n] [--allow-dirty] [--auto] [--from OLD] [--prefix PREFIX] LEVEL|VERSION [VERSION]" &&
+	contains t1 "usage: smoothver tag [-m MSG] [-n] [--allow-dirty] [--auto] [--from OLD] [-f] [--prefix PREFIX] LEVEL|VERSION [VERSION]" &&
 	contains t1 "--allow-dirty" && expect_empty err
 '
 
@@ -25,7 +25,7 @@ test_expect_success '-h wins over missing arguments and needs no repository' '
 test_expect_success 'help --json is the command table' '
 	sv 0 help --json && expect_json .schema smoothver.help/1 &&
 	expect_json "[.commands[].name] | join(\",\")" compare,bump,version,tag,log,index,diff,appup,relup,check,pack,try-upgrade,publish,fetch,verify,ls,gc,help &&
-	expect_json ".commands[3].usage" "smoothver tag [-m MSG] [-n] [--allow-dirty] [--auto] [--from OLD] [--prefix PREFIX] LEVEL|VERSION [VERSION]" &&
+	expect_json ".commands[3].usage" "smoothver tag [-m MSG] [-n] [--allow-dirty] [--auto] [--from OLD] [-f] [--prefix PREFIX] LEVEL|VERSION [VERSION]" &&
 	expect_json ".commands[3].options[0].short" m &&
 	expect_json ".commands[3].options[1].value" null &&
 	expect_json "[.global_options[].name] | join(\",\")" directory,json,quiet,color,help,version &&

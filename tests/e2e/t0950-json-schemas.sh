@@ -269,8 +269,11 @@ if otp_have_erl; then
 	test_expect_success 'pack: an OTP release package, full and delta' '
 		svj 0 pack "$B/state" && expect_json .otp.release petal &&
 		expect_json .delta null &&
-		svj 0 pack "$B/state" --delta-from "$B/base" -o delta.tar.gz &&
-		expect_json .delta.from 1.0.0
+		cp -R "$B/state" st && "$SMOOTHVER" relup -q "$B/base" st --write &&
+		svj 0 pack st --delta-from "$B/base" -o delta.tar.gz &&
+		expect_json .delta.from 1.0.0 &&
+		expect_json ".otp.relup_from | join(\",\")" 1.0.0 &&
+		expect_json .otp.fresh_install_only false
 	'
 else
 	for c in "OTP diff" appup relup check "OTP pack"; do

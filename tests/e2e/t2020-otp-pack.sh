@@ -175,6 +175,35 @@ test_expect_success 'a package or a root as OLD; ERTS only when it differs; othe
 	tar -tzf e.tar.gz | grep -qx "erts-$ERTS/bin/beam"
 '
 
+test_expect_success 'a release that follows another needs its relup; --no-relup packs it for fresh installs only' '
+	cp -R "$B/old" r && cp -R "$B/new/." r/ && rm r/releases/1.0.1/relup &&
+	sv 3 pack r -o x.tar.gz &&
+	expect_err "smoothver: error: cannot pack release petal 1.0.1: it follows 1.0.0 but has no relup (releases/1.0.1/relup), so no node could upgrade to it live (install_release fails with enoent)
+hint: make it first: smoothver relup --from 1.0.0 ROOT --write; or pack with --no-relup for a package meant for fresh installs only" &&
+	test ! -e x.tar.gz && test ! -e x.manifest.json &&
+	sv 3 pack r --delta-from "$B/old" -o x.tar.gz &&
+	contains err "it follows 1.0.0 but has no relup" && contains err "smoothver relup OLD NEW --write" &&
+	sv 2 pack r --delta-from "$B/old" --no-relup -o x.tar.gz &&
+	contains err "which only an upgrade can use" &&
+	sv 2 pack "$B/old" --tree --no-relup -o x.tar.gz &&
+	sv 0 pack --json r --no-relup -o fresh.tar.gz &&
+	expect_json .otp.fresh_install_only true && expect_json ".otp.relup_from | length" 0 &&
+	test "$(jq -c .otp fresh.manifest.json)" = "{\"fresh_install_only\":true,\"relup_from\":[]}" &&
+	sv 0 pack --version 1.0.0 r -o first.tar.gz &&
+	test "$(jq -c .otp first.manifest.json)" = "{\"fresh_install_only\":false,\"relup_from\":[]}" &&
+	sv 0 pack "$B/new" -o up.tar.gz && contains out "relup       from 1.0.0" &&
+	test "$(jq -c .otp.relup_from up.manifest.json)" = "[\"1.0.0\"]" &&
+	"$SMOOTHVER" relup -q r --from 1.0.0 --write &&
+	sv 0 pack r -o r.tar.gz && tar -tzf r.tar.gz | grep -qx releases/1.0.1/relup &&
+	printf "{\"1.0.1\", [{\"0.9.0\", [], []}], [{\"0.9.0\", [], []}]}.\n" >r/releases/1.0.1/relup &&
+	sv 3 pack r --delta-from "$B/old" -o y.tar.gz &&
+	contains err "its relup (releases/1.0.1/relup) does not upgrade from 1.0.0, the version --delta-from names" &&
+	echo "not a relup" >r/releases/1.0.1/relup &&
+	sv 3 pack r -o y.tar.gz && contains err "releases/1.0.1/relup" &&
+	sv 0 publish fresh.tar.gz --store st --expect-empty &&
+	sv 0 fetch petal --store st -o got.tar.gz && cmp got.tar.gz fresh.tar.gz
+'
+
 # live PKG: a target system of old, upgraded to 1.0.1 with PKG and
 # downgraded again by release_handler, one TCP connection open throughout.
 live() {

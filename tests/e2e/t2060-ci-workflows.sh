@@ -389,7 +389,10 @@ test_expect_success 'publish v1.1.0 as the tag workflow calls it: latest moves f
 	test "$(cat "$F/store/tally-latest")" = 1.1.0 &&
 	sv 0 --json ls tally --store "$F/store" &&
 	json "[.versions[].version] | sort | join(\" \")" >v && test "$(cat v)" = "1.0.0 1.1.0" &&
-	sv 0 fetch tally@latest --store "$F/store" -o x.tar.gz
+	sv 0 fetch tally@latest --store "$F/store" -o x.tar.gz &&
+	tar -tzf x.tar.gz >list && grep -qx releases/1.1.0/relup list &&
+	grep -qx lib/tally-1.1.0/ebin/tally.appup list &&
+	tar -xOzf x.tar.gz releases/1.1.0/relup | grep -q "\"1.0.0\""
 '
 
 test_expect_success 'a merge that changes no code gets no tag' '
