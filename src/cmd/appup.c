@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "base/buf.h"
+#include "base/msg.h"
 #include "base/outfile.h"
 #include "base/xalloc.h"
 #include "cli/output.h"
@@ -266,6 +267,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		status = gaps_error(&u, &newin, &e);
 		goto fail;
 	}
+	for (i = 0; i < u.nwarnings; i++)
+		msg_warn("%s", u.warnings[i]);
 	written = xcalloc(u.napps + 1, sizeof(*written));
 	if (out_dir != NULL && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
 		status = sv_err_set(&e, SV_INPUT, "cannot create '%s': %s",

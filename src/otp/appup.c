@@ -16,6 +16,7 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "otp/modcmp.h"
+#include "otp/supspec.h"
 
 #define APPUP_MAX (16u << 20)
 
@@ -159,6 +160,32 @@ modchange_release(struct sv_otp_modchange *m)
 	free(m->reason);
 	sv_term_free(m->up);
 	sv_term_free(m->down);
+	sv_term_free(m->up_before);
+	sv_term_free(m->up_after);
+	sv_term_free(m->down_before);
+	sv_term_free(m->down_after);
+}
+
+void
+sv_otp_modchange_push(const struct sv_otp_modchange *m, bool up,
+    struct sv_term *list)
+{
+	const struct sv_term *parts[3];
+	size_t i, j;
+
+	parts[0] = up ? m->up_before : m->down_before;
+	parts[1] = up ? m->up : m->down;
+	parts[2] = up ? m->up_after : m->down_after;
+	for (i = 0; i < 3; i++) {
+		if (parts[i] == NULL)
+			continue;
+		if (i == 1) {
+			sv_term_push(list, sv_term_copy(parts[i]));
+			continue;
+		}
+		for (j = 0; j < parts[i]->n; j++)
+			sv_term_push(list, sv_term_copy(parts[i]->v[j]));
+	}
 }
 
 void
@@ -195,6 +222,7 @@ sv_otp_upgrade_release(struct sv_otp_upgrade *u)
 		free(u->unbumped[i].beam);
 	}
 	free(u->unbumped);
+	sv_strv_free(u->warnings, u->nwarnings);
 	sv_otp_upgrade_init(u);
 }
 
@@ -487,10 +515,169 @@ order_changed(struct sv_otp_app *new, const struct names *changed,
 	free(placed);
 }
 
+static void add_warning(struct sv_otp_upgrade *u, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+add_warning(struct sv_otp_upgrade *u, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	u->warnings = xrealloc(u->warnings, (u->nwarnings + 1) *
+	    sizeof(*u->warnings));
+	u->warnings[u->nwarnings++] = buf_detach(&b);
+}
+
+/* {apply, {supervisor, F, [Ref, Id]}} */
+static struct sv_term *
+sup_apply(const char *f, const struct sv_term *ref, const struct sv_term *id)
+{
+	struct sv_term *args = sv_term_list();
+
+	sv_term_push(args, sv_term_copy(ref));
+	sv_term_push(args, sv_term_copy(id));
+	return sv_term_tuplev(2, sv_term_atom("apply"), sv_term_tuplev(3,
+	    sv_term_atom("supervisor"), sv_term_atom(f), args));
+}
+
+/* Stop and forget each child of ids (n) of the supervisor ref: the
+ * instructions into *list (made if NULL). */
+static void
+sup_remove(struct sv_term **list, const struct sv_term *ref,
+    struct sv_term *const *ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (*list == NULL)
+			*list = sv_term_list();
+		sv_term_push(*list, sup_apply("terminate_child", ref, ids[i]));
+		sv_term_push(*list, sup_apply("delete_child", ref, ids[i]));
+	}
+}
+
+static void
+sup_start(struct sv_term **list, const struct sv_term *ref,
+    struct sv_term *const *ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (*list == NULL)
+			*list = sv_term_list();
+		sv_term_push(*list, sup_apply("restart_child", ref, ids[i]));
+	}
+}
+
+/* "a, b" of the ids, into b. */
+static void
+ids_text(struct buf *b, struct sv_term *const *ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_adds(b, ", ");
+		sv_term_write_flat(b, ids[i]);
+	}
+}
+
+/*
+ * A changed supervisor: the children its init/1 gained are started after
+ * its update, those it lost stopped and deleted before (the Appup
+ * Cookbook's instructions, as m's extras); why gets what was found. What
+ * cannot be read from the code is a warning.
+ */
+static void
+sup_children(struct sv_otp_upgrade *u, const char *app,
+    struct sv_otp_modchange *m, struct sv_otp_module *om,
+    struct sv_otp_module *nm, struct buf *why)
+{
+	struct sv_otp_supspec os, ns;
+	struct sv_term **added = NULL, **removed = NULL;
+	size_t nadded = 0, nremoved = 0, i;
+	struct sv_err e;
+
+	sv_otp_supspec_init(&os);
+	sv_otp_supspec_init(&ns);
+	sv_err_init(&e);
+	if (sv_otp_supspec_load(&os, om->path, &e) != SV_OK ||
+	    sv_otp_supspec_load(&ns, nm->path, &e) != SV_OK) {
+		add_warning(u, "%s: supervisor %s changed, but its children "
+		    "cannot be read: %s", app, m->module, e.msg);
+		goto out;
+	}
+	if (!os.known || !ns.known) {
+		add_warning(u, "%s: supervisor %s changed, but whether init/1 "
+		    "gained or lost children cannot be told, as %s: a child "
+		    "it gained would not be started (add {apply, {supervisor, "
+		    "restart_child, [Sup, Id]}} after the update by hand), nor "
+		    "one it lost stopped", app, m->module,
+		    !ns.known ? ns.why : os.why);
+		goto out;
+	}
+	if (os.simple || ns.simple)
+		goto out;
+	for (i = 0; i < ns.nids; i++)
+		if (!sv_otp_supspec_has(&os, ns.ids[i])) {
+			added = xrealloc(added, (nadded + 1) * sizeof(*added));
+			added[nadded++] = ns.ids[i];
+		}
+	for (i = 0; i < os.nids; i++)
+		if (!sv_otp_supspec_has(&ns, os.ids[i])) {
+			removed = xrealloc(removed, (nremoved + 1) *
+			    sizeof(*removed));
+			removed[nremoved++] = os.ids[i];
+		}
+	if (nadded + nremoved == 0)
+		goto out;
+	if (ns.ref == NULL || os.ref == NULL) {
+		struct buf ids;
+
+		buf_init(&ids);
+		ids_text(&ids, added, nadded);
+		if (nadded && nremoved)
+			buf_adds(&ids, "; ");
+		ids_text(&ids, removed, nremoved);
+		add_warning(u, "%s: supervisor %s %s children (%s), but %s: "
+		    "the appup cannot start or stop them", app, m->module,
+		    nadded && nremoved ? "gained and lost" : nadded ?
+		    "gained" : "lost", ids.s, ns.ref == NULL ? ns.refwhy :
+		    os.refwhy);
+		buf_release(&ids);
+		goto out;
+	}
+	sup_start(&m->up_after, ns.ref, added, nadded);
+	sup_remove(&m->up_before, os.ref, removed, nremoved);
+	sup_remove(&m->down_before, ns.ref, added, nadded);
+	sup_start(&m->down_after, os.ref, removed, nremoved);
+	if (nadded) {
+		buf_adds(why, "; child ");
+		ids_text(why, added, nadded);
+		buf_adds(why, " added (restart_child)");
+	}
+	if (nremoved) {
+		buf_adds(why, "; child ");
+		ids_text(why, removed, nremoved);
+		buf_adds(why, " removed (terminate_child, delete_child)");
+	}
+out:
+	free(added);
+	free(removed);
+	sv_otp_supspec_release(&os);
+	sv_otp_supspec_release(&ns);
+}
+
 /* Build the generated instructions of an upgraded application. */
 static void
-generate(struct pending *p, const struct names *up_set,
-    const struct names *down_set, const struct sv_otp_options *o)
+generate(struct sv_otp_upgrade *u, struct pending *p,
+    const struct names *up_set, const struct names *down_set,
+    const struct sv_otp_options *o)
 {
 	struct sv_otp_appchange *a = p->change;
 	const char **order = xcalloc(p->changed.n + 1, sizeof(*order));
@@ -523,6 +710,7 @@ generate(struct pending *p, const struct names *up_set,
 			    sv_term_atom(m->module), sv_term_atom("supervisor"));
 			m->down = sv_term_copy(m->up);
 			m->level = SV_LEVEL_RELUP;
+			sup_children(u, p->new->name, m, om, nm, &why);
 		} else {
 			const char *tag = k == K_ADVANCED ? "update" :
 			    "load_module";
@@ -573,9 +761,9 @@ generated_lists(const struct sv_otp_appchange *a, struct sv_term **up,
 	*up = sv_term_list();
 	*down = sv_term_list();
 	for (i = 0; i < a->nmods; i++)
-		sv_term_push(*up, sv_term_copy(a->mods[i].up));
+		sv_otp_modchange_push(&a->mods[i], true, *up);
 	for (i = a->nmods; i-- > 0;)
-		sv_term_push(*down, sv_term_copy(a->mods[i].down));
+		sv_otp_modchange_push(&a->mods[i], false, *down);
 }
 
 bool
@@ -696,7 +884,7 @@ fill_gaps(const struct sv_otp_appchange *a, struct sv_term *instrs,
 			if (strcmp(gaps[j], m->module) == 0)
 				i = j;
 		if (i < ngaps)
-			sv_term_push(instrs, sv_term_copy(up ? m->up : m->down));
+			sv_otp_modchange_push(m, up, instrs);
 	}
 }
 
@@ -1100,7 +1288,7 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 
 		p->change = new_appchange(u, p->new->name, SV_OTP_APP_UPGRADED,
 		    p->old->vsn, p->new->vsn);
-		generate(p, &up_set, &down_set, o);
+		generate(u, p, &up_set, &down_set, o);
 		if ((status = settle_appup(p->change, p->new->appup_path, o, e)))
 			goto out;
 		u->ngaps += p->change->ngaps_up + p->change->ngaps_down;

@@ -11,7 +11,13 @@
  *    the new ebin whose coverage is checked:
  *      added module            {add_module, M}
  *      deleted module          {delete_module, M}
- *      changed supervisor      {update, M, supervisor}
+ *      changed supervisor      {update, M, supervisor}, and for each
+ *                              child its init/1 gained, after it,
+ *                              {apply, {supervisor, restart_child,
+ *                              [Sup, Id]}}; for each child it lost,
+ *                              before it, terminate_child and
+ *                              delete_child (otp/supspec.h); when the
+ *                              children cannot be read, a warning
  *      changed process module  {update, M, {advanced, []}, Pre, Post, Deps}
  *        (any behaviour but application/supervisor, exporting
  *        code_change/3,4 or system_code_change/4)
@@ -76,6 +82,9 @@ struct sv_otp_modchange {
 	char *module;                /* owned */
 	enum sv_otp_mod_change change;
 	struct sv_term *up, *down;   /* owned: the generated instructions */
+	struct sv_term *up_before, *up_after;     /* owned: NULL or lists of
+	                                             instructions around up */
+	struct sv_term *down_before, *down_after; /* likewise around down */
 	enum sv_level level;
 	char *reason;                /* owned: e.g. "gen_server, exports
 	                                code_change/3" */
@@ -143,6 +152,10 @@ struct sv_otp_upgrade {
 	size_t ngaps;                   /* modules not covered, all apps */
 	struct sv_otp_unbumped *unbumped; /* owned: with keep_unbumped */
 	size_t nunbumped;
+	char **warnings;                /* owned: what the generated appups
+	                                   may miss (a supervisor whose
+	                                   children cannot be read) */
+	size_t nwarnings;
 };
 
 void sv_otp_upgrade_init(struct sv_otp_upgrade *u);
@@ -160,6 +173,11 @@ void sv_otp_upgrade_release(struct sv_otp_upgrade *u);
 int sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
     struct sv_otp_release *new, const struct sv_otp_options *o,
     struct sv_err *e);
+
+/* Append the instructions of m going up (up true) or down to list: the
+ * main instruction with those before and after it. */
+void sv_otp_modchange_push(const struct sv_otp_modchange *m, bool up,
+    struct sv_term *list);
 
 /* The appup text of an upgraded application: a comment line and the term
  * ending in ".\n", as file:consult/1 reads it. */

@@ -28,13 +28,13 @@
  * in its order. */
 enum chunk_id {
 	C_ATOM, C_ATU8, C_CODE, C_STRT, C_IMPT, C_EXPT, C_FUNT, C_LITT,
-	C_META, C_ATTR, NCHUNKS
+	C_META, C_ATTR, C_DBGI, C_ABST, NCHUNKS
 };
 #define MD5_CHUNKS (C_META + 1)
 
 static const char chunk_names[NCHUNKS][5] = {
 	"Atom", "AtU8", "Code", "StrT", "ImpT", "ExpT", "FunT", "LitT",
-	"Meta", "Attr"
+	"Meta", "Attr", "Dbgi", "Abst"
 };
 
 #define FUNT_ENTRY 24   /* six u32: function, arity, label, index,
@@ -491,6 +491,90 @@ sv_beam_read_flags(struct sv_beam *b, const void *data, size_t len,
 	buf_release(&raw);
 	if (rc)
 		sv_beam_release(b);
+	return rc;
+}
+
+/* The forms of a decoded debug info term, or NULL with *why. */
+static struct sv_term *
+forms_of(struct sv_term *t, const char **why)
+{
+	/* {debug_info_v1, erl_abstract_code, {Forms | none, Opts}} */
+	if (t->kind == SV_TERM_TUPLE && t->n == 3 &&
+	    sv_term_is_atom(t->v[0], "debug_info_v1")) {
+		const struct sv_term *d = t->v[2];
+
+		if (!sv_term_is_atom(t->v[1], "erl_abstract_code")) {
+			*why = "its debug info is of another backend (Elixir "
+			    "or another language), not Erlang abstract code";
+			return NULL;
+		}
+		if (d->kind == SV_TERM_TUPLE && d->n == 2 &&
+		    sv_term_is_list(d->v[0]))
+			return d->v[0];
+		*why = "it was compiled without debug_info (no abstract code)";
+		return NULL;
+	}
+	/* The Abst chunk of older compilers: {raw_abstract_v1, Forms}. */
+	if (t->kind == SV_TERM_TUPLE && t->n == 2 &&
+	    sv_term_is_atom(t->v[0], "raw_abstract_v1") &&
+	    sv_term_is_list(t->v[1]))
+		return t->v[1];
+	*why = "its debug info is in a format smoothver does not know";
+	return NULL;
+}
+
+int
+sv_beam_abstract_code(const void *data, size_t len, const char *name,
+    struct sv_term **debug, const struct sv_term **forms, const char **why,
+    struct sv_err *e)
+{
+	const unsigned char *p = data;
+	const struct chunk *c;
+	struct reader r;
+	struct buf raw;
+	int rc = SV_OK;
+
+	*debug = NULL;
+	*forms = NULL;
+	*why = NULL;
+	memset(&r, 0, sizeof(r));
+	r.name = name;
+	r.e = e;
+	buf_init(&raw);
+	if (len > SV_BEAM_MAX)
+		return sv_err_set(e, SV_INPUT, "%s: not a beam file: larger "
+		    "than %u bytes", name, SV_BEAM_MAX);
+	if (len >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+		rc = sv_inflate(p, len, SV_INFLATE_GZIP, SV_BEAM_MAX, name,
+		    &raw, e);
+		p = (const unsigned char *)raw.s;
+		len = raw.len;
+	}
+	if (rc == SV_OK)
+		rc = find_chunks(&r, p, len);
+	if (rc != SV_OK)
+		goto out;
+	c = r.c[C_DBGI].present ? &r.c[C_DBGI] : r.c[C_ABST].present ?
+	    &r.c[C_ABST] : NULL;
+	if (c == NULL || c->len == 0) {
+		*why = "its debug info was stripped (no Dbgi chunk)";
+		goto out;
+	}
+	{
+		struct buf what;
+
+		buf_init(&what);
+		buf_addf(&what, "%s: '%s' chunk", name, c == &r.c[C_DBGI] ?
+		    "Dbgi" : "Abst");
+		rc = sv_etf_decode(c->p, c->len, what.s, debug, e);
+		buf_release(&what);
+	}
+	if (rc == SV_OK && (*forms = forms_of(*debug, why)) == NULL) {
+		sv_term_free(*debug);
+		*debug = NULL;
+	}
+out:
+	buf_release(&raw);
 	return rc;
 }
 

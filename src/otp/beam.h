@@ -83,6 +83,20 @@ struct buf;
 void sv_beam_summary_put(const struct sv_beam *b, struct buf *out);
 bool sv_beam_summary_get(struct sv_beam *b, const char **p, const char *end);
 
+/*
+ * The abstract code of the beam at data (len bytes, gzip allowed), from
+ * its Dbgi chunk (or the Abst chunk of older compilers): *debug is the
+ * decoded debug info, owned by the caller, and *forms (borrowed from it)
+ * the module's forms as erl_parse writes them ({attribute, ...},
+ * {function, Anno, Name, Arity, Clauses}, ...). When the beam has none,
+ * both are NULL and *why says why: stripped (relx's prod mode, no Dbgi
+ * chunk), compiled without debug_info, or debug info of another backend
+ * (Elixir's). A malformed beam or chunk is SV_INPUT naming name.
+ */
+int sv_beam_abstract_code(const void *data, size_t len, const char *name,
+    struct sv_term **debug, const struct sv_term **forms, const char **why,
+    struct sv_err *e);
+
 /* True if the module exports name/arity. */
 bool sv_beam_exports(const struct sv_beam *b, const char *name,
     unsigned arity);

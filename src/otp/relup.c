@@ -2319,6 +2319,13 @@ one_base(struct ctx *c, const struct rset *top, struct sv_otp_release *toprel,
 		have_plan = true;
 		if (status)
 			goto out;
+		{
+			size_t w;
+
+			for (w = 0; w < plan.nwarnings; w++)
+				warn(c, "upgrade from %s: %s", base->vsn,
+				    plan.warnings[w]);
+		}
 		if (plan.ngaps > 0) {
 			status = gaps_error(c, &plan);
 			goto out;

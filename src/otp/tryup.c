@@ -123,6 +123,11 @@ struct run {
 	int cur;                   /* the step running, or -1 */
 	double step_t0;
 	double install_t0;
+	const char *boot_vsn;      /* the release the node boots */
+	char *new_erts;            /* the ERTS NEW names */
+	char *tree_old;            /* supervision trees: OLD at boot, */
+	char *tree_up;             /* after the upgrade */
+	bool upgraded;             /* the upgrade was made permanent */
 };
 
 /* ---- steps ---- */
@@ -132,7 +137,7 @@ plan(struct run *u)
 {
 	static const char *const all[] = { "install", "boot", "probe",
 	    "unpack", "upgrade", "permanent", "downgrade", "probe-end",
-	    "stop" };
+	    "stop", "fresh" };
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -591,6 +596,7 @@ read_new(struct run *u, struct sv_err *e)
 	}
 	u->r->to = xstrdup(in.rel.vsn);
 	u->r->release = xstrdup(in.rel.name);
+	u->new_erts = xstrdup(in.rel.erts);
 out:
 	sv_otp_input_release(&in);
 	return status;
@@ -1090,6 +1096,35 @@ probe_alive(struct run *u)
 
 /* ---- the steps ---- */
 
+/* The vm.args (or vm.args.src) of release vsn in the root get the run's
+ * node name and cookie; a relx release without one gets one. */
+static int
+vm_args_for(struct run *u, const char *vsn, struct sv_err *e)
+{
+	const char *vmfiles[] = { "vm.args", "vm.args.src" };
+	struct buf p;
+	bool any = false;
+	size_t i;
+	int status = SV_OK;
+
+	buf_init(&p);
+	for (i = 0; i < 2 && status == SV_OK; i++) {
+		buf_reset(&p);
+		buf_addf(&p, "%s/releases/%s/%s", u->root, vsn, vmfiles[i]);
+		if (!is_file(p.s))
+			continue;
+		any = true;
+		status = rewrite_vm_args(u, p.s, e);
+	}
+	if (status == SV_OK && u->relx && !any) {
+		buf_reset(&p);
+		buf_addf(&p, "%s/releases/%s/vm.args", u->root, vsn);
+		status = rewrite_vm_args(u, p.s, e);
+	}
+	buf_release(&p);
+	return status;
+}
+
 static bool
 do_install(struct run *u, const struct sv_otp_release *rel)
 {
@@ -1097,9 +1132,6 @@ do_install(struct run *u, const struct sv_otp_release *rel)
 	struct sv_err e;
 	struct buf p;
 	bool ok = false;
-	const char *vmfiles[] = { "vm.args", "vm.args.src" };
-	size_t i;
-	bool any = false;
 
 	sv_err_init(&e);
 	buf_init(&p);
@@ -1116,24 +1148,9 @@ do_install(struct run *u, const struct sv_otp_release *rel)
 		}
 		buf_release(&d);
 	}
-	for (i = 0; i < 2; i++) {
-		buf_reset(&p);
-		buf_addf(&p, "%s/releases/%s/%s", u->root, rel->vsn, vmfiles[i]);
-		if (!is_file(p.s))
-			continue;
-		any = true;
-		if (rewrite_vm_args(u, p.s, &e) != SV_OK) {
-			step_end(u, false, "%s", e.msg);
-			goto out;
-		}
-	}
-	if (u->relx && !any) {
-		buf_reset(&p);
-		buf_addf(&p, "%s/releases/%s/vm.args", u->root, rel->vsn);
-		if (rewrite_vm_args(u, p.s, &e) != SV_OK) {
-			step_end(u, false, "%s", e.msg);
-			goto out;
-		}
+	if (vm_args_for(u, rel->vsn, &e) != SV_OK) {
+		step_end(u, false, "%s", e.msg);
+		goto out;
 	}
 	if (!step_control(u, &a, "releases", rel->rel_path, NULL))
 		goto out;
@@ -1157,6 +1174,11 @@ start_epmd(struct run *u, double deadline)
 	bool ok = false;
 
 	sv_err_init(&e);
+	/* A second boot finds epmd still there. */
+	if (u->epmd.pid > 0 && !sv_child_poll(&u->epmd)) {
+		free(epmd);
+		return true;
+	}
 	snprintf(port, sizeof(port), "%d", u->epmd_port);
 	argv[0] = epmd;
 	argv[1] = "-port";
@@ -1250,17 +1272,18 @@ start_node(struct run *u)
 		set[5] = "PROGNAME=erl";
 		set[6] = NULL;
 		argv[n++] = path.s;
-		buf_addf(&boot, "%s/releases/%s/start", u->root, u->r->from);
+		buf_addf(&boot, "%s/releases/%s/start", u->root, u->boot_vsn);
 		argv[n++] = "-boot";
 		argv[n++] = boot.s;
 		buf_addf(&config, "%s/releases/%s/sys.config", u->root,
-		    u->r->from);
+		    u->boot_vsn);
 		if (is_file(config.s)) {
 			buf_truncate(&config, config.len - strlen(".config"));
 			argv[n++] = "-config";
 			argv[n++] = config.s;
 		}
-		buf_addf(&vmargs, "%s/releases/%s/vm.args", u->root, u->r->from);
+		buf_addf(&vmargs, "%s/releases/%s/vm.args", u->root,
+		    u->boot_vsn);
 		if (is_file(vmargs.s)) {
 			argv[n++] = "-args_file";
 			argv[n++] = vmargs.s;
@@ -1306,8 +1329,87 @@ start_node(struct run *u)
 	return ok;
 }
 
+/* The node's supervision trees (tryup.escript's tree), into *out. */
 static bool
-do_boot(struct run *u)
+get_tree(struct run *u, char **out)
+{
+	struct answer a;
+
+	if (!step_control(u, &a, "tree", NULL, NULL))
+		return false;
+	*out = xstrdup(a.n > 1 ? a.f[1] : "");
+	answer_release(&a);
+	return true;
+}
+
+/* Split a tree (entries joined by " ; ") into its entries. */
+static char **
+tree_entries(const char *tree, size_t *n)
+{
+	char **v = NULL;
+	const char *p = tree, *q;
+
+	*n = 0;
+	while (*p != '\0') {
+		q = strstr(p, " ; ");
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		v[(*n)++] = q ? xstrndup(p, (size_t)(q - p)) : xstrdup(p);
+		if (q == NULL)
+			break;
+		p = q + 3;
+	}
+	return v;
+}
+
+static bool
+has_entry(char **v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* Compare the trees got and want (named in the message): true if they
+ * are the same; else *why gets both, entry by entry. */
+static bool
+same_tree(const char *got, const char *got_name, const char *want,
+    const char *want_name, struct buf *why)
+{
+	char **g, **w;
+	size_t ng, nw, i;
+	bool same;
+
+	if (strcmp(got, want) == 0)
+		return true;
+	g = tree_entries(got, &ng);
+	w = tree_entries(want, &nw);
+	buf_addf(why, "the supervision tree %s differs from the one %s:",
+	    got_name, want_name);
+	for (i = 0; i < ng; i++)
+		if (!has_entry(w, nw, g[i]))
+			buf_addf(why, "\n    only %s: %s", got_name, g[i]);
+	for (i = 0; i < nw; i++)
+		if (!has_entry(g, ng, w[i]))
+			buf_addf(why, "\n    only %s: %s", want_name, w[i]);
+	buf_addf(why, "\n  %s:", got_name);
+	for (i = 0; i < ng; i++)
+		buf_addf(why, "\n    %s", g[i]);
+	buf_addf(why, "\n  %s:", want_name);
+	for (i = 0; i < nw; i++)
+		buf_addf(why, "\n    %s", w[i]);
+	same = false;
+	sv_strv_free(g, ng);
+	sv_strv_free(w, nw);
+	return same;
+}
+
+/* Boot the node (u->boot_vsn); with fresh, as part of the step running,
+ * which it does not end on success. */
+static bool
+boot_node(struct run *u, bool fresh)
 {
 	double deadline = sv_now() + u->timeout;
 	struct answer a;
@@ -1338,15 +1440,25 @@ do_boot(struct run *u)
 		}
 	}
 	buf_init(&w);
-	buf_addf(&w, "%s:permanent", u->r->from);
+	buf_addf(&w, "%s:permanent", u->boot_vsn);
 	want = buf_detach(&w);
 	ok = step_which(u, want);
 	free(want);
 	if (!ok)
 		return false;
+	if (fresh)
+		return true;
+	if (u->tree_old == NULL && !get_tree(u, &u->tree_old))
+		return false;
 	step_end(u, true, "node %s up, OS pid %ld; releases %s", u->r->node,
 	    (long)u->node_pid, u->r->releases);
 	return true;
+}
+
+static bool
+do_boot(struct run *u)
+{
+	return boot_node(u, false);
 }
 
 static bool
@@ -1507,8 +1619,29 @@ do_release_step(struct run *u, const char *name)
 		ok = rh_call(u, &d, "install", from, from, w1.s) &&
 		    rh_call(u, &d, "permanent", from, NULL, w2.s);
 	}
-	if (ok && (ok = probe_alive(u)))
+	if (ok && strcmp(name, "permanent") == 0)
+		ok = get_tree(u, &u->tree_up);
+	if (ok && strcmp(name, "downgrade") == 0) {
+		char *tree = NULL;
+		struct buf why;
+
+		buf_init(&why);
+		if ((ok = get_tree(u, &tree)) && !same_tree(tree, "after the "
+		    "downgrade", u->tree_old, "in OLD as booted", &why)) {
+			step_end(u, false, "%s; releases %s; %s", d.s,
+			    u->r->releases, why.s);
+			ok = false;
+		}
+		free(tree);
+		buf_release(&why);
+		if (!ok)
+			goto out;
+	}
+	if (ok && (ok = probe_alive(u))) {
+		if (strcmp(name, "permanent") == 0)
+			u->upgraded = true;
 		step_end(u, true, "%s; releases %s", d.s, u->r->releases);
+	}
 out:
 	buf_release(&d);
 	buf_release(&w1);
@@ -1567,8 +1700,10 @@ node_gone(struct run *u)
 	return u->node_pid <= 0 || sv_pid_gone(u->node_pid);
 }
 
+/* Stop the node: the step "stop", or with done (a detail for the end of
+ * the step running), as its end. */
 static void
-do_stop(struct run *u)
+stop_node(struct run *u, const char *done)
 {
 	double deadline;
 	struct answer a;
@@ -1577,7 +1712,8 @@ do_stop(struct run *u)
 
 	if (!u->node_started)
 		return;
-	step_begin(u, "stop");
+	if (done == NULL)
+		step_begin(u, "stop");
 	/* A node booted with erlexec that failed may be ending by itself. */
 	if (u->node.pid > 0 && sv_child_wait(&u->node, sv_now() +
 	    (u->r->node == NULL ? 2 : 0))) {
@@ -1605,8 +1741,79 @@ do_stop(struct run *u)
 		}
 		sv_sleep_ms(20);
 	}
-	step_end(u, true, "init:stop(); OS process %ld ended",
-	    (long)u->node_pid);
+	step_end(u, true, "%s%sinit:stop(); OS process %ld ended",
+	    done ? done : "", done ? "; " : "", (long)u->node_pid);
+}
+
+static void
+do_stop(struct run *u)
+{
+	stop_node(u, NULL);
+}
+
+/*
+ * A fresh boot of NEW in the same root, after the try: the supervision
+ * tree the upgrade left must be the one NEW boots into (a child added to
+ * a supervisor's spec but never started shows here). The root holds both
+ * releases: start_erl.data and RELEASES are made NEW's, and its vm.args
+ * gets the run's node name and cookie.
+ */
+static void
+do_fresh(struct run *u, const struct sv_otp_release *old)
+{
+	const char *vsn = u->r->to;
+	struct answer a;
+	struct sv_err e;
+	struct buf p, d, why, rel;
+	char *tree = NULL;
+
+	sv_err_init(&e);
+	buf_init(&p);
+	buf_init(&d);
+	buf_init(&why);
+	buf_init(&rel);
+	step_begin(u, "fresh");
+	if (strcmp(u->new_erts, old->erts) != 0) {
+		step_end(u, true, "not booted: NEW runs ERTS %s, the node was "
+		    "booted with %s", u->new_erts, old->erts);
+		goto out;
+	}
+	buf_addf(&rel, "%s/releases/%s/%s.rel", u->root, vsn, u->r->release);
+	/* relx's bin/NAME daemon starts the version it was made for, OLD's
+	 * here (even bin/NAME-VSN runs bin/NAME): erlexec boots NEW. */
+	u->relx = false;
+	buf_addf(&p, "%s/releases/start_erl.data", u->root);
+	buf_addf(&d, "%s %s\n", u->new_erts, vsn);
+	if (sv_write_file_nosync(p.s, d.s, d.len, &e) != SV_OK ||
+	    vm_args_for(u, vsn, &e) != SV_OK) {
+		step_end(u, false, "%s", e.msg);
+		goto out;
+	}
+	if (!step_control(u, &a, "releases", rel.s, NULL))
+		goto out;
+	answer_release(&a);
+	u->boot_vsn = u->r->to;
+	u->stopping = false;
+	u->node_pid = 0;
+	free(u->r->node);
+	u->r->node = NULL;
+	if (!boot_node(u, true) || !get_tree(u, &tree))
+		goto out;
+	if (!same_tree(u->tree_up, "after the upgrade", tree, "in a fresh "
+	    "boot of NEW", &why)) {
+		step_end(u, false, "%s", why.s);
+		goto out;
+	}
+	buf_reset(&d);
+	buf_addf(&d, "a fresh boot of %s has the supervision tree the upgrade "
+	    "left", vsn);
+	stop_node(u, d.s);
+out:
+	free(tree);
+	buf_release(&p);
+	buf_release(&d);
+	buf_release(&why);
+	buf_release(&rel);
 }
 
 /* ---- the end ---- */
@@ -1800,8 +2007,11 @@ sv_tryup_run(struct sv_tryup *r, const struct sv_tryup_opts *o,
 		goto out;
 	}
 	u.install_t0 = t0;
+	u.boot_vsn = r->from;
 	run_steps(&u, &rel);
 	do_stop(&u);
+	if (r->failed < 0 && u.upgraded && !sv_proc_signal_caught())
+		do_fresh(&u, &rel);
 	stop_all(&u);
 	if (r->failed >= 0)
 		collect_logs(&u);
@@ -1831,5 +2041,8 @@ out:
 	free(u.unpack);
 	free(u.sname);
 	free(u.cookie);
+	free(u.tree_old);
+	free(u.tree_up);
+	free(u.new_erts);
 	return status;
 }

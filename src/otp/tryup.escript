@@ -23,6 +23,16 @@
 %%                         the node keeps its OS pid -> ok TEXT
 %%   permanent VSN         make_permanent(VSN) returns ok -> ok TEXT
 %%   stop                  init:stop() on the node, which goes down -> ok
+%%   tree                  the supervision trees of the release's own
+%%                         applications -> ok ENTRY ; ENTRY ; ...
+%%
+%% A tree entry is "app A" for each running application but kernel,
+%% stdlib and sasl, and "A/ID/... TYPE STATE MODULES" for each child of
+%% the supervisors under its application master, walked from the top
+%% (STATE: running, restarting or stopped; the children of a
+%% simple_one_for_one supervisor, whose ids are undefined, come and go
+%% with the work and are left out). Pids are never part of it, so the
+%% tree of two nodes running the same release compares equal.
 %%
 %% RELS is "VSN:STATUS VSN:STATUS ..." (sorted; STATUS as which_releases
 %% has it: unpacked, current, permanent, old). Each command waits
@@ -136,8 +146,52 @@ command(["stop"], #{node := Node, timeout := T} = S) ->
     after T ->
             fail("the node did not go down within ~s after init:stop()", [secs(T)])
     end;
+command(["tree"], #{node := Node} = S) ->
+    Apps = lists:sort([A || {A, _, _} <- call(S, application, which_applications, []),
+                            not lists:member(A, [kernel, stdlib, sasl])]),
+    Entries = lists:append([tree_app(S, Node, A) || A <- Apps]),
+    {{ok, [lists:flatten(lists:join(" ; ", Entries))]}, S};
 command(Other, _) ->
     fail("unknown command ~p", [Other]).
+
+%% ---- supervision trees
+
+tree_app(S, _Node, App) ->
+    Top = case call(S, application_controller, get_master, [App]) of
+              Master when is_pid(Master) ->
+                  case call(S, application_master, get_child, [Master]) of
+                      {Pid, _Mod} when is_pid(Pid) -> Pid;
+                      _ -> undefined
+                  end;
+              _ -> undefined
+          end,
+    Name = atom_to_list(App),
+    ["app " ++ Name | case Top of
+                           undefined -> [];
+                           _ -> tree_sup(S, Name, Top)
+                       end].
+
+tree_sup(S, Path, Sup) ->
+    case catch call(S, supervisor, which_children, [Sup]) of
+        L when is_list(L) ->
+            lists:append([tree_child(S, Path, C) || C <- lists:sort(
+                                                            [C || {Id, _, _, _} = C <- L,
+                                                                  Id =/= undefined])]);
+        _ ->
+            [Path ++ " (not a supervisor)"]
+    end.
+
+tree_child(S, Path, {Id, Child, Type, Mods}) ->
+    Me = Path ++ "/" ++ text("~0tp", [Id]),
+    State = if is_pid(Child) -> "running";
+               Child =:= restarting -> "restarting";
+               true -> "stopped"
+            end,
+    [text("~s ~s ~s ~0tp", [Me, Type, State, Mods]) |
+     case {Type, Child} of
+         {supervisor, Pid} when is_pid(Pid) -> tree_sup(S, Me, Pid);
+         _ -> []
+     end].
 
 %% ---- waiting for the node
 

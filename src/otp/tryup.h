@@ -43,7 +43,7 @@ struct sv_tryup_step {
 	char *detail;              /* owned: one line, or NULL */
 };
 
-#define SV_TRYUP_MAX_STEPS 9
+#define SV_TRYUP_MAX_STEPS 10
 
 struct sv_tryup_opts {
 	const char *old_pkg, *new_pkg;
