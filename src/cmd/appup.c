@@ -63,6 +63,23 @@ strv_json(char **v, size_t n)
 	return a;
 }
 
+/* The instructions of m one way, each written flat, ", " between. */
+static void
+instrs_text(struct buf *text, const struct sv_otp_modchange *m, bool up)
+{
+	struct sv_term *l = sv_term_list();
+	size_t i;
+
+	sv_otp_modchange_push(m, up, l);
+	buf_reset(text);
+	for (i = 0; i < l->n; i++) {
+		if (i)
+			buf_adds(text, ", ");
+		sv_term_write_flat(text, l->v[i]);
+	}
+	sv_term_free(l);
+}
+
 static void
 print_json(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
     const char *const *written, const char *out_dir)
@@ -117,11 +134,9 @@ print_json(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
 			    sv_otp_mod_change_name(m->change));
 			sv_json_set_str(mo, "level", sv_level_name(m->level));
 			sv_json_set_str(mo, "reason", m->reason);
-			buf_reset(&text);
-			sv_term_write_flat(&text, m->up);
+			instrs_text(&text, m, true);
 			sv_json_set_str(mo, "up", text.s);
-			buf_reset(&text);
-			sv_term_write_flat(&text, m->down);
+			instrs_text(&text, m, false);
 			sv_json_set_str(mo, "down", text.s);
 			sv_json_push(mods, mo);
 		}

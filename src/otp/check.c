@@ -19,7 +19,8 @@ const char *
 sv_check_kind_name(enum sv_check_kind k)
 {
 	static const char *const names[] = {
-		"unbumped", "version", "level", "coverage", "relup", "higher"
+		"unbumped", "version", "level", "coverage", "relup", "higher",
+		"children"
 	};
 
 	return names[k];
@@ -75,7 +76,7 @@ add(struct sv_check *c, enum sv_check_kind kind, const char *subject,
 	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
 	f = &c->v[c->n++];
 	f->kind = kind;
-	f->warning = kind == SV_CHECK_HIGHER;
+	f->warning = kind == SV_CHECK_HIGHER || kind == SV_CHECK_CHILDREN;
 	f->subject = xstrdup(subject);
 	f->file = file ? xstrdup(file) : NULL;
 	buf_init(&b);
@@ -328,6 +329,9 @@ sv_check_run(struct sv_check *c, const char *base, const char *candidate,
 		if (c->bump.level == SV_LEVEL_RESTART) {
 			c->relup = SV_CHECK_RELUP_SKIPPED;
 		} else {
+			for (i = 0; i < d.up.nwarnings; i++)
+				add(c, SV_CHECK_CHILDREN, c->release, NULL, "%s",
+				    d.up.warnings[i]);
 			coverage_findings(c, &d);
 			/* The relup is worth making only from code that may
 			 * ship at this level. */

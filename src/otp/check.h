@@ -35,10 +35,13 @@ enum sv_check_kind {
 	SV_CHECK_LEVEL,      /* the bump is below the required level */
 	SV_CHECK_COVERAGE,   /* a hand-written appup misses changes */
 	SV_CHECK_RELUP,      /* the relup cannot be made */
-	SV_CHECK_HIGHER      /* (warning) the bump is above what is needed */
+	SV_CHECK_HIGHER,     /* (warning) the bump is above what is needed */
+	SV_CHECK_CHILDREN    /* (warning) a changed supervisor whose
+	                        children the appup cannot start or stop */
 };
 
-/* "unbumped", "version", "level", "coverage", "relup" or "higher". */
+/* "unbumped", "version", "level", "coverage", "relup", "higher" or
+ * "children". */
 const char *sv_check_kind_name(enum sv_check_kind k);
 
 struct sv_check_finding {

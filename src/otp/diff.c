@@ -297,6 +297,18 @@ out:
 	buf_release(&b);
 }
 
+/* lib/APP-VSN/src/... or lib/APP-VSN/include/...: sources a release may
+ * ship (relx's include_src), never loaded by a node. */
+static bool
+is_source_path(const char *path)
+{
+	const char *p = strchr(path + 4, '/');
+
+	return p != NULL && (strncmp(p, "/src/", 5) == 0 ||
+	    strncmp(p, "/include/", 9) == 0 || strcmp(p, "/src") == 0 ||
+	    strcmp(p, "/include") == 0);
+}
+
 /* The OTP classifier: gives beams, release metadata, ERTS and start
  * scripts their level; leaves the rest to the rules. */
 static int
@@ -347,6 +359,11 @@ classify(void *self, struct sv_plan *p, const struct sv_index *old,
 		if (is_appup_path(path)) {
 			sv_change_classify(c, SV_LEVEL_NONE, "upgrade "
 			    "instructions: metadata, not code");
+			continue;
+		}
+		if (is_source_path(path)) {
+			sv_change_classify(c, SV_LEVEL_NONE, "source code: the "
+			    "node loads the beams, not this");
 			continue;
 		}
 		/* lib/APP-VSN/...: find the application. */

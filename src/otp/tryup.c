@@ -2010,8 +2010,14 @@ sv_tryup_run(struct sv_tryup *r, const struct sv_tryup_opts *o,
 	u.boot_vsn = r->from;
 	run_steps(&u, &rel);
 	do_stop(&u);
-	if (r->failed < 0 && u.upgraded && !sv_proc_signal_caught())
+	if (r->failed < 0 && u.upgraded && !sv_proc_signal_caught()) {
+		/* The report's releases are the try's, not the fresh boot's. */
+		char *rels = r->releases ? xstrdup(r->releases) : NULL;
+
 		do_fresh(&u, &rel);
+		free(r->releases);
+		r->releases = rels;
+	}
 	stop_all(&u);
 	if (r->failed >= 0)
 		collect_logs(&u);

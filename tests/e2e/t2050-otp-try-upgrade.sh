@@ -82,7 +82,7 @@ test_expect_success 'a live upgrade, with a probe connected throughout' '
 	P=$(free_port) &&
 	try 0 "$OLDPKG" "$NEWPKG" --erl-args "-petal port $P" \
 		--probe "escript $OTP_DIR/probe.escript $P" &&
-	for s in install boot probe unpack upgrade permanent probe-end stop; do
+	for s in install boot probe unpack upgrade permanent probe-end stop fresh; do
 		step ok $s || exit 1
 	done &&
 	lacks out downgrade && lacks out FAILED && expect_empty err &&
@@ -117,7 +117,7 @@ test_expect_success '--json: smoothver.try-upgrade/1' '
 	expect_json .failed_step null && expect_json .error null &&
 	expect_json .node_log null && expect_json .probe_log null && expect_json .dir null &&
 	json .node | grep -q "^sv_try_[0-9]*_[0-9a-f]*@" &&
-	expect_json "[.steps[].name] | join(\",\")" install,boot,unpack,upgrade,permanent,downgrade,stop &&
+	expect_json "[.steps[].name] | join(\",\")" install,boot,unpack,upgrade,permanent,downgrade,stop,fresh &&
 	expect_json "[.steps[].status] | unique | join(\",\")" ok &&
 	expect_json "[.steps[] | .seconds >= 0 and (.detail | length) > 0] | all" true &&
 	expect_json "[.releases[] | .version + \":\" + .status] | join(\" \")" "1.0.0:permanent 1.0.1:old" &&
@@ -141,7 +141,7 @@ test_expect_success 'an upgrade that fails (no relup): the step named, the node'
 	try 1 --json "$OLDPKG" "$B/norelup/petal-1.0.1.tar.gz" &&
 	expect_json .ok false && expect_json .failed_step upgrade &&
 	json .error | grep -q "^release_handler:install_release(\"1.0.1\") -> {error,{enoent," &&
-	expect_json "[.steps[].status] | join(\",\")" ok,ok,ok,failed,skipped,ok &&
+	expect_json "[.steps[].status] | join(\",\")" ok,ok,ok,failed,skipped,ok,skipped &&
 	json .node_log | grep -q "smoothver try-upgrade: release_handler:unpack_release(\"petal-1.0.1\") -> {ok,\"1.0.1\"}" &&
 	expect_json "[.releases[] | .version + \":\" + .status] | join(\" \")" "1.0.0:permanent 1.0.1:unpacked"
 '
