@@ -515,22 +515,13 @@ order_changed(struct sv_otp_app *new, const struct names *changed,
 	free(placed);
 }
 
-static void add_warning(struct sv_otp_upgrade *u, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
+/* Add the warning w (owned by u from now on). */
 static void
-add_warning(struct sv_otp_upgrade *u, const char *fmt, ...)
+add_warning(struct sv_otp_upgrade *u, char *w)
 {
-	struct buf b;
-	va_list ap;
-
-	buf_init(&b);
-	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
-	va_end(ap);
 	u->warnings = xrealloc(u->warnings, (u->nwarnings + 1) *
 	    sizeof(*u->warnings));
-	u->warnings[u->nwarnings++] = buf_detach(&b);
+	u->warnings[u->nwarnings++] = w;
 }
 
 /* {apply, {supervisor, F, [Ref, Id]}} */
@@ -545,34 +536,25 @@ sup_apply(const char *f, const struct sv_term *ref, const struct sv_term *id)
 	    sv_term_atom("supervisor"), sv_term_atom(f), args));
 }
 
-/* Stop and forget each child of ids (n) of the supervisor ref: the
- * instructions into *list (made if NULL). */
+/* For each child of ids (n) of the supervisor ref, the calls fs (NULL
+ * ended) in turn: the instructions appended to *list (made if NULL). */
 static void
-sup_remove(struct sv_term **list, const struct sv_term *ref,
-    struct sv_term *const *ids, size_t n)
+sup_calls(struct sv_term **list, const char *const *fs,
+    const struct sv_term *ref, struct sv_term *const *ids, size_t n)
 {
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < n; i++) {
 		if (*list == NULL)
 			*list = sv_term_list();
-		sv_term_push(*list, sup_apply("terminate_child", ref, ids[i]));
-		sv_term_push(*list, sup_apply("delete_child", ref, ids[i]));
+		for (j = 0; fs[j] != NULL; j++)
+			sv_term_push(*list, sup_apply(fs[j], ref, ids[i]));
 	}
 }
 
-static void
-sup_start(struct sv_term **list, const struct sv_term *ref,
-    struct sv_term *const *ids, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (*list == NULL)
-			*list = sv_term_list();
-		sv_term_push(*list, sup_apply("restart_child", ref, ids[i]));
-	}
-}
+static const char *const sup_stop[] = { "terminate_child", "delete_child",
+    NULL };
+static const char *const sup_start[] = { "restart_child", NULL };
 
 /* "a, b" of the ids, into b. */
 static void
@@ -608,17 +590,17 @@ sup_children(struct sv_otp_upgrade *u, const char *app,
 	sv_err_init(&e);
 	if (sv_otp_supspec_load(&os, om->path, &e) != SV_OK ||
 	    sv_otp_supspec_load(&ns, nm->path, &e) != SV_OK) {
-		add_warning(u, "%s: supervisor %s changed, but its children "
-		    "cannot be read: %s", app, m->module, e.msg);
+		add_warning(u, fmt("%s: supervisor %s changed, but its "
+		    "children cannot be read: %s", app, m->module, e.msg));
 		goto out;
 	}
 	if (!os.known || !ns.known) {
-		add_warning(u, "%s: supervisor %s changed, but whether init/1 "
-		    "gained or lost children cannot be told, as %s: a child "
-		    "it gained would not be started (add {apply, {supervisor, "
-		    "restart_child, [Sup, Id]}} after the update by hand), nor "
-		    "one it lost stopped", app, m->module,
-		    !ns.known ? ns.why : os.why);
+		add_warning(u, fmt("%s: supervisor %s changed, but whether "
+		    "init/1 gained or lost children cannot be told, as %s: a "
+		    "child it gained would not be started (add {apply, "
+		    "{supervisor, restart_child, [Sup, Id]}} after the update "
+		    "by hand), nor one it lost stopped", app, m->module,
+		    !ns.known ? ns.why : os.why));
 		goto out;
 	}
 	if (os.simple || ns.simple)
@@ -644,18 +626,18 @@ sup_children(struct sv_otp_upgrade *u, const char *app,
 		if (nadded && nremoved)
 			buf_adds(&ids, "; ");
 		ids_text(&ids, removed, nremoved);
-		add_warning(u, "%s: supervisor %s %s children (%s), but %s: "
-		    "the appup cannot start or stop them", app, m->module,
+		add_warning(u, fmt("%s: supervisor %s %s children (%s), but "
+		    "%s: the appup cannot start or stop them", app, m->module,
 		    nadded && nremoved ? "gained and lost" : nadded ?
 		    "gained" : "lost", ids.s, ns.ref == NULL ? ns.refwhy :
-		    os.refwhy);
+		    os.refwhy));
 		buf_release(&ids);
 		goto out;
 	}
-	sup_start(&m->up_after, ns.ref, added, nadded);
-	sup_remove(&m->up_before, os.ref, removed, nremoved);
-	sup_remove(&m->down_before, ns.ref, added, nadded);
-	sup_start(&m->down_after, os.ref, removed, nremoved);
+	sup_calls(&m->up_after, sup_start, ns.ref, added, nadded);
+	sup_calls(&m->up_before, sup_stop, os.ref, removed, nremoved);
+	sup_calls(&m->down_before, sup_stop, ns.ref, added, nadded);
+	sup_calls(&m->down_after, sup_start, os.ref, removed, nremoved);
 	if (nadded) {
 		buf_adds(why, "; child ");
 		ids_text(why, added, nadded);

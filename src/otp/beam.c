@@ -460,6 +460,26 @@ sv_beam_read(struct sv_beam *b, const void *data, size_t len,
 	return sv_beam_read_flags(b, data, len, name, 0, e);
 }
 
+/* The beam's form: data itself, or its gzip-compressed form inflated
+ * into raw (a buffer the caller releases). */
+static int
+uncompressed(const unsigned char **p, size_t *len, const char *name,
+    struct buf *raw, struct sv_err *e)
+{
+	int rc;
+
+	if (*len > SV_BEAM_MAX)
+		return sv_err_set(e, SV_INPUT, "%s: not a beam file: larger "
+		    "than %u bytes", name, SV_BEAM_MAX);
+	if (*len < 2 || (*p)[0] != 0x1f || (*p)[1] != 0x8b)
+		return SV_OK;
+	/* Compressed beams are one gzip member. */
+	rc = sv_inflate(*p, *len, SV_INFLATE_GZIP, SV_BEAM_MAX, name, raw, e);
+	*p = (const unsigned char *)raw->s;
+	*len = raw->len;
+	return rc;
+}
+
 int
 sv_beam_read_flags(struct sv_beam *b, const void *data, size_t len,
     const char *name, unsigned flags, struct sv_err *e)
@@ -475,16 +495,7 @@ sv_beam_read_flags(struct sv_beam *b, const void *data, size_t len,
 	r.name = name;
 	r.e = e;
 	buf_init(&raw);
-	if (len > SV_BEAM_MAX)
-		return sv_err_set(e, SV_INPUT, "%s: not a beam file: larger "
-		    "than %u bytes", name, SV_BEAM_MAX);
-	if (len >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
-		/* Compressed beams are one gzip member. */
-		rc = sv_inflate(p, len, SV_INFLATE_GZIP, SV_BEAM_MAX, name,
-		    &raw, e);
-		p = (const unsigned char *)raw.s;
-		len = raw.len;
-	}
+	rc = uncompressed(&p, &len, name, &raw, e);
 	if (rc == SV_OK)
 		rc = read_form(&r, p, len);
 	sv_strv_free(r.atoms, r.natoms);
@@ -541,15 +552,7 @@ sv_beam_abstract_code(const void *data, size_t len, const char *name,
 	r.name = name;
 	r.e = e;
 	buf_init(&raw);
-	if (len > SV_BEAM_MAX)
-		return sv_err_set(e, SV_INPUT, "%s: not a beam file: larger "
-		    "than %u bytes", name, SV_BEAM_MAX);
-	if (len >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
-		rc = sv_inflate(p, len, SV_INFLATE_GZIP, SV_BEAM_MAX, name,
-		    &raw, e);
-		p = (const unsigned char *)raw.s;
-		len = raw.len;
-	}
+	rc = uncompressed(&p, &len, name, &raw, e);
 	if (rc == SV_OK)
 		rc = find_chunks(&r, p, len);
 	if (rc != SV_OK)

@@ -228,6 +228,23 @@ START_TEST(manifest_reads_back)
 }
 END_TEST
 
+/* The test manifest with its first from replaced by to, into b (made
+ * here; the caller releases it). */
+static void
+manifest_with(struct buf *b, const char *from, const char *to)
+{
+	char text[2048];
+	const char *at;
+
+	snprintf(text, sizeof(text), manifest, zeros, zeros);
+	at = strstr(text, from);
+	ck_assert_ptr_nonnull(at);
+	buf_init(b);
+	buf_add(b, text, (size_t)(at - text));
+	buf_adds(b, to);
+	buf_adds(b, at + strlen(from));
+}
+
 static const char *const bad_manifests[][2] = {
 	{ "\"schema\":\"smoothver.manifest/1\"", "\"schema\":\"x\"" },
 	{ "\"path\":\"l\"", "\"path\":\"../l\"" },
@@ -244,19 +261,11 @@ START_TEST(manifest_refuses_what_is_wrong)
 {
 	struct sv_manifest m;
 	struct sv_err e;
-	char text[2048];
 	struct buf b;
-	const char *at;
 
 	sv_err_init(&e);
 	sv_manifest_init(&m);
-	snprintf(text, sizeof(text), manifest, zeros, zeros);
-	at = strstr(text, bad_manifests[_i][0]);
-	ck_assert_ptr_nonnull(at);
-	buf_init(&b);
-	buf_add(&b, text, (size_t)(at - text));
-	buf_adds(&b, bad_manifests[_i][1]);
-	buf_adds(&b, at + strlen(bad_manifests[_i][0]));
+	manifest_with(&b, bad_manifests[_i][0], bad_manifests[_i][1]);
 	ck_assert_int_eq(sv_manifest_parse(&m, b.s, b.len, "t", &e), SV_INPUT);
 	ck_assert(strncmp(e.msg, "manifest t: ", 12) == 0);
 	buf_release(&b);
@@ -284,19 +293,11 @@ START_TEST(manifest_is_canonical_json)
 {
 	struct sv_manifest m;
 	struct sv_err e;
-	char text[2048];
 	struct buf b;
-	const char *at;
 
 	sv_err_init(&e);
 	sv_manifest_init(&m);
-	snprintf(text, sizeof(text), manifest, zeros, zeros);
-	at = strstr(text, noncanonical[_i][0]);
-	ck_assert_ptr_nonnull(at);
-	buf_init(&b);
-	buf_add(&b, text, (size_t)(at - text));
-	buf_adds(&b, noncanonical[_i][1]);
-	buf_adds(&b, at + strlen(noncanonical[_i][0]));
+	manifest_with(&b, noncanonical[_i][0], noncanonical[_i][1]);
 	ck_assert_int_eq(sv_manifest_parse(&m, b.s, b.len, "t", &e), SV_INPUT);
 	ck_assert_msg(strstr(e.msg, noncanonical[_i][2]) != NULL,
 	    "case %d: '%s' lacks '%s'", _i, e.msg, noncanonical[_i][2]);
