@@ -111,8 +111,9 @@ reap() {
 }
 
 # A background job of a non-interactive shell starts with SIGINT ignored,
-# and smoothver keeps an inherited ignored signal ignored (as nohup
-# wants): the publishes that are to see SIGINT start with it at default.
+# a suite run under nohup has SIGHUP ignored, and smoothver keeps an
+# inherited ignored signal ignored (as nohup wants): the publishes that
+# are to see these signals start with them at default.
 
 test_expect_success 'interrupted (SIGTERM, SIGINT, SIGHUP) at every store step, publish leaves no temporary file behind' '
 	mkdir tmp && export TMPDIR=$PWD/tmp &&
@@ -122,14 +123,14 @@ test_expect_success 'interrupted (SIGTERM, SIGINT, SIGHUP) at every store step, 
 		for sig in TERM INT HUP; do
 			rm -f paused
 			SMOOTHVER_TEST_PAUSE_AFTER=$k SMOOTHVER_TEST_PAUSE_FILE=$PWD/paused \
-			env --default-signal=INT "$SMOOTHVER" publish v2 --name app \
+			env --default-signal=INT,HUP,TERM "$SMOOTHVER" publish v2 --name app \
 				--version 1.0.1 --store st --expect-latest 1.0.0 >/dev/null 2>&1 &
 			pid=$!
 			if wait_file paused $pid; then
 				test -n "$(ls tmp)" || { kill -9 $pid; echo "step $k: no temporary file to leave" >&2; exit 1; }
 				kill -s $sig $pid
 			fi
-			reap $pid
+			reap $pid || exit 1
 			# Ended before step k: every step has been interrupted.
 			[ $rc -ne 0 ] || break 2
 			test $rc -gt 128 || { echo "step $k, $sig: exit $rc" >&2; exit 1; }
