@@ -47,7 +47,9 @@ on_signal(int sig)
 	sigaction(sig, &dfl, NULL);
 	sigemptyset(&one);
 	sigaddset(&one, sig);
-	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	/* sigprocmask, not pthread_sigmask: async-signal-safe, and only the
+	 * main thread runs this (workers block these signals). */
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
 	raise(sig);
 }
 
