@@ -291,11 +291,12 @@ static const char *
 repeated_key(const cJSON *node)
 {
 	const cJSON *c, *d;
+	bool object = cJSON_IsObject(node);
 
 	for (c = node->child; c != NULL; c = c->next) {
 		const char *k;
 
-		if (cJSON_IsObject(node))
+		if (object)
 			for (d = c->next; d != NULL; d = d->next)
 				if (strcmp(c->string, d->string) == 0)
 					return c->string;

@@ -184,6 +184,17 @@ sv_glob_match(const char *glob, const char *path)
 	return match_path(glob, path);
 }
 
+bool
+sv_rules_have_project(const struct sv_rules *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (!r->v[i].builtin)
+			return true;
+	return false;
+}
+
 const struct sv_rule *
 sv_rules_match(const struct sv_rules *r, const char *path)
 {

@@ -58,6 +58,9 @@ void sv_rules_add_defaults(struct sv_rules *r);
 const struct sv_rule *sv_rules_match(const struct sv_rules *r,
     const char *path);
 
+/* True if r holds a project rule (one not built in). */
+bool sv_rules_have_project(const struct sv_rules *r);
+
 /* True if glob matches path (see above). */
 bool sv_glob_match(const char *glob, const char *path);
 

@@ -556,6 +556,21 @@ static const char *const sup_stop[] = { "terminate_child", "delete_child",
     NULL };
 static const char *const sup_start[] = { "restart_child", NULL };
 
+/* The ids of a's children that b lacks, into *out (borrowed from a; the
+ * array is the caller's to free); their number. */
+static size_t
+ids_missing(const struct sv_otp_supspec *a, const struct sv_otp_supspec *b,
+    struct sv_term ***out)
+{
+	size_t i, n = 0;
+
+	*out = xcalloc(a->nids + 1, sizeof(**out));
+	for (i = 0; i < a->nids; i++)
+		if (!sv_otp_supspec_has(b, a->ids[i]))
+			(*out)[n++] = a->ids[i];
+	return n;
+}
+
 /* "a, b" of the ids, into b. */
 static void
 ids_text(struct buf *b, struct sv_term *const *ids, size_t n)
@@ -582,7 +597,7 @@ sup_children(struct sv_otp_upgrade *u, const char *app,
 {
 	struct sv_otp_supspec os, ns;
 	struct sv_term **added = NULL, **removed = NULL;
-	size_t nadded = 0, nremoved = 0, i;
+	size_t nadded, nremoved;
 	struct sv_err e;
 
 	sv_otp_supspec_init(&os);
@@ -605,17 +620,8 @@ sup_children(struct sv_otp_upgrade *u, const char *app,
 	}
 	if (os.simple || ns.simple)
 		goto out;
-	for (i = 0; i < ns.nids; i++)
-		if (!sv_otp_supspec_has(&os, ns.ids[i])) {
-			added = xrealloc(added, (nadded + 1) * sizeof(*added));
-			added[nadded++] = ns.ids[i];
-		}
-	for (i = 0; i < os.nids; i++)
-		if (!sv_otp_supspec_has(&ns, os.ids[i])) {
-			removed = xrealloc(removed, (nremoved + 1) *
-			    sizeof(*removed));
-			removed[nremoved++] = os.ids[i];
-		}
+	nadded = ids_missing(&ns, &os, &added);
+	nremoved = ids_missing(&os, &ns, &removed);
 	if (nadded + nremoved == 0)
 		goto out;
 	if (ns.ref == NULL || os.ref == NULL) {

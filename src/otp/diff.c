@@ -126,9 +126,7 @@ is_appup_path(const char *path)
 {
 	const char *p = strchr(path + 4, '/');
 
-	return p != NULL && strncmp(p, "/ebin/", 6) == 0 &&
-	    strchr(p + 6, '/') == NULL && ends_with(p + 6, ".appup") &&
-	    strlen(p + 6) > 6;
+	return p != NULL && sv_otp_is_appup_path(p + 1);
 }
 
 #define SYS_CONFIG_MAX (16u << 20)
@@ -411,10 +409,6 @@ classify(void *self, struct sv_plan *p, const struct sv_index *old,
 				sv_change_classify(c, SV_LEVEL_NONE, "application "
 				    "resource file (checked with the "
 				    "application)");
-			} else if (ends_with(rest, ".appup")) {
-				sv_change_classify(c, SV_LEVEL_NONE, "upgrade "
-				    "instructions (checked with the "
-				    "application)");
 			}
 			break;
 		}
@@ -572,7 +566,8 @@ sv_build_diff_overridden(const struct sv_build_diff *d,
 	const struct sv_rule *rule;
 	struct buf path;
 
-	if (d->rules == NULL || r->subject == NULL)
+	if (d->rules == NULL || r->subject == NULL ||
+	    !sv_rules_have_project(d->rules))
 		return false;
 	buf_init(&path);
 	reason_path(d, r->subject, &path);

@@ -596,10 +596,8 @@ out:
 	return status;
 }
 
-/* An application's upgrade instructions (ebin/NAME.appup): metadata that
- * says how to reach this vsn, not part of what runs. */
-static bool
-is_appup(const char *path)
+bool
+sv_otp_is_appup_path(const char *path)
 {
 	size_t n = strlen(path);
 
@@ -628,13 +626,13 @@ sv_otp_app_compare(struct sv_otp_app *a, struct sv_otp_app *b,
 		int c = x == NULL ? 1 : y == NULL ? -1 : strcmp(x->path, y->path);
 		bool same;
 
-		if (c <= 0 && is_appup(x->path) && (c < 0 ||
+		if (c <= 0 && sv_otp_is_appup_path(x->path) && (c < 0 ||
 		    y->type == x->type)) {
 			i++;
 			j += c == 0;
 			continue;
 		}
-		if (c > 0 && is_appup(y->path)) {
+		if (c > 0 && sv_otp_is_appup_path(y->path)) {
 			j++;
 			continue;
 		}

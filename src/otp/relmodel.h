@@ -116,6 +116,11 @@ int sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
  * Upgrade instructions (ebin/\*.appup) are metadata, not content: an
  * appup written into one build and not the other is no difference.
  */
+/* True if path, relative to an application's directory, is its upgrade
+ * instructions (ebin/NAME.appup): metadata that says how to reach the
+ * vsn, not part of what runs. */
+bool sv_otp_is_appup_path(const char *path);
+
 int sv_otp_app_compare(struct sv_otp_app *a, struct sv_otp_app *b,
     char ***diffs, size_t *ndiffs, struct sv_err *e);
 

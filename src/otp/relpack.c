@@ -259,23 +259,19 @@ cmp_strp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* True if version a is known to be lower than b (both are versions in
- * the Smoothver/SemVer syntax). */
+/* True if a is a version (Smoothver/SemVer syntax) lower than *b. */
 static bool
-lower(const char *a, const char *b)
+lower(const char *a, const struct sv_version *b)
 {
-	struct sv_version va, vb;
+	struct sv_version va;
 	struct sv_err e;
 	bool yes;
 
 	sv_version_init(&va);
-	sv_version_init(&vb);
 	sv_err_init(&e);
 	yes = sv_version_parse(&va, a, "", &e) == SV_OK &&
-	    sv_version_parse(&vb, b, "", &e) == SV_OK &&
-	    sv_version_cmp(&va, &vb) < 0;
+	    sv_version_cmp(&va, b) < 0;
 	sv_version_release(&va);
-	sv_version_release(&vb);
 	return yes;
 }
 
@@ -285,17 +281,23 @@ static void
 other_versions(struct sv_otp_pack *p)
 {
 	const struct sv_otp_release *r = &p->rel;
+	struct sv_version own;
 	struct buf dir, rel;
 	struct dirent *de;
 	struct stat st;
+	struct sv_err e;
 	DIR *d;
 
+	sv_version_init(&own);
+	sv_err_init(&e);
 	buf_init(&dir);
 	buf_init(&rel);
 	buf_addf(&dir, "%s/releases", r->root);
-	if ((d = opendir(dir.s)) != NULL) {
+	/* A release whose own version is not one: nothing is known lower. */
+	if (sv_version_parse(&own, r->vsn, "", &e) == SV_OK &&
+	    (d = opendir(dir.s)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.' || !lower(de->d_name, r->vsn))
+			if (de->d_name[0] == '.' || !lower(de->d_name, &own))
 				continue;
 			buf_reset(&rel);
 			buf_addf(&rel, "%s/%s/%s.rel", dir.s, de->d_name, r->name);
@@ -309,6 +311,7 @@ other_versions(struct sv_otp_pack *p)
 	}
 	if (p->nothers > 1)
 		qsort(p->others, p->nothers, sizeof(*p->others), cmp_strp);
+	sv_version_release(&own);
 	buf_release(&dir);
 	buf_release(&rel);
 }

@@ -1380,7 +1380,6 @@ same_tree(const char *got, const char *got_name, const char *want,
 {
 	char **g, **w;
 	size_t ng, nw, i;
-	bool same;
 
 	if (strcmp(got, want) == 0)
 		return true;
@@ -1400,10 +1399,9 @@ same_tree(const char *got, const char *got_name, const char *want,
 	buf_addf(why, "\n  %s:", want_name);
 	for (i = 0; i < nw; i++)
 		buf_addf(why, "\n    %s", w[i]);
-	same = false;
 	sv_strv_free(g, ng);
 	sv_strv_free(w, nw);
-	return same;
+	return false;
 }
 
 /* Boot the node (u->boot_vsn); with fresh, as part of the step running,
