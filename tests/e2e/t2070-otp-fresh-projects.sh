@@ -53,6 +53,11 @@ v3() {
 	sed -i 's/"0.2.0"/"0.2.1"/' "$1/apps/myrel/src/myrel.app.src" "$1/rebar.config"
 }
 
+# rebar3 and mix decide what to recompile by mtimes in whole seconds
+# (mix also by size): an edit made in the second of the last build, of
+# the same size, is not seen. So the edited application is compiled
+# afresh each time (its lib/ removed, or `mix compile --force`).
+
 # The umbrella, in the default profile made a self-contained release
 # (relx's dev mode links lib/ into _build, so no two versions could be
 # told apart), and the same project built `rebar3 as prod release`.
@@ -68,9 +73,11 @@ v3() {
 	rebar3 release && rebar3 as prod release
 	"$SMOOTHVER" pack -q _build/default/rel/myrel -o "$B/pk/myrel-0.1.0.tar.gz"
 	v2 . && git add -A && git commit -q -m "myrel 0.2.0: a worker"
+	rm -rf _build/default/lib/myrel _build/prod/lib/myrel
 	rebar3 release && rebar3 as prod release
 	cp -R _build/default/rel/myrel "$B/r020"
 	v3 . && git add -A && git commit -q -m "myrel 0.2.1: reset"
+	rm -rf _build/default/lib/myrel
 	rebar3 release
 ) >"$B/rebar3.log" 2>&1 || { cat "$B/rebar3.log" >&2; echo "Bail out! the rebar3 project"; exit 1; }
 R=$B/myrel/_build/default/rel/myrel
@@ -173,9 +180,11 @@ fi
 	MIX_ENV=prod mix release
 	sed -i 's/version: "0.1.0"/version: "0.1.1"/' mix.exs
 	printf 'defmodule Mixy.Util do\n  def hello, do: :world\nend\n' >lib/mixy/util.ex
+	MIX_ENV=prod mix compile --force
 	MIX_ENV=prod mix release --overwrite
 	sed -i 's/version: "0.1.1"/version: "0.1.2"/' mix.exs
 	printf 'defmodule Mixy.Util do\n  def hello, do: :there\nend\n' >lib/mixy/util.ex
+	MIX_ENV=prod mix compile --force
 	MIX_ENV=prod mix release --overwrite
 ) >"$B/mix.log" 2>&1 || { cat "$B/mix.log" >&2; echo "Bail out! the mix project"; exit 1; }
 M=$B/mixy/_build/prod/rel/mixy
