@@ -1,6 +1,8 @@
 #!/bin/sh
-# ci/demo.sh - smoothver's main job, the whole loop, on the example
-# release in examples/tally (a TCP counter service built with rebar3).
+# ci/demo.sh [--mix] - smoothver's main job, the whole loop, on the
+# example release in examples/tally (a TCP counter service built with
+# rebar3), or with --mix on its Elixir twin in examples/tally_ex (built
+# with `mix release`).
 #
 # Installs what it needs (Debian 12, as root) if missing and builds
 # smoothver ($SMOOTHVER names a binary to use instead). Then, in a
@@ -12,7 +14,8 @@
 # pack it (full and delta) and publish it. The node fetches it from the
 # store and release_handler upgrades it while the client watches its
 # counts survive and migrate. Then 1.1.1, a reload, the same way, with
-# the delta package going straight to the node.
+# the delta package going straight to the node (for tally_ex, a reload
+# that includes a protocol Elixir consolidates again).
 #
 # Every wait has a timeout and every process the demo starts is stopped
 # on the way out. Nothing outside the temporary directory is touched: the
@@ -20,15 +23,30 @@
 set -eu
 SV_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$SV_TOP/ci/lib.sh"
+mix=false
+case ${1:-} in
+--mix) mix=true ;;
+'') ;;
+*)
+	echo "usage: ci/demo.sh [--mix]" >&2
+	exit 2
+	;;
+esac
+if $mix; then
+	app=tally_ex tool=elixir
+else
+	app=tally tool=rebar3
+fi
 # shellcheck disable=SC2086
-ensure_packages $SV_BUILD_PKGS erlang rebar3
+ensure_packages $SV_BUILD_PKGS erlang $tool
 if [ -n "${SMOOTHVER:-}" ]; then
 	bin=$SMOOTHVER
 else
 	build_smoothver "$SV_TOP/_build/demo" >&2
 	bin="$SV_TOP/_build/demo/smoothver"
 fi
-example="$SV_TOP/examples/tally"
+example="$SV_TOP/examples/$app"
+client_escript="$SV_TOP/examples/tally/client.escript"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/smoothver-demo.XXXXXX")
 node="$work/node"
@@ -38,8 +56,15 @@ export GIT_AUTHOR_NAME=Demo GIT_AUTHOR_EMAIL=demo@example.com
 export GIT_COMMITTER_NAME=Demo GIT_COMMITTER_EMAIL=demo@example.com
 # rebar3 offline (tally has no dependencies); only errors on the screen.
 export REBAR_OFFLINE=1 QUIET=1
-# The release's start script: its run_erl pipes, and a bound on its rpcs.
+# relx's start script: its run_erl pipes, and a bound on its rpcs.
 export PIPE_DIR="$work/pipes/" RELX_RPC_TIMEOUT=30
+# mix: no hex, no rebar downloads; the release's cookie (a package
+# never carries one: the node takes it from its environment).
+export MIX_ENV=prod MIX_QUIET=1
+if $mix; then
+	RELEASE_COOKIE=demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	export RELEASE_COOKIE
+fi
 mkdir -p "$HOME"
 
 # ---- helpers ---------------------------------------------------------
@@ -83,23 +108,46 @@ on_node() {
 	show 'node$' "$@"
 	(cd "$node" && "$@") || die "'$1' failed on the node"
 }
-# node_eval EXPR PATTERN: evaluate EXPR on the running node; its result
-# must match the extended regular expression PATTERN.
-node_eval() {
-	show 'node$' bin/tally eval "$1"
-	out=$(cd "$node" && timeout 60 bin/tally eval "$1") || die "eval failed: $out"
+# node_rh FUNCTION ARG PATTERN: call release_handler:FUNCTION("ARG") on
+# the running node (through the release's start script: relx's eval,
+# mix's rpc); what it returns, printed as Erlang prints it, must match
+# the extended regular expression PATTERN.
+node_rh() {
+	if $mix; then
+		set -- "$1" "$2" "$3" ":io.format(\"~p~n\", [:release_handler.$1(~c\"$2\")])" rpc
+	else
+		set -- "$1" "$2" "$3" "release_handler:$1(\"$2\")." eval
+	fi
+	show 'node$' bin/$app "$5" "$4"
+	out=$(cd "$node" && timeout 60 "bin/$app" "$5" "$4") || die "$5 failed: $out"
 	printf '%s\n' "$out"
-	printf '%s\n' "$out" | grep -Eq "^($2)\$" || die "expected $2"
+	printf '%s\n' "$out" | grep -Eq "^($3)\$" || die "expected $3"
 }
 smoothver() { "$bin" "$@"; }
 
-# build VSN: rebar3 release, and keep the release root as builds/VSN.
-# Each build starts clean, as in CI: rebar3 recompiles by modification
-# time, and the demo edits sources within a second of the last build.
+# build VSN: rebar3 release (mix release), and keep the release root as
+# builds/VSN. Each build starts clean, as in CI: rebar3 and mix recompile
+# by modification time, and the demo edits sources within a second of
+# the last build.
 build() {
 	rm -rf _build
-	run rebar3 release
-	run cp -R _build/default/rel/tally "builds/$1"
+	if $mix; then
+		run mix release --quiet
+		run cp -R _build/prod/rel/tally_ex "builds/$1"
+	else
+		run rebar3 release
+		run cp -R _build/default/rel/tally "builds/$1"
+	fi
+}
+# start_node PORT: start the installed release as a daemon.
+start_node() {
+	if $mix; then
+		show 'node$' env ELIXIR_ERL_OPTIONS="-tally_ex port $1" bin/tally_ex daemon
+		(cd "$node" && ELIXIR_ERL_OPTIONS="-tally_ex port $1" timeout 60 bin/tally_ex daemon) ||
+			die "bin/tally_ex daemon failed"
+	else
+		on_node timeout 60 bin/tally daemon -tally port "$1"
+	fi
 }
 
 # The client runs in the background, reading its commands from a fifo
@@ -108,7 +156,7 @@ cpid='' npid='' epid='' seen=0
 client_start() {
 	mkfifo "$work/client.in"
 	printf '$ escript client.escript 127.0.0.1 %s &\n' "$1"
-	escript client.escript 127.0.0.1 "$1" <"$work/client.in" >"$clog" 2>&1 &
+	escript "$client_escript" 127.0.0.1 "$1" <"$work/client.in" >"$clog" 2>&1 &
 	cpid=$!
 	exec 3>"$work/client.in"
 	client_wait 2 # "connected ...", then the server's greeting
@@ -150,14 +198,16 @@ cleanup() {
 	[ -z "$cpid" ] || stop_pid "$cpid"
 	if [ -d "$node/bin" ]; then
 		[ -n "$npid" ] || npid=$(pgrep -f -- "-root $node " 2>/dev/null | head -n 1)
-		(cd "$node" && timeout 20 bin/tally stop) >/dev/null 2>&1
+		(cd "$node" && timeout 20 "bin/$app" stop) >/dev/null 2>&1
 		[ -z "$npid" ] || stop_pid "$npid"
 	fi
 	[ -z "$epid" ] || stop_pid "$epid"
-	if [ $rc -ne 0 ] && [ -d "$node/log" ]; then
-		echo "--- the node's log (tail):" >&2
-		tail -n 30 "$node"/log/erlang.log.* >&2
-	fi
+	for d in "$node/log" "$node/tmp/log"; do
+		if [ $rc -ne 0 ] && [ -d "$d" ]; then
+			echo "--- the node's log (tail):" >&2
+			tail -n 30 "$d"/erlang.log.* >&2
+		fi
+	done
 	rm -rf "$work"
 	exit $rc
 }
@@ -167,26 +217,32 @@ trap 'exit 1' HUP INT TERM PIPE
 # ---- the loop ----------------------------------------------------------
 
 cd "$work"
-say "tally, the example release: a TCP counter service (examples/tally)"
-note "A gen_server holds the counts, a listener hands each connection to a"
-note "process of its own; tally_proto turns command lines into answers."
-mkdir tally store
-cp -R "$example/." tally/
-rm -rf tally/upgrades tally/_build
-cd tally
-printf '[release]\n\tname = tally\n[tag]\n\tprefix = v\n' >.smoothver
+if $mix; then
+	say "tally_ex, the example mix release: a TCP counter service (examples/tally_ex)"
+	note "A GenServer holds the counts, a listener hands each connection to a"
+	note "process of its own; TallyEx.Proto turns command lines into answers."
+else
+	say "tally, the example release: a TCP counter service (examples/tally)"
+	note "A gen_server holds the counts, a listener hands each connection to a"
+	note "process of its own; tally_proto turns command lines into answers."
+fi
+mkdir "$app" store
+cp -R "$example/." "$app/"
+rm -rf "$app/upgrades" "$app/_build"
+cd "$app"
+printf '[release]\n\tname = %s\n[tag]\n\tprefix = v\n' "$app" >.smoothver
 printf '_build/\nbuilds/\npkgs/\n' >.gitignore
 mkdir -p builds pkgs/delta
 git init -q -b main
 git add -A
-git commit -q -m "tally 1.0.0"
+git commit -q -m "$app 1.0.0"
 run git ls-files
 
 say "Build 1.0.0, tag it, publish it to the store (../store)."
 build 1.0.0
-run smoothver tag 1.0.0 -m "tally 1.0.0"
-run smoothver pack builds/1.0.0 -o pkgs/tally-1.0.0.tar.gz
-run smoothver publish pkgs/tally-1.0.0.tar.gz --store ../store
+run smoothver tag 1.0.0 -m "$app 1.0.0"
+run smoothver pack builds/1.0.0 -o "pkgs/$app-1.0.0.tar.gz"
+run smoothver publish "pkgs/$app-1.0.0.tar.gz" --store ../store
 
 say "Install 1.0.0 on a node (../node) from the store, start it, connect a client."
 ports=$(escript "$SV_TOP/tests/otp/otp.escript" free-ports 2) || die "no free ports"
@@ -194,19 +250,27 @@ eport=$(echo "$ports" | sed -n 1p)
 port=$(echo "$ports" | sed -n 2p)
 note "(epmd on port $eport of its own, so the node meets no other Erlang node here)"
 export ERL_EPMD_PORT="$eport"
-run smoothver fetch tally@1.0.0 --store ../store -o ../node
+run smoothver fetch "$app@1.0.0" --store ../store -o ../node
+$mix && note "(The package holds no cookie: the node takes RELEASE_COOKIE from its environment.)"
 epmd=$(echo "$node"/erts-*/bin/epmd)
 "$epmd" -port "$eport" >"$work/epmd.log" 2>&1 </dev/null &
 epid=$!
-on_node timeout 60 bin/tally daemon -tally port "$port"
-npid=$(cd "$node" && timeout 30 bin/tally pid) || die "the node does not answer"
+start_node "$port"
+npid=''
+i=0
+while [ $i -lt 300 ]; do
+	npid=$(cd "$node" && timeout 30 "bin/$app" pid 2>/dev/null) && break
+	i=$((i + 1))
+	sleep 0.1
+done
+[ -n "$npid" ] || die "the node does not answer"
 client_start "$port"
 client "add apples" "add apples 2" "add pears" "list" "version"
 
 say "Version 1.1.0: the counter keeps a running total, so its state must migrate."
 run git apply "$example/upgrades/1.1.0.patch"
 run git diff --stat
-git commit -q -a -m "tally 1.1.0: a running total (the counter's state migrates), top"
+git commit -q -a -m "$app 1.1.0: a running total (the counter's state migrates), top"
 build 1.1.0
 
 say "What does the change require? smoothver compares the builds module by module."
@@ -217,7 +281,7 @@ test "$(git describe --exact-match)" = v1.1.0 ||
 	die "the tag does not match the release's vsn (1.1.0)"
 
 say "The pre-merge check CI runs: may 1.1.0 go out over what runs now?"
-run smoothver check --base tally@latest --store ../store builds/1.1.0
+run smoothver check --base "$app@latest" --store ../store builds/1.1.0
 
 say "The appups and the relup, with no Erlang running."
 run smoothver appup builds/1.0.0 builds/1.1.0
@@ -228,53 +292,66 @@ run cat builds/1.1.0/releases/1.1.0/relup
 say "Pack 1.1.0, in full and as a delta from 1.0.0; publish the full package."
 note "(A package's file name is the name release_handler unpacks it by, so the"
 note "delta goes to a directory of its own. A store holds whole releases only.)"
-run smoothver pack builds/1.1.0 -o pkgs/tally-1.1.0.tar.gz
-run smoothver pack builds/1.1.0 --delta-from builds/1.0.0 -o pkgs/delta/tally-1.1.0.tar.gz
-run smoothver publish pkgs/tally-1.1.0.tar.gz --store ../store
+run smoothver pack builds/1.1.0 -o "pkgs/$app-1.1.0.tar.gz"
+run smoothver pack builds/1.1.0 --delta-from builds/1.0.0 -o "pkgs/delta/$app-1.1.0.tar.gz"
+run smoothver publish "pkgs/$app-1.1.0.tar.gz" --store ../store
 
 say "On the node: the store has a new version; can it be taken live?"
-on_node cat ../store/tally-latest
+on_node cat "../store/$app-latest"
 on_node smoothver compare 1.0.0 1.1.0
-on_node smoothver fetch tally@1.1.0 --store ../store -o releases/tally-1.1.0.tar.gz
+on_node smoothver fetch "$app@1.1.0" --store ../store -o "releases/$app-1.1.0.tar.gz"
 
 say "Upgrade the running node with release_handler; the client stays connected."
-node_eval 'release_handler:unpack_release("tally-1.1.0").' '\{ok, ?"1\.1\.0"\}'
-node_eval 'release_handler:install_release("1.1.0").' '\{ok, ?"1\.0\.0", ?\[\]\}'
-node_eval 'release_handler:make_permanent("1.1.0").' 'ok'
+node_rh unpack_release "$app-1.1.0" '\{ok, ?"1\.1\.0"\}'
+node_rh install_release 1.1.0 '\{ok, ?"1\.0\.0", ?\[\]\}'
+node_rh make_permanent 1.1.0 'ok'
 note "The same connection, the same process; the counts kept, the total computed"
 note "by code_change/3 from them, and the new command:"
 client "version" "list" "top" "add pears 5" "list"
 
-say "Version 1.1.1: only the protocol module changes."
-run git apply "$example/upgrades/1.1.1.patch"
-git commit -q -a -m "tally 1.1.1: add says what it added"
+if $mix; then
+	say "Version 1.1.1: list shows each count through a String.Chars implementation."
+	run git apply "$example/upgrades/1.1.1.patch"
+	git commit -q -a -m "$app 1.1.1: list through String.Chars for TallyEx.Entry"
+else
+	say "Version 1.1.1: only the protocol module changes."
+	run git apply "$example/upgrades/1.1.1.patch"
+	git commit -q -a -m "$app 1.1.1: add says what it added"
+fi
 build 1.1.1
 
 say "1.1.1 needs no more than a reload; the same steps ship it."
+$mix && note "(Elixir consolidated String.Chars again at build time: the relup reloads it too.)"
 run -s 1 smoothver diff builds/1.1.0 builds/1.1.1
 run smoothver tag --auto --from builds/1.1.0 builds/1.1.1
 test "$(git describe --exact-match)" = v1.1.1 ||
 	die "the tag does not match the release's vsn (1.1.1)"
 run smoothver appup builds/1.1.0 builds/1.1.1 --write
 run smoothver relup builds/1.1.0 builds/1.1.1 --write
-run smoothver pack builds/1.1.1 -o pkgs/tally-1.1.1.tar.gz
-run smoothver pack builds/1.1.1 --delta-from builds/1.1.0 -o pkgs/delta/tally-1.1.1.tar.gz
-run smoothver publish pkgs/tally-1.1.1.tar.gz --store ../store
+run smoothver pack builds/1.1.1 -o "pkgs/$app-1.1.1.tar.gz"
+run smoothver pack builds/1.1.1 --delta-from builds/1.1.0 -o "pkgs/delta/$app-1.1.1.tar.gz"
+run smoothver publish "pkgs/$app-1.1.1.tar.gz" --store ../store
 
 say "The node has 1.1.0 already: the delta package is all it needs."
 on_node smoothver compare 1.1.0 1.1.1
-on_node cp ../tally/pkgs/delta/tally-1.1.1.tar.gz releases/
-node_eval 'release_handler:unpack_release("tally-1.1.1").' '\{ok, ?"1\.1\.1"\}'
-node_eval 'release_handler:install_release("1.1.1").' '\{ok, ?"1\.1\.0", ?\[\]\}'
-node_eval 'release_handler:make_permanent("1.1.1").' 'ok'
+on_node cp "../$app/pkgs/delta/$app-1.1.1.tar.gz" releases/
+node_rh unpack_release "$app-1.1.1" '\{ok, ?"1\.1\.1"\}'
+node_rh install_release 1.1.1 '\{ok, ?"1\.1\.0", ?\[\]\}'
+node_rh make_permanent 1.1.1 'ok'
 client "add apples" "version" "list"
 
 say "The releases, as git and the store see them."
 run smoothver log
-run smoothver ls tally --store ../store
-on_node timeout 30 bin/tally versions
+run smoothver ls "$app" --store ../store
+if $mix; then
+	show 'node$' bin/tally_ex rpc ':io.format("~p~n", [:release_handler.which_releases()])'
+	(cd "$node" && timeout 30 bin/tally_ex rpc ':io.format("~p~n", [:release_handler.which_releases()])') ||
+		die "rpc failed"
+else
+	on_node timeout 30 bin/tally versions
+fi
 
 say "Done: the client quits, the node stops."
 client quit
-on_node timeout 30 bin/tally stop
+on_node timeout 30 "bin/$app" stop
 npid=''

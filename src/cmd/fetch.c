@@ -17,6 +17,7 @@
 #include "base/xalloc.h"
 #include "cli/output.h"
 #include "core/fetch.h"
+#include "otp/target.h"
 
 static const struct sv_option options[] = {
 	{ "output", 'o', "PATH", "a package file (.tar.gz, .tgz, .tar.zst) or "
@@ -56,9 +57,20 @@ bad:
 	    "(expected a positive number, optionally with K, M, G or T)", s);
 }
 
+/* An OTP release extracted gets the releases/RELEASES release_handler
+ * needs to upgrade it in place (see otp/target.h). */
+static int
+prepare_release(const char *dir, const char *final, void *ctx,
+    struct sv_err *e)
+{
+	bool *wrote = ctx;
+
+	return sv_otp_target_prepare(dir, final, wrote, e);
+}
+
 static void
 print_result(struct sv_ctx *ctx, const char *output,
-    const struct sv_fetch_result *r)
+    const struct sv_fetch_result *r, bool wrote)
 {
 	const struct sv_manifest *m = &r->m;
 	char hex[SV_SHA256_HEX], mhex[SV_SHA256_HEX];
@@ -76,6 +88,7 @@ print_result(struct sv_ctx *ctx, const char *output,
 		sv_json_set_int(doc, "size", (int64_t)m->size);
 		sv_json_set_int(doc, "entries", (int64_t)m->content.n);
 		sv_json_set_str(doc, "manifest_sha256", mhex);
+		sv_json_set_bool(doc, "releases_written", wrote);
 		sv_out_json(doc);
 	} else if (!ctx->quiet) {
 		struct buf b;
@@ -84,8 +97,9 @@ print_result(struct sv_ctx *ctx, const char *output,
 		buf_addf(&b, "fetched %s %s into ", m->name, m->version);
 		sv_quote_path(&b, output);
 		if (r->extracted)
-			buf_addf(&b, " (%zu entries, each checked)\n",
-			    m->content.n);
+			buf_addf(&b, " (%zu entries, each checked%s)\n",
+			    m->content.n, wrote ? "; releases/RELEASES "
+			    "written for release_handler" : "");
 		else
 			buf_addf(&b, " (%ju bytes, sha256 %s)\n",
 			    (uintmax_t)m->size, hex);
@@ -101,6 +115,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	struct sv_fetch_result r;
 	struct sv_store *s = NULL;
 	char *name = NULL, *version = NULL, *output = NULL;
+	bool wrote = false;
 	struct sv_err e;
 	int status;
 
@@ -137,9 +152,11 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		output = xstrdup(sv_arg(a, "output"));
 	}
 	req.output = output;
+	req.prepare = prepare_release;
+	req.prepare_ctx = &wrote;
 	if ((status = sv_fetch(s, &req, &r, &e)))
 		goto fail;
-	print_result(ctx, output, &r);
+	print_result(ctx, output, &r, wrote);
 	goto out;
 fail:
 	sv_out_error(a->cmd, &e);

@@ -92,6 +92,7 @@ otp_json(struct sv_json *doc, const struct sv_package *w)
 	sv_json_set(otp, "relup_from", strv_json(plan->relup_from,
 	    plan->nrelup_from));
 	sv_json_set_bool(otp, "fresh_install_only", plan->fresh_only);
+	sv_json_set_bool(otp, "cookie_left_out", plan->cookie_left_out);
 	sv_json_set(doc, "otp", otp);
 	if (!plan->delta) {
 		sv_json_set_null(doc, "delta");
@@ -131,6 +132,9 @@ otp_lines(struct buf *b, const struct sv_package *w)
 			    "\n" : "");
 	else
 		buf_adds(b, "  relup       none: a first release\n");
+	if (plan->cookie_left_out)
+		buf_adds(b, "  cookie      left out (releases/COOKIE, a secret): "
+		    "the node takes RELEASE_COOKIE\n");
 	buf_adds(b, "  unpack      releases/");
 	sv_quote_path(b, w->unpack);
 	buf_adds(b, ".tar.gz, release_handler:unpack_release(\"");

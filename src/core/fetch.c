@@ -520,6 +520,16 @@ fetch_dir(struct sv_store *s, const struct sv_fetch_request *req,
 	if ((status = sv_extract(pkg.tmp, what.s, &r->m, tmpdir.s,
 	    req->max_size, e)))
 		goto unblock;
+	if (req->prepare != NULL) {
+		struct buf final;
+
+		buf_init(&final);
+		buf_addf(&final, "%s/%s", abs, base.s);
+		status = req->prepare(tmpdir.s, final.s, req->prepare_ctx, e);
+		buf_release(&final);
+		if (status)
+			goto unblock;
+	}
 	{
 		int fd = open(tmpdir.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 

@@ -24,6 +24,12 @@ struct sv_fetch_request {
 	const char *output;    /* a package file name (.tar.gz, .tgz,
 	                          .tar.zst) or a directory to create */
 	uint64_t max_size;     /* extraction limit, bytes */
+	/* For a directory output, or NULL: called on the extracted tree
+	 * before it takes its place, dir where it is now, final the
+	 * absolute path it will have; an error leaves nothing. */
+	int (*prepare)(const char *dir, const char *final, void *ctx,
+	    struct sv_err *e);
+	void *prepare_ctx;
 };
 
 struct sv_fetch_result {

@@ -180,6 +180,8 @@ struct walk {
 	struct sv_index *idx;
 	const char *root;
 	struct sv_err *e;
+	sv_index_skip_fn *skip;    /* or NULL */
+	void *skip_ctx;
 };
 
 static const char *
@@ -301,6 +303,18 @@ walk_dir(struct walk *w, int dfd, struct buf *rel)
 		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		if (w->skip != NULL) {
+			size_t keep = rel->len;
+			bool skip;
+
+			if (rel->len)
+				buf_addc(rel, '/');
+			buf_adds(rel, de->d_name);
+			skip = w->skip(rel->s, w->skip_ctx);
+			buf_truncate(rel, keep);
+			if (skip)
+				continue;
+		}
 		if ((status = walk_entry(w, dirfd(d), de->d_name, rel)))
 			break;
 	}
@@ -667,10 +681,10 @@ cache_save(const struct cache *c, const struct sv_index *idx)
 /* Walk dir into idx (sorted); *rootfd_out receives an open descriptor of
  * dir that the caller closes. */
 static int
-walk_root(struct sv_index *idx, const char *dir, int *rootfd_out,
-    struct sv_err *e)
+walk_root(struct sv_index *idx, const char *dir, sv_index_skip_fn *skip,
+    void *skip_ctx, int *rootfd_out, struct sv_err *e)
 {
-	struct walk w = { idx, dir, e };
+	struct walk w = { idx, dir, e, skip, skip_ctx };
 	struct buf rel;
 	int rootfd, walkfd, status;
 
@@ -702,7 +716,7 @@ walk_root(struct sv_index *idx, const char *dir, int *rootfd_out,
 int
 sv_index_walk(struct sv_index *idx, const char *dir, struct sv_err *e)
 {
-	int rootfd, status = walk_root(idx, dir, &rootfd, e);
+	int rootfd, status = walk_root(idx, dir, NULL, NULL, &rootfd, e);
 
 	if (rootfd >= 0)
 		close(rootfd);
@@ -713,7 +727,7 @@ int
 sv_index_walk_sub(struct sv_index *idx, const char *dir, const char *sub,
     struct sv_err *e)
 {
-	struct walk w = { idx, dir, e };
+	struct walk w = { idx, dir, e, NULL, NULL };
 	const char *slash = strrchr(sub, '/');
 	struct buf rel;
 	int fd, status;
@@ -743,12 +757,19 @@ sv_index_walk_sub(struct sv_index *idx, const char *dir, const char *sub,
 int
 sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e)
 {
+	return sv_index_dir_skip(idx, dir, NULL, NULL, e);
+}
+
+int
+sv_index_dir_skip(struct sv_index *idx, const char *dir,
+    sv_index_skip_fn *skip, void *ctx, struct sv_err *e)
+{
 	struct cache c;
 	bool *hashed;
 	size_t todo;
 	int rootfd, status;
 
-	if ((status = walk_root(idx, dir, &rootfd, e)))
+	if ((status = walk_root(idx, dir, skip, ctx, &rootfd, e)))
 		return status;
 	cache_load(&c, dir);
 	hashed = xcalloc(idx->n ? idx->n : 1, sizeof(*hashed));

@@ -92,6 +92,17 @@ void sv_index_release(struct sv_index *idx);
  */
 int sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e);
 
+/*
+ * A filter for sv_index_dir_skip: true if the entry at the relative path
+ * rel (and, for a directory, everything below it) is left out, never
+ * even looked at. ctx is the caller's.
+ */
+typedef bool sv_index_skip_fn(const char *rel, void *ctx);
+
+/* sv_index_dir, the entries skip (when not NULL) says so left out. */
+int sv_index_dir_skip(struct sv_index *idx, const char *dir,
+    sv_index_skip_fn *skip, void *ctx, struct sv_err *e);
+
 /* Walk dir like sv_index_dir but hash nothing: file digests stay zero
  * (pack hashes while it streams the files). */
 int sv_index_walk(struct sv_index *idx, const char *dir, struct sv_err *e);

@@ -210,6 +210,8 @@ sv_otp_upgrade_release(struct sv_otp_upgrade *u)
 		sv_strv_free(a->gaps_down, a->ngaps_down);
 	}
 	free(u->apps);
+	sv_strv_free(u->protocols_up, u->nprotocols_up);
+	sv_strv_free(u->protocols_down, u->nprotocols_down);
 	for (i = 0; i < u->nreasons; i++) {
 		free(u->reasons[i].subject);
 		free(u->reasons[i].reason);
@@ -1158,6 +1160,88 @@ cmp_reason(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void
+strv_push(char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+/*
+ * Elixir's consolidated protocols (mix releases keep them in
+ * releases/VSN/consolidated, outside every application): a protocol
+ * consolidated again (an implementation added or removed) is reloaded
+ * from the other release's directory by the relup, each way. A release
+ * consolidating its protocols where the other does not boots with
+ * another code path: a restart.
+ */
+static int
+compare_protocols(struct sv_otp_upgrade *u, struct sv_otp_release *old,
+    struct sv_otp_release *new, struct sv_err *e)
+{
+	size_t i = 0, j = 0;
+	struct buf names;
+	bool same;
+	int status;
+
+	if (old->protocols_dir == NULL && new->protocols_dir == NULL)
+		return SV_OK;
+	if (old->protocols_dir == NULL || new->protocols_dir == NULL) {
+		add_reason(u, SV_LEVEL_RESTART, "protocols", "only %s %s has "
+		    "consolidated protocols (releases/%s/consolidated): the "
+		    "code path is set at boot", new->name,
+		    old->protocols_dir ? old->vsn : new->vsn,
+		    old->protocols_dir ? old->vsn : new->vsn);
+		return SV_OK;
+	}
+	while (i < old->nprotocols || j < new->nprotocols) {
+		struct sv_otp_module *a = i < old->nprotocols ?
+		    &old->protocols[i] : NULL;
+		struct sv_otp_module *b = j < new->nprotocols ?
+		    &new->protocols[j] : NULL;
+		int c = a == NULL ? 1 : b == NULL ? -1 : strcmp(a->name, b->name);
+
+		if (c < 0) {
+			strv_push(&u->protocols_down, &u->nprotocols_down,
+			    a->name);
+			i++;
+		} else if (c > 0) {
+			strv_push(&u->protocols_up, &u->nprotocols_up, b->name);
+			j++;
+		} else {
+			if ((status = sv_otp_module_same(a, b, &same, e)))
+				return status;
+			if (!same) {
+				strv_push(&u->protocols_up, &u->nprotocols_up,
+				    b->name);
+				strv_push(&u->protocols_down,
+				    &u->nprotocols_down, a->name);
+			}
+			sv_otp_module_forget(a);
+			sv_otp_module_forget(b);
+			i++;
+			j++;
+		}
+	}
+	if (u->nprotocols_up == 0 && u->nprotocols_down == 0)
+		return SV_OK;
+	buf_init(&names);
+	for (i = 0; i < u->nprotocols_up; i++)
+		buf_addf(&names, "%s%s", i ? ", " : "", u->protocols_up[i]);
+	for (i = 0; i < u->nprotocols_down; i++) {
+		for (j = 0; j < u->nprotocols_up; j++)
+			if (strcmp(u->protocols_up[j], u->protocols_down[i]) == 0)
+				break;
+		if (j == u->nprotocols_up)
+			buf_addf(&names, "%s%s", names.len ? ", " : "",
+			    u->protocols_down[i]);
+	}
+	add_reason(u, SV_LEVEL_RELOAD, "protocols", "consolidated protocols "
+	    "changed: %s (reloaded from releases/VSN/consolidated)", names.s);
+	buf_release(&names);
+	return SV_OK;
+}
+
 int
 sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
     struct sv_otp_release *new, const struct sv_otp_options *o,
@@ -1303,6 +1387,8 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 			    "application %s %s removed (remove_application)",
 			    old->apps[i].name, old->apps[i].vsn);
 		}
+	if ((status = compare_protocols(u, old, new, e)))
+		goto out;
 	if (u->nreasons > 1)
 		qsort(u->reasons, u->nreasons, sizeof(*u->reasons), cmp_reason);
 out:

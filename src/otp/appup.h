@@ -156,6 +156,16 @@ struct sv_otp_upgrade {
 	                                   may miss (a supervisor whose
 	                                   children cannot be read) */
 	size_t nwarnings;
+	char **protocols_up;            /* owned: Elixir's consolidated
+	                                   protocols (mix releases) that the
+	                                   relup reloads from NEW's
+	                                   releases/VSN/consolidated: NEW's
+	                                   that OLD lacks or has with other
+	                                   code; sorted */
+	size_t nprotocols_up;
+	char **protocols_down;          /* owned: the same going down: OLD's
+	                                   that NEW lacks or has otherwise */
+	size_t nprotocols_down;
 };
 
 void sv_otp_upgrade_init(struct sv_otp_upgrade *u);

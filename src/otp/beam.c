@@ -388,11 +388,32 @@ compute_md5(struct reader *r)
 
 /* ---- attributes ---- */
 
+/* Elixir's behaviours by the OTP behaviour their processes run:
+ * `use GenServer` declares 'Elixir.GenServer', a gen_server callback
+ * module all the same; likewise Supervisor and Application. */
+static const char *
+otp_behaviour(const char *name)
+{
+	static const char *const map[][2] = {
+		{ "Elixir.GenServer", "gen_server" },
+		{ "Elixir.Supervisor", "supervisor" },
+		{ "Elixir.Application", "application" },
+		{ "Elixir.GenEvent", "gen_event" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(name, map[i][0]) == 0)
+			return map[i][1];
+	return name;
+}
+
 static void
 add_behaviour(struct sv_beam *b, const char *name)
 {
 	size_t i;
 
+	name = otp_behaviour(name);
 	for (i = 0; i < b->nbehaviours; i++)
 		if (strcmp(b->behaviours[i], name) == 0)
 			return;

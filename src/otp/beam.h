@@ -39,7 +39,9 @@ struct sv_beam {
 	size_t nimports;
 	char **behaviours;          /* owned: -behaviour and -behavior
 	                               attributes, in order, duplicates
-	                               removed */
+	                               removed; Elixir's GenServer,
+	                               Supervisor, Application and
+	                               GenEvent by their OTP names */
 	size_t nbehaviours;
 	struct sv_term *attributes; /* owned: the Attr chunk (a list of
 	                               {Name, Value}), or NULL if absent */

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/buf.h"
 #include "base/xalloc.h"
@@ -54,7 +55,16 @@ ends_with(const char *s, const char *suffix)
 	return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* True if path belongs to release r (or to no release in particular). */
+/*
+ * True if path belongs to release r: what its package holds (see
+ * otp/relpack.h) or would hold but for a start script: bin/, its own
+ * erts-E/, lib/APP-VSN/ of its applications, releases/VSN/. Everything
+ * else a root may hold is left out: other releases' files; the files
+ * directly in releases/ (RELEASES and start_erl.data are the node's
+ * state, mix's COOKIE a secret made afresh by each build); what a
+ * release run in place writes (relx's log/, mix's tmp/, a crash dump);
+ * overlays no package carries.
+ */
 static bool
 belongs(const char *path, const struct sv_otp_release *r)
 {
@@ -62,7 +72,8 @@ belongs(const char *path, const struct sv_otp_release *r)
 	bool yes = false;
 	size_t i;
 
-	if (strcmp(path, "lib") == 0 || strcmp(path, "releases") == 0)
+	if (strcmp(path, "bin") == 0 || under(path, "bin") ||
+	    strcmp(path, "lib") == 0 || strcmp(path, "releases") == 0)
 		return true;
 	buf_init(&b);
 	if (under(path, "lib")) {
@@ -74,16 +85,33 @@ belongs(const char *path, const struct sv_otp_release *r)
 		}
 	} else if (under(path, "releases")) {
 		buf_addf(&b, "releases/%s", r->vsn);
-		/* Files directly in releases/ are shared metadata. */
-		yes = under(path, b.s) || strchr(path + 9, '/') == NULL;
+		yes = under(path, b.s);
 	} else if (strncmp(path, "erts-", 5) == 0) {
 		buf_addf(&b, "erts-%s", r->erts);
 		yes = under(path, b.s);
-	} else {
-		yes = true;
 	}
 	buf_release(&b);
 	return yes;
+}
+
+/* sv_index_skip_fn: what belongs to the release (ctx) is looked at. */
+static bool
+skip_foreign(const char *rel, void *ctx)
+{
+	return !belongs(rel, ctx);
+}
+
+/* Index the root of release r, a directory or a package. */
+static int
+index_release(struct sv_index *idx, const struct sv_otp_release *r,
+    struct sv_err *e)
+{
+	struct stat st;
+
+	if (stat(r->root, &st) == 0 && S_ISDIR(st.st_mode))
+		return sv_index_dir_skip(idx, r->root, skip_foreign,
+		    (void *)r, e);
+	return sv_index_path(idx, r->root, e);
 }
 
 /* Drop the entries of idx that belong to other releases of the root, and
@@ -309,6 +337,52 @@ is_source_path(const char *path)
 
 /* The OTP classifier: gives beams, release metadata, ERTS and start
  * scripts their level; leaves the rest to the rules. */
+/* releases/VSN/consolidated/M.beam of release r */
+static bool
+is_protocol_path(const char *path, const struct sv_otp_release *r)
+{
+	size_t n = strlen(r->vsn);
+
+	return strncmp(path, "releases/", 9) == 0 &&
+	    strncmp(path + 9, r->vsn, n) == 0 &&
+	    strncmp(path + 9 + n, "/consolidated/", 14) == 0 &&
+	    strchr(path + 9 + n + 14, '/') == NULL &&
+	    ends_with(path, ".beam");
+}
+
+static bool
+names_have(char *const *v, size_t n, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(v[i], name, len) == 0 && v[i][len] == '\0')
+			return true;
+	return false;
+}
+
+/* A consolidated protocol's beam: reloaded if the plan says so. */
+static void
+protocol_change(struct sv_build_diff *d, struct sv_change *c,
+    const char *base)
+{
+	const struct sv_otp_upgrade *u = &d->up;
+	size_t len = strlen(base) - 5;
+	struct buf b;
+
+	if (!names_have(u->protocols_up, u->nprotocols_up, base, len) &&
+	    !names_have(u->protocols_down, u->nprotocols_down, base, len)) {
+		sv_change_classify(c, SV_LEVEL_NONE, "same code (beam_lib:md5 "
+		    "is equal)");
+		return;
+	}
+	buf_init(&b);
+	buf_addf(&b, "consolidated protocol %.*s: reloaded by the relup",
+	    (int)len, base);
+	sv_change_classify(c, SV_LEVEL_RELOAD, b.s);
+	buf_release(&b);
+}
+
 static int
 classify(void *self, struct sv_plan *p, const struct sv_index *old,
     const struct sv_index *new, struct sv_err *e)
@@ -338,7 +412,9 @@ classify(void *self, struct sv_plan *p, const struct sv_index *old,
 			continue;
 		}
 		if (under(path, "releases")) {
-			if (strcmp(base, "sys.config") == 0)
+			if (is_protocol_path(path, nr))
+				protocol_change(d, c, base);
+			else if (strcmp(base, "sys.config") == 0)
 				sys_config_change(d, c);
 			else if (strcmp(base, "sys.config.src") == 0)
 				sv_change_classify(c, SV_LEVEL_RELUP, "sys.config: "
@@ -462,8 +538,8 @@ sv_build_diff_run(struct sv_build_diff *d, const char *old,
 	if ((status = sv_otp_upgrade_plan(&d->up, &d->oldin.rel,
 	    &d->newin.rel, &d->opts, e)))
 		return status;
-	if ((status = sv_index_path(&d->old, d->oldin.rel.root, e)) ||
-	    (status = sv_index_path(&d->new, d->newin.rel.root, e)))
+	if ((status = index_release(&d->old, &d->oldin.rel, e)) ||
+	    (status = index_release(&d->new, &d->newin.rel, e)))
 		return status;
 	/* Old paths take the new versions' names. */
 	for (i = 0; i < d->newin.rel.napps; i++) {

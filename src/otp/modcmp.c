@@ -2,7 +2,7 @@
  * modcmp.c - comparing the modules of two builds, many at once.
  *
  * The cache file ("otp" kind, keyed by the two roots' real paths, in that
- * order) starts with the line "smoothver-otp-modcmp 4\n", then holds one
+ * order) starts with the line "smoothver-otp-modcmp 5\n", then holds one
  * record per pair of modules compared, in the machine's byte order (a
  * cache never leaves its machine):
  *
@@ -39,7 +39,7 @@
 #include "core/cache.h"
 #include "core/index.h"
 
-#define CACHE_MAGIC "smoothver-otp-modcmp 4\n"
+#define CACHE_MAGIC "smoothver-otp-modcmp 5\n"
 #define REC_HEAD (1 + 2 * sizeof(struct stamp) + 3 * sizeof(uint32_t))
 #define CACHE_MAX (64u << 20)
 #define CHUNK 16    /* pairs a worker takes at a time */

@@ -53,6 +53,13 @@ sv_otp_release_release(struct sv_otp_release *r)
 	for (i = 0; i < r->napps; i++)
 		app_release(&r->apps[i]);
 	free(r->apps);
+	for (i = 0; i < r->nprotocols; i++) {
+		free(r->protocols[i].name);
+		free(r->protocols[i].path);
+		sv_otp_module_forget(&r->protocols[i]);
+	}
+	free(r->protocols);
+	free(r->protocols_dir);
 	free(r->root);
 	free(r->name);
 	free(r->vsn);
@@ -265,6 +272,48 @@ rel_app(struct sv_otp_release *r, const struct sv_term *t, struct sv_err *e)
 	return a->present ? load_app(a, e) : SV_OK;
 }
 
+/* The consolidated protocols of a mix release, if it has them: every
+ * MODULE.beam of releases/VSN/consolidated. */
+static int
+load_protocols(struct sv_otp_release *r, struct sv_err *e)
+{
+	struct dirent *de;
+	size_t alloc = 0;
+	char *dir;
+	DIR *d;
+
+	dir = xmalloc(strlen(r->root) + strlen(r->vsn) + 32);
+	sprintf(dir, "%s/releases/%s/consolidated", r->root, r->vsn);
+	if (!is_dir(dir)) {
+		free(dir);
+		return SV_OK;
+	}
+	r->protocols_dir = dir;
+	if ((d = opendir(dir)) == NULL)
+		return sv_err_set(e, SV_INPUT, "cannot open '%s': %s", dir,
+		    strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		struct sv_otp_module *m;
+
+		if (len <= 5 || de->d_name[0] == '.' ||
+		    strcmp(de->d_name + len - 5, ".beam") != 0)
+			continue;
+		xgrow(&r->protocols, &alloc, r->nprotocols + 1,
+		    sizeof(*r->protocols));
+		m = &r->protocols[r->nprotocols++];
+		memset(m, 0, sizeof(*m));
+		m->name = xstrndup(de->d_name, len - 5);
+		m->path = xmalloc(strlen(dir) + len + 2);
+		sprintf(m->path, "%s/%s", dir, de->d_name);
+	}
+	closedir(d);
+	if (r->nprotocols > 0)
+		qsort(r->protocols, r->nprotocols, sizeof(*r->protocols),
+		    cmp_mod);
+	return SV_OK;
+}
+
 /* The NAME of the only NAME.rel in dir, or an error. */
 static int
 find_rel(const char *dir, const char *vsn, char **name, struct sv_err *e)
@@ -372,6 +421,7 @@ sv_otp_release_load(struct sv_otp_release *r, const char *root,
 	for (i = 0; apps->kind == SV_TERM_LIST && i < apps->n; i++)
 		if ((status = rel_app(r, apps->v[i], e)))
 			goto out;
+	status = load_protocols(r, e);
 out:
 	sv_term_free(rel);
 	free(name);

@@ -54,6 +54,12 @@ struct sv_otp_release {
 	char *rel_path;          /* owned: releases/VSN/NAME.rel */
 	struct sv_otp_app *apps; /* owned, in .rel order */
 	size_t napps;
+	char *protocols_dir;     /* owned: releases/VSN/consolidated, where
+	                            a mix release keeps Elixir's consolidated
+	                            protocols (its boot script puts it first
+	                            in the code path), or NULL without one */
+	struct sv_otp_module *protocols; /* owned: its beams, by name */
+	size_t nprotocols;
 };
 
 /* Make r empty. */

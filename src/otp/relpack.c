@@ -438,6 +438,8 @@ sv_otp_pack_plan(struct sv_otp_pack *p, const char *root, const char *vsn,
 	    (status = check_boot(r, e)))
 		goto out;
 	p->delta = delta_from != NULL;
+	p->cookie_left_out = stat_kind(root, "releases/COOKIE", &mode) ==
+	    0;
 	if (p->delta && (status = open_old(p, delta_from, e)))
 		goto out;
 	delta = p->delta ? &pkg : NULL;

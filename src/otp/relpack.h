@@ -57,6 +57,9 @@ struct sv_otp_pack {
 	                                is meant for fresh installs only, a
 	                                missing relup is no error */
 	bool has_relup;              /* releases/VSN/relup is packed */
+	bool cookie_left_out;        /* the root has releases/COOKIE (mix
+	                                writes the node's cookie there), a
+	                                secret no package carries */
 	char **relup_from;           /* owned: the versions its relup
 	                                upgrades from, in its order */
 	size_t nrelup_from;

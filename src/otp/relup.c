@@ -2130,6 +2130,83 @@ out:
 	return status;
 }
 
+/* ---- consolidated protocols ---- */
+
+/* s as the body of an Elixir string literal: \ and " escaped. */
+static void
+ex_quoted(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			buf_addc(b, '\\');
+		buf_addc(b, *s);
+	}
+}
+
+/*
+ * The instruction that reloads Elixir's consolidated protocols mods from
+ * release vsn's releases/VSN/consolidated (see compare_protocols in
+ * appup.c). That directory is in no application, so no load_object_code
+ * reaches it: the instruction evaluates, with Elixir (every mix release
+ * has it), the steps that point the code path's consolidated entry at it
+ * and load each module from there. A step that fails raises, and
+ * release_handler restarts the node into its permanent release, as for
+ * any failure after point_of_no_return.
+ */
+static struct sv_term *
+protocols_instr(const char *vsn, char *const *mods, size_t n)
+{
+	struct sv_term *t;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	buf_adds(&b, "dir = :filename.join([:code.root_dir(), ~c\"releases\", "
+	    "~c\"");
+	ex_quoted(&b, vsn);
+	buf_adds(&b, "\", ~c\"consolidated\"]); "
+	    "true = :code.replace_path(:consolidated, dir); for m <- [");
+	for (i = 0; i < n; i++) {
+		buf_adds(&b, i ? ", :\"" : ":\"");
+		ex_quoted(&b, mods[i]);
+		buf_addc(&b, '"');
+	}
+	buf_adds(&b, "], do: (:code.purge(m); {:module, ^m} = "
+	    ":code.load_abs(:filename.join(dir, :erlang.atom_to_list(m))))");
+	t = sv_term_tuplev(2, atom("apply"), sv_term_tuplev(3,
+	    atom("Elixir.Code"), atom("eval_string"),
+	    sv_term_push(sv_term_list(), sv_term_binary(b.s, b.len))));
+	buf_release(&b);
+	return t;
+}
+
+/* Put the protocols instruction into the translated script (a list):
+ * after the code loads, before the first application starts (an added
+ * application may use the new implementations) or the final
+ * restart_emulator. */
+static void
+insert_protocols(struct sv_term *script, struct sv_term *instr)
+{
+	size_t at = script->n, i;
+
+	for (i = 0; i < script->n; i++) {
+		const struct sv_term *t = script->v[i];
+
+		if (sv_term_is_atom(t, "restart_emulator") ||
+		    (is_tagged(t, "apply", 2) &&
+		    t->v[1]->kind == SV_TERM_TUPLE && t->v[1]->n == 3 &&
+		    sv_term_is_atom(t->v[1]->v[0], "application") &&
+		    sv_term_is_atom(t->v[1]->v[1], "start"))) {
+			at = i;
+			break;
+		}
+	}
+	sv_term_push(script, instr);
+	memmove(&script->v[at + 1], &script->v[at],
+	    (script->n - 1 - at) * sizeof(*script->v));
+	script->v[at] = instr;
+}
+
 /* ---- per base release ---- */
 
 /* Whether the step changes ERTS, kernel, stdlib or sasl. */
@@ -2434,6 +2511,12 @@ one_base(struct ctx *c, const struct rset *top, struct sv_otp_release *toprel,
 		status = translate(c, up, scripts, nscripts, to, from, &result);
 		if (status)
 			goto pass_out;
+		if (have_plan && up && plan.nprotocols_up > 0)
+			insert_protocols(result, protocols_instr(toprel->vsn,
+			    plan.protocols_up, plan.nprotocols_up));
+		else if (have_plan && !up && plan.nprotocols_down > 0)
+			insert_protocols(result, protocols_instr(base->vsn,
+			    plan.protocols_down, plan.nprotocols_down));
 		/* fix_r15_sasl_upgrade */
 		if (up && result->n > 0 &&
 		    sv_term_is_atom(result->v[0], "restart_new_emulator")) {

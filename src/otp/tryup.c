@@ -12,6 +12,8 @@
  *   node.log         the node's output (booted with erlexec)
  *   boot.log, log/   the output of bin/NAME daemon, run_erl's logs (relx)
  *   pipes/           run_erl's pipes (relx)
+ *   mix/             RELEASE_TMP of a mix release: run_erl's pipe and
+ *                    log/ (unless its env.sh puts them elsewhere)
  *   probe.log        the probe's output
  *   home/            HOME of the control node (its .erlang.cookie)
  */
@@ -100,6 +102,10 @@ sv_tryup_release(struct sv_tryup *r)
 
 /* ---- the run ---- */
 
+/* How the node boots: erlexec with the release's boot file, or the
+ * release's own start script (`bin/NAME daemon`), relx's or mix's. */
+enum boot { BOOT_ERL, BOOT_RELX, BOOT_MIX };
+
 struct run {
 	const struct sv_tryup_opts *o;
 	struct sv_tryup *r;
@@ -108,7 +114,7 @@ struct run {
 	char *tmp, *root, *home;
 	char *erts_bin;            /* the erts the node boots with */
 	bool erts_packaged;
-	bool relx;                 /* boots through bin/NAME daemon */
+	enum boot boot;            /* how the node boots */
 	char *unpack;              /* NEW's unpack name */
 	char *sname, *cookie;
 	int epmd_port;
@@ -719,10 +725,13 @@ out:
 }
 
 /* vm.args with the run's node name and cookie instead of the release's
- * (added if it has none). */
+ * (added if it has none). A mix release takes them from its environment
+ * (RELEASE_NODE, RELEASE_COOKIE): its vm.args loses any it sets, which
+ * would win over the start script's, and gets none. */
 static int
 rewrite_vm_args(struct run *u, const char *path, struct sv_err *e)
 {
+	bool add = u->boot != BOOT_MIX;
 	struct buf in, out;
 	bool name = false, cookie = false;
 	const char *line, *end;
@@ -743,13 +752,13 @@ rewrite_vm_args(struct run *u, const char *path, struct sv_err *e)
 		len = strcspn(w, " \t\n");
 		if ((len == 5 && strncmp(w, "-name", 5) == 0) ||
 		    (len == 6 && strncmp(w, "-sname", 6) == 0)) {
-			if (!name)
+			if (!name && add)
 				buf_addf(&out, "-sname %s\n", u->sname);
 			name = true;
 			continue;
 		}
 		if (len == 10 && strncmp(w, "-setcookie", 10) == 0) {
-			if (!cookie)
+			if (!cookie && add)
 				buf_addf(&out, "-setcookie %s\n", u->cookie);
 			cookie = true;
 			continue;
@@ -758,9 +767,9 @@ rewrite_vm_args(struct run *u, const char *path, struct sv_err *e)
 		if (end[-1] != '\n')
 			buf_addc(&out, '\n');
 	}
-	if (!name)
+	if (!name && add)
 		buf_addf(&out, "-sname %s\n", u->sname);
-	if (!cookie)
+	if (!cookie && add)
 		buf_addf(&out, "-setcookie %s\n", u->cookie);
 	status = sv_write_file_nosync(path, out.s, out.len, e);
 done:
@@ -769,22 +778,30 @@ done:
 	return status;
 }
 
-/* bin/NAME is relx's extended start script (it has `daemon`). */
-static bool
-relx_script(const char *path)
+/* How bin/NAME boots the node: a start script that has `daemon` is
+ * mix's when it reads RELEASE_COOKIE, relx's otherwise. */
+static enum boot
+script_kind(const char *path)
 {
 	struct buf b;
 	struct sv_err e;
-	bool yes;
+	enum boot k = BOOT_ERL;
 
 	if (!is_exec(path))
-		return false;
+		return BOOT_ERL;
 	buf_init(&b);
 	sv_err_init(&e);
-	yes = sv_read_file(path, &b, 4u << 20, &e) == SV_OK &&
-	    strstr(b.s, "daemon)") != NULL;
+	if (sv_read_file(path, &b, 4u << 20, &e) == SV_OK &&
+	    strstr(b.s, "daemon)") != NULL)
+		k = strstr(b.s, "RELEASE_COOKIE") != NULL ? BOOT_MIX : BOOT_RELX;
 	buf_release(&b);
-	return yes;
+	return k;
+}
+
+static const char *
+boot_name(enum boot k)
+{
+	return k == BOOT_MIX ? "mix" : k == BOOT_RELX ? "relx" : "erl";
 }
 
 static int
@@ -915,7 +932,7 @@ interrupted(struct run *u, struct buf *why)
 		    sv_wstatus_text(u->node.wstatus, ws, sizeof(ws)));
 		return why->s;
 	}
-	/* relx's daemon failing before the node answered */
+	/* the start script's daemon failing before the node answered */
 	if (u->r->node == NULL && u->daemon.pid > 0 &&
 	    sv_child_poll(&u->daemon) && !(WIFEXITED(u->daemon.wstatus) &&
 	    WEXITSTATUS(u->daemon.wstatus) == 0)) {
@@ -1116,7 +1133,7 @@ vm_args_for(struct run *u, const char *vsn, struct sv_err *e)
 		any = true;
 		status = rewrite_vm_args(u, p.s, e);
 	}
-	if (status == SV_OK && u->relx && !any) {
+	if (status == SV_OK && u->boot == BOOT_RELX && !any) {
 		buf_reset(&p);
 		buf_addf(&p, "%s/releases/%s/vm.args", u->root, vsn);
 		status = rewrite_vm_args(u, p.s, e);
@@ -1157,7 +1174,8 @@ do_install(struct run *u, const struct sv_otp_release *rel)
 	answer_release(&a);
 	step_end(u, true, "%s %s, erts %s (%s), booted %s", rel->name,
 	    rel->vsn, rel->erts, u->erts_packaged ? "from the package" :
-	    "installed", u->relx ? "by its relx script" : "with erlexec");
+	    "installed", u->boot == BOOT_MIX ? "by its mix start script" :
+	    u->boot == BOOT_RELX ? "by its relx start script" : "with erlexec");
 	ok = true;
 out:
 	buf_release(&p);
@@ -1221,8 +1239,8 @@ static bool
 start_node(struct run *u)
 {
 	struct buf path, rootdir, bindir, port, crash, pipes, logs, rpc;
-	struct buf boot, config, vmargs;
-	const char *set[10];
+	struct buf boot, config, vmargs, opts;
+	const char *set[12];
 	char **env = NULL, **argv;
 	size_t n = 0, i;
 	struct sv_spawn s;
@@ -1241,12 +1259,37 @@ start_node(struct run *u)
 	buf_init(&pipes);
 	buf_init(&logs);
 	buf_init(&rpc);
+	buf_init(&opts);
 	argv = xcalloc(u->o->n_erl_args + 20, sizeof(*argv));
 	buf_addf(&port, "ERL_EPMD_PORT=%d", u->epmd_port);
 	buf_addf(&crash, "ERL_CRASH_DUMP=%s/erl_crash.dump", u->tmp);
 	memset(&s, 0, sizeof(s));
 	s.in = -1;
-	if (u->relx) {
+	if (u->boot == BOOT_MIX) {
+		/* mix's start script: node name, cookie and the version to
+		 * boot from its environment; the node's own arguments from
+		 * ELIXIR_ERL_OPTIONS (it passes none of its own on). */
+		buf_addf(&path, "%s/bin/%s", u->root, u->r->release);
+		buf_addf(&rootdir, "RELEASE_NODE=%s", u->sname);
+		buf_addf(&bindir, "RELEASE_COOKIE=%s", u->cookie);
+		buf_addf(&pipes, "RELEASE_TMP=%s/mix", u->tmp);
+		buf_addf(&logs, "RELEASE_VSN=%s", u->boot_vsn);
+		buf_adds(&opts, "ELIXIR_ERL_OPTIONS=");
+		for (i = 0; i < u->o->n_erl_args; i++)
+			buf_addf(&opts, "%s%s", i ? " " : "", u->o->erl_args[i]);
+		set[0] = port.s;
+		set[1] = crash.s;
+		set[2] = rootdir.s;
+		set[3] = bindir.s;
+		set[4] = "RELEASE_DISTRIBUTION=sname";
+		set[5] = pipes.s;
+		set[6] = logs.s;
+		set[7] = u->o->n_erl_args ? opts.s : NULL;
+		set[8] = NULL;
+		argv[n++] = path.s;
+		argv[n++] = "daemon";
+		s.out = s.err = log_fd(u->tmp, "boot.log");
+	} else if (u->boot == BOOT_RELX) {
 		buf_addf(&path, "%s/bin/%s", u->root, u->r->release);
 		buf_addf(&pipes, "PIPE_DIR=%s/pipes/", u->tmp);
 		buf_addf(&logs, "RUNNER_LOG_DIR=%s/log", u->tmp);
@@ -1299,7 +1342,7 @@ start_node(struct run *u)
 		argv[n++] = "false";
 		s.out = s.err = log_fd(u->tmp, "node.log");
 	}
-	for (i = 0; i < u->o->n_erl_args; i++)
+	for (i = 0; u->boot != BOOT_MIX && i < u->o->n_erl_args; i++)
 		argv[n++] = u->o->erl_args[i];
 	argv[n] = NULL;
 	env = env_with(set);
@@ -1307,7 +1350,8 @@ start_node(struct run *u)
 	s.argv = argv;
 	s.envp = env;
 	s.dir = u->tmp;
-	if (sv_child_start(u->relx ? &u->daemon : &u->node, &s, &e) != SV_OK)
+	if (sv_child_start(u->boot != BOOT_ERL ? &u->daemon : &u->node, &s,
+	    &e) != SV_OK)
 		step_end(u, false, "%s", e.msg);
 	else
 		ok = u->node_started = true;
@@ -1326,6 +1370,7 @@ start_node(struct run *u)
 	buf_release(&pipes);
 	buf_release(&logs);
 	buf_release(&rpc);
+	buf_release(&opts);
 	return ok;
 }
 
@@ -1422,8 +1467,9 @@ boot_node(struct run *u, bool fresh)
 	u->r->node = xstrdup(a.n > 1 ? a.f[1] : "");
 	u->node_pid = a.n > 2 ? (pid_t)strtol(a.f[2], NULL, 10) : 0;
 	answer_release(&a);
-	/* relx's daemon returns once the node answers it too. */
-	if (u->relx) {
+	/* The start script's daemon returns once run_erl runs (mix) or
+	 * the node answers it too (relx). */
+	if (u->boot != BOOT_ERL) {
 		if (!sv_child_wait(&u->daemon, deadline + 5)) {
 			step_end(u, false, "bin/%s daemon did not return within "
 			    "%.0f s", u->r->release, u->timeout);
@@ -1778,8 +1824,10 @@ do_fresh(struct run *u, const struct sv_otp_release *old)
 	}
 	buf_addf(&rel, "%s/releases/%s/%s.rel", u->root, vsn, u->r->release);
 	/* relx's bin/NAME daemon starts the version it was made for, OLD's
-	 * here (even bin/NAME-VSN runs bin/NAME): erlexec boots NEW. */
-	u->relx = false;
+	 * here (even bin/NAME-VSN runs bin/NAME): erlexec boots NEW. mix's
+	 * boots the RELEASE_VSN it is given. */
+	if (u->boot == BOOT_RELX)
+		u->boot = BOOT_ERL;
 	buf_addf(&p, "%s/releases/start_erl.data", u->root);
 	buf_addf(&d, "%s %s\n", u->new_erts, vsn);
 	if (sv_write_file_nosync(p.s, d.s, d.len, &e) != SV_OK ||
@@ -1816,6 +1864,57 @@ out:
 
 /* ---- the end ---- */
 
+/* The value of the variable name in the environment of process pid, or
+ * NULL. */
+static char *
+proc_getenv(pid_t pid, const char *name)
+{
+	struct buf path, env;
+	struct sv_err e;
+	char *v = NULL;
+	size_t n = strlen(name), i;
+
+	if (pid <= 0)
+		return NULL;
+	buf_init(&path);
+	buf_init(&env);
+	sv_err_init(&e);
+	buf_addf(&path, "/proc/%ld/environ", (long)pid);
+	if (sv_read_file(path.s, &env, 1u << 20, &e) == SV_OK)
+		for (i = 0; i < env.len; i += strlen(env.s + i) + 1)
+			if (strncmp(env.s + i, name, n) == 0 &&
+			    env.s[i + n] == '=') {
+				v = xstrdup(env.s + i + n + 1);
+				break;
+			}
+	buf_release(&path);
+	buf_release(&env);
+	return v;
+}
+
+/* The newest run_erl log of a mix release: in the RELEASE_TMP the run
+ * gave it, else in the one the node ran with (its env.sh may set
+ * another), else in the root's tmp/ (mix's default). */
+static char *
+mix_log(struct run *u)
+{
+	char *dir, *p;
+
+	dir = path_join(u->tmp, "mix");
+	p = run_erl_log(dir);
+	free(dir);
+	if (p == NULL && (dir = proc_getenv(u->node_pid, "RELEASE_TMP"))) {
+		p = run_erl_log(dir);
+		free(dir);
+	}
+	if (p == NULL) {
+		dir = path_join(u->root, "tmp");
+		p = run_erl_log(dir);
+		free(dir);
+	}
+	return p;
+}
+
 static void
 collect_logs(struct run *u)
 {
@@ -1823,7 +1922,7 @@ collect_logs(struct run *u)
 	char *p, *t;
 
 	buf_init(&b);
-	if (u->relx) {
+	if (u->boot != BOOT_ERL) {
 		p = path_join(u->tmp, "boot.log");
 		if ((t = file_tail(p, LOG_KEEP / 4)) != NULL) {
 			buf_addf(&b, "== bin/%s daemon:\n%s", u->r->release, t);
@@ -1832,9 +1931,9 @@ collect_logs(struct run *u)
 			free(t);
 		}
 		free(p);
-		if ((p = run_erl_log(u->tmp)) != NULL &&
-		    (t = file_tail(p, LOG_KEEP)) != NULL) {
-			buf_addf(&b, "== %s:\n%s", strrchr(p, '/') + 1, t);
+		p = u->boot == BOOT_MIX ? mix_log(u) : run_erl_log(u->tmp);
+		if (p != NULL && (t = file_tail(p, LOG_KEEP)) != NULL) {
+			buf_addf(&b, "== %s:\n%s", p, t);
 			free(t);
 		}
 		free(p);
@@ -1889,7 +1988,8 @@ stop_all(struct run *u)
 	/* What daemonized (run_erl and the node under it, heart), what the
 	 * children above left, and epmd (reaped there: the last call finds
 	 * it so and sends nothing). */
-	sv_proc_stop_descendants(u->relx ? NODE_GRACE : HELPER_GRACE);
+	sv_proc_stop_descendants(u->boot != BOOT_ERL ? NODE_GRACE :
+	    HELPER_GRACE);
 	sv_child_stop(&u->epmd, 1);
 	if (u->ctl_in >= 0)
 		close(u->ctl_in);
@@ -1979,10 +2079,10 @@ sv_tryup_run(struct sv_tryup *r, const struct sv_tryup_opts *o,
 
 		buf_init(&p);
 		buf_addf(&p, "%s/bin/%s", u.root, rel.name);
-		u.relx = relx_script(p.s);
+		u.boot = script_kind(p.s);
 		buf_release(&p);
 	}
-	r->boot = u.relx ? "relx" : "erl";
+	r->boot = boot_name(u.boot);
 	id = random_hex(4);
 	{
 		struct buf b;

@@ -285,7 +285,7 @@ test_expect_success 'a relx release boots through bin/NAME daemon (rebar3, tally
 		--probe "escript $SV_SRCDIR/examples/tally/client.escript 127.0.0.1 $P") &&
 	expect_json .boot relx && expect_json .ok true &&
 	expect_json "[.steps[].status] | unique | join(\",\")" ok &&
-	expect_json ".steps[0].detail | endswith(\"(from the package), booted by its relx script\")" true &&
+	expect_json ".steps[0].detail | endswith(\"(from the package), booted by its relx start script\")" true &&
 	expect_json "[.releases[] | .version + \":\" + .status] | join(\" \")" "1.0.0:permanent 1.1.0:old" &&
 	json ".steps[] | select(.name == \"probe\") | .detail" | grep -q "connected to 127.0.0.1:$P" &&
 	dir=$(json .dir) && node=$(json .node) &&
