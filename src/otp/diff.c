@@ -56,14 +56,11 @@ ends_with(const char *s, const char *suffix)
 }
 
 /*
- * True if path belongs to release r: what its package holds (see
- * otp/relpack.h) or would hold but for a start script: bin/, its own
- * erts-E/, lib/APP-VSN/ of its applications, releases/VSN/. Everything
- * else a root may hold is left out: other releases' files; the files
- * directly in releases/ (RELEASES and start_erl.data are the node's
- * state, mix's COOKIE a secret made afresh by each build); what a
- * release run in place writes (relx's log/, mix's tmp/, a crash dump);
- * overlays no package carries.
+ * True if path belongs to release r (or to no release in particular):
+ * not other releases' applications, releases/VSN/ or erts-VSN/, nor
+ * what a release run in place writes (relx's log/, mix's tmp/ with its
+ * run_erl fifos, a crash dump) or mix's releases/COOKIE (a secret made
+ * afresh by each build, which no package carries).
  */
 static bool
 belongs(const char *path, const struct sv_otp_release *r)
@@ -72,9 +69,13 @@ belongs(const char *path, const struct sv_otp_release *r)
 	bool yes = false;
 	size_t i;
 
-	if (strcmp(path, "bin") == 0 || under(path, "bin") ||
-	    strcmp(path, "lib") == 0 || strcmp(path, "releases") == 0)
+	if (strcmp(path, "lib") == 0 || strcmp(path, "releases") == 0)
 		return true;
+	if (strcmp(path, "tmp") == 0 || under(path, "tmp") ||
+	    strcmp(path, "log") == 0 || under(path, "log") ||
+	    strcmp(path, "erl_crash.dump") == 0 ||
+	    strcmp(path, "releases/COOKIE") == 0)
+		return false;
 	buf_init(&b);
 	if (under(path, "lib")) {
 		for (i = 0; i < r->napps && !yes; i++) {
@@ -85,10 +86,13 @@ belongs(const char *path, const struct sv_otp_release *r)
 		}
 	} else if (under(path, "releases")) {
 		buf_addf(&b, "releases/%s", r->vsn);
-		yes = under(path, b.s);
+		/* Files directly in releases/ are shared metadata. */
+		yes = under(path, b.s) || strchr(path + 9, '/') == NULL;
 	} else if (strncmp(path, "erts-", 5) == 0) {
 		buf_addf(&b, "erts-%s", r->erts);
 		yes = under(path, b.s);
+	} else {
+		yes = true;
 	}
 	buf_release(&b);
 	return yes;

@@ -303,7 +303,9 @@ test_expect_success 'publish takes the full package and refuses the delta' '
 	sv 0 publish full/petal-1.0.1.tar.gz --store st --expect-empty &&
 	test "$(cat st/petal-latest)" = 1.0.1 &&
 	sv 0 fetch petal --store st -o got &&
-	test -f got/releases/petal-1.0.1.rel && test ! -e got/releases/RELEASES &&
+	test -f got/releases/petal-1.0.1.rel &&
+	contains out "releases/RELEASES written for release_handler" &&
+	contains got/releases/RELEASES "{petal,\"1.0.1\",\"$PWD/got/lib/petal-1.0.1\"}" &&
 	sv 0 publish "$B/old" --store st2 --expect-empty --json &&
 	expect_json .version 1.0.0 &&
 	test -n "$(find st2/blobs -type f -size +1000k)"
