@@ -663,6 +663,71 @@ out:
 	sv_otp_supspec_release(&ns);
 }
 
+/*
+ * A changed Elixir application callback module whose start/2 gives
+ * Supervisor.start_link/2 its children (as mix new --sup writes it):
+ * that supervisor runs Elixir's own callback module with the children as
+ * its argument, so no appup instruction can change them. Children
+ * gained or lost make the module RESTART; a start/2 that cannot be read
+ * for want of debug info is a warning.
+ */
+static void
+app_children(struct sv_otp_upgrade *u, const char *app,
+    struct sv_otp_modchange *m, struct sv_otp_module *om,
+    struct sv_otp_module *nm, struct buf *why)
+{
+	struct sv_otp_supspec os, ns;
+	struct sv_term **added = NULL, **removed = NULL;
+	size_t nadded, nremoved;
+	struct sv_err e;
+
+	sv_otp_supspec_init(&os);
+	sv_otp_supspec_init(&ns);
+	sv_err_init(&e);
+	if (sv_otp_supspec_app_load(&os, om->path, &e) != SV_OK ||
+	    sv_otp_supspec_app_load(&ns, nm->path, &e) != SV_OK) {
+		add_warning(u, fmt("%s: application module %s changed, but "
+		    "its start/2 cannot be read: %s", app, m->module, e.msg));
+		goto out;
+	}
+	if (!os.known || !ns.known) {
+		const char *w = !ns.known ? ns.why : os.why;
+
+		if (strstr(w, "debug info") != NULL)
+			add_warning(u, fmt("%s: application module %s changed, "
+			    "but whether its start/2 starts other children "
+			    "cannot be told, as %s: children added to the list "
+			    "it gives Supervisor.start_link/2 would not start "
+			    "before a restart", app, m->module, w));
+		goto out;
+	}
+	nadded = ids_missing(&ns, &os, &added);
+	nremoved = ids_missing(&os, &ns, &removed);
+	if (nadded + nremoved == 0)
+		goto out;
+	m->level = SV_LEVEL_RESTART;
+	buf_adds(why, "; start/2 gives Supervisor.start_link/2 other "
+	    "children (");
+	if (nadded) {
+		ids_text(why, added, nadded);
+		buf_adds(why, " added");
+	}
+	if (nadded && nremoved)
+		buf_adds(why, "; ");
+	if (nremoved) {
+		ids_text(why, removed, nremoved);
+		buf_adds(why, " removed");
+	}
+	buf_adds(why, "): no upgrade instruction reaches that supervisor, "
+	    "only a restart applies them (or move them to a module "
+	    "supervisor, use Supervisor)");
+out:
+	free(added);
+	free(removed);
+	sv_otp_supspec_release(&os);
+	sv_otp_supspec_release(&ns);
+}
+
 /* Build the generated instructions of an upgraded application. */
 static void
 generate(struct sv_otp_upgrade *u, struct pending *p,
@@ -720,6 +785,8 @@ generate(struct sv_otp_upgrade *u, struct pending *p,
 			m->up = t;
 			m->level = k == K_ADVANCED ? SV_LEVEL_RELUP :
 			    SV_LEVEL_RELOAD;
+			if (sv_beam_has_behaviour(nm->beam, "application"))
+				app_children(u, p->new->name, m, om, nm, &why);
 		}
 		if (nm->beam->loads_nif || om->beam->loads_nif) {
 			m->level = SV_LEVEL_RESTART;

@@ -555,10 +555,11 @@ forms_of(struct sv_term *t, const char **why)
 	return NULL;
 }
 
-int
-sv_beam_abstract_code(const void *data, size_t len, const char *name,
-    struct sv_term **debug, const struct sv_term **forms, const char **why,
-    struct sv_err *e)
+/* The decoded debug info chunk (Dbgi, else Abst) of the beam at data
+ * into *debug (owned by the caller), or NULL with *why. */
+static int
+debug_info(const void *data, size_t len, const char *name,
+    struct sv_term **debug, const char **why, struct sv_err *e)
 {
 	const unsigned char *p = data;
 	const struct chunk *c;
@@ -567,7 +568,6 @@ sv_beam_abstract_code(const void *data, size_t len, const char *name,
 	int rc = SV_OK;
 
 	*debug = NULL;
-	*forms = NULL;
 	*why = NULL;
 	memset(&r, 0, sizeof(r));
 	r.name = name;
@@ -593,13 +593,57 @@ sv_beam_abstract_code(const void *data, size_t len, const char *name,
 		rc = sv_etf_decode(c->p, c->len, what.s, debug, e);
 		buf_release(&what);
 	}
-	if (rc == SV_OK && (*forms = forms_of(*debug, why)) == NULL) {
-		sv_term_free(*debug);
-		*debug = NULL;
-	}
 out:
 	buf_release(&raw);
 	return rc;
+}
+
+int
+sv_beam_abstract_code(const void *data, size_t len, const char *name,
+    struct sv_term **debug, const struct sv_term **forms, const char **why,
+    struct sv_err *e)
+{
+	int rc;
+
+	*forms = NULL;
+	rc = debug_info(data, len, name, debug, why, e);
+	if (rc == SV_OK && *debug != NULL &&
+	    (*forms = forms_of(*debug, why)) == NULL) {
+		sv_term_free(*debug);
+		*debug = NULL;
+	}
+	return rc;
+}
+
+int
+sv_beam_elixir_info(const void *data, size_t len, const char *name,
+    struct sv_term **debug, const struct sv_term **info, const char **why,
+    struct sv_err *e)
+{
+	const struct sv_term *t, *d = NULL;
+	int rc;
+
+	*info = NULL;
+	rc = debug_info(data, len, name, debug, why, e);
+	if (rc != SV_OK || *debug == NULL)
+		return rc;
+	/* {debug_info_v1, elixir_erl, {elixir_v1, Map, Specs}} */
+	t = *debug;
+	if (t->kind == SV_TERM_TUPLE && t->n == 3 &&
+	    sv_term_is_atom(t->v[0], "debug_info_v1") &&
+	    sv_term_is_atom(t->v[1], "elixir_erl") &&
+	    t->v[2]->kind == SV_TERM_TUPLE && t->v[2]->n == 3 &&
+	    sv_term_is_atom(t->v[2]->v[0], "elixir_v1") &&
+	    t->v[2]->v[1]->kind == SV_TERM_MAP)
+		d = t->v[2]->v[1];
+	if (d == NULL) {
+		*why = "its debug info is not Elixir's";
+		sv_term_free(*debug);
+		*debug = NULL;
+		return SV_OK;
+	}
+	*info = d;
+	return SV_OK;
 }
 
 int

@@ -99,6 +99,20 @@ int sv_beam_abstract_code(const void *data, size_t len, const char *name,
     struct sv_term **debug, const struct sv_term **forms, const char **why,
     struct sv_err *e);
 
+/*
+ * What Elixir keeps of a module in its Dbgi chunk ({debug_info_v1,
+ * elixir_erl, {elixir_v1, Info, Specs}}): *debug is the decoded debug
+ * info, owned by the caller, and *info (borrowed from it) the map Info,
+ * whose module key names the module and whose definitions key lists
+ * {{Name, Arity}, Kind, Meta, Clauses}, each clause {Meta, Args, Guards,
+ * Body} in Elixir's expanded AST. A beam without debug info, or not
+ * Elixir's, leaves both NULL and says why in *why. A malformed beam or
+ * chunk is SV_INPUT naming name.
+ */
+int sv_beam_elixir_info(const void *data, size_t len, const char *name,
+    struct sv_term **debug, const struct sv_term **info, const char **why,
+    struct sv_err *e);
+
 /* True if the module exports name/arity. */
 bool sv_beam_exports(const struct sv_beam *b, const char *name,
     unsigned arity);

@@ -21,6 +21,18 @@
  * computed id, a case in init/1, several clauses that disagree) makes the
  * children unknown, with the reason: an appup then cannot be completed
  * from the code, and the caller says so.
+ *
+ * Elixir modules keep Elixir's AST instead (when their debug info is
+ * kept: mix release strips it unless strip_beams says otherwise). A
+ * module supervisor (use Supervisor): the name is the name option of its
+ * Supervisor.start_link(__MODULE__, Arg, Opts); the children are what
+ * init/1 gives Supervisor.init/2: a list (also bound to a variable, or
+ * joined with ++) of modules and {Module, Arg} (whose id is the module,
+ * as child_spec/1 defaults it), maps with an id, and
+ * Supervisor.child_spec/2 calls. An application whose start/2 ends in
+ * Supervisor.start_link(Children, Opts), as mix new --sup writes it,
+ * runs a supervisor whose children no appup can change: its children are
+ * read the same way (sv_otp_supspec_app_load).
  */
 #ifndef SV_OTP_SUPSPEC_H
 #define SV_OTP_SUPSPEC_H
@@ -56,6 +68,16 @@ int sv_otp_supspec_load(struct sv_otp_supspec *s, const char *path,
 
 /* The same from a beam's bytes; name is used in messages. */
 int sv_otp_supspec_read(struct sv_otp_supspec *s, const void *beam,
+    size_t len, const char *name, struct sv_err *e);
+
+/*
+ * The children an Elixir application callback module's start/2 gives
+ * Supervisor.start_link/2, into s (known false, with why, when it has no
+ * such call written out or no Elixir debug info).
+ */
+int sv_otp_supspec_app_load(struct sv_otp_supspec *s, const char *path,
+    struct sv_err *e);
+int sv_otp_supspec_app_read(struct sv_otp_supspec *s, const void *beam,
     size_t len, const char *name, struct sv_err *e);
 
 /* True if id is one of s's children. */

@@ -340,6 +340,87 @@ test_expect_success 'try-upgrade: a mix node that cannot boot, its log found und
 	contains out "TallyEx.Listener"
 '
 
+# ---- supervisors ----
+
+# The 1.1.1 project again, its beams' debug info kept (mix release strips
+# it by default), with a module supervisor (use Supervisor) under the
+# application's: 2.0.0; 2.1.0 adds a child to the module supervisor;
+# 2.2.0 one to the list the application gives Supervisor.start_link/2.
+(
+	set -e
+	cp -R "$B/tx" "$B/sx"
+	cd "$B/sx"
+	git checkout -q HEAD~1
+	grep -q 'version: "1.1.1"' mix.exs
+	rm -rf _build
+	sed -i 's/applications: \[sasl: :permanent\]/applications: [sasl: :permanent],\n          strip_beams: [keep: ["Dbgi"]]/; s/version: "1.1.1"/version: "2.0.0"/' mix.exs
+	grep -q 'keep: \["Dbgi"\]' mix.exs
+	cat >lib/tally_ex/workers.ex <<-'EOF'
+	defmodule TallyEx.Workers do
+	  use Supervisor
+	  def start_link(arg), do: Supervisor.start_link(__MODULE__, arg, name: __MODULE__)
+	  @impl true
+	  def init(_arg) do
+	    children = [TallyEx.W1]
+	    Supervisor.init(children, strategy: :one_for_one)
+	  end
+	end
+	defmodule TallyEx.W1 do
+	  use Agent
+	  def start_link(_), do: Agent.start_link(fn -> 1 end, name: __MODULE__)
+	end
+	defmodule TallyEx.W2 do
+	  use Agent
+	  def start_link(_), do: Agent.start_link(fn -> 2 end, name: __MODULE__)
+	end
+	EOF
+	sed -i 's/children = \[TallyEx.Counter, TallyEx.Listener\]/children = [TallyEx.Counter, TallyEx.Listener, TallyEx.Workers]/' lib/tally_ex/application.ex
+	grep -q "TallyEx.Workers\]" lib/tally_ex/application.ex
+	build 2.0.0
+	sed -i 's/version: "2.0.0"/version: "2.1.0"/; ' mix.exs
+	sed -i 's/children = \[TallyEx.W1\]/children = [TallyEx.W1, {TallyEx.W2, []}]/' lib/tally_ex/workers.ex
+	build 2.1.0
+	sed -i 's/version: "2.1.0"/version: "2.2.0"/; ' mix.exs
+	sed -i 's/TallyEx.Workers\]/TallyEx.Workers, {Agent, fn -> 3 end}]/' lib/tally_ex/application.ex
+	build 2.2.0
+	# The default (stripped) build of the same change to the application.
+	cd "$B/tx"
+	git checkout -q HEAD~3
+	sed -i 's/version: "1.0.0"/version: "1.0.1"/' mix.exs
+	sed -i 's/TallyEx.Listener\]/TallyEx.Listener, {Agent, fn -> 3 end}]/' lib/tally_ex/application.ex
+	build 1.0.1
+) >"$B/sx.log" 2>&1 || { cat "$B/sx.log" >&2; echo "Bail out! the supervisor builds"; exit 1; }
+
+test_expect_success 'use Supervisor (debug info kept): a child added is started by the appup, try-upgrade agrees' '
+	export TMPDIR="$TEST_ROOT/tmp" &&
+	sv 0 appup "$B/r2.0.0" "$B/r2.1.0" &&
+	contains out "{update,'"'"'Elixir.TallyEx.Workers'"'"',supervisor}" &&
+	contains out "{supervisor,restart_child,['"'"'Elixir.TallyEx.Workers'"'"','"'"'Elixir.TallyEx.W2'"'"']}" &&
+	contains out "{supervisor,terminate_child,['"'"'Elixir.TallyEx.Workers'"'"','"'"'Elixir.TallyEx.W2'"'"']}" &&
+	expect_empty err &&
+	sv 0 relup "$B/r2.0.0" "$B/r2.1.0" --write && mkdir p &&
+	sv 0 pack "$B/r2.0.0" -o p/tally_ex-2.0.0.tar.gz &&
+	sv 0 pack "$B/r2.1.0" -o p/tally_ex-2.1.0.tar.gz &&
+	sv 0 try-upgrade p/tally_ex-2.0.0.tar.gz p/tally_ex-2.1.0.tar.gz --downgrade --erl-args "-tally_ex port 0" &&
+	contains out "a fresh boot of 2.1.0 has the supervision tree the upgrade left"
+'
+
+test_expect_success 'a child added to the application s Supervisor.start_link/2: only a restart starts it' '
+	sv 1 diff "$B/r2.1.0" "$B/r2.2.0" &&
+	contains out "required: restart" &&
+	contains out "start/2 gives Supervisor.start_link/2 other children ('"'"'Elixir.Agent'"'"' added)" &&
+	sv 1 check --base "$B/r2.1.0" "$B/r2.2.0" &&
+	contains out "needs restart"
+'
+
+test_expect_success 'the same change in a default (stripped) build: a warning says what cannot be told' '
+	sv 0 appup "$B/r1.0.0" "$B/r1.0.1" &&
+	contains err "application module Elixir.TallyEx.Application changed, but whether its start/2 starts other children cannot be told" &&
+	contains err "strip_beams: [keep: [\"Dbgi\"]]" &&
+	sv 0 check --base "$B/r1.0.0" "$B/r1.0.1" &&
+	contains out "warning"
+'
+
 test_expect_success 'try-upgrade left nothing running, nothing in TMPDIR' '
 	! pgrep -f "$TEST_ROOT/tmp" >/dev/null &&
 	test -z "$(ls "$TEST_ROOT/tmp")"
