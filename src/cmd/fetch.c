@@ -58,13 +58,16 @@ bad:
 }
 
 /* An OTP release extracted gets the releases/RELEASES release_handler
- * needs to upgrade it in place (see otp/target.h). */
+ * needs to upgrade it in place (see otp/target.h); any other tree is
+ * left as it is. */
 static int
-prepare_release(const char *dir, const char *final, void *ctx,
-    struct sv_err *e)
+prepare_release(const char *dir, const char *final,
+    const struct sv_manifest *m, void *ctx, struct sv_err *e)
 {
 	bool *wrote = ctx;
 
+	if (!m->otp)
+		return SV_OK;
 	return sv_otp_target_prepare(dir, final, wrote, e);
 }
 

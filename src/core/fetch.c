@@ -525,7 +525,8 @@ fetch_dir(struct sv_store *s, const struct sv_fetch_request *req,
 
 		buf_init(&final);
 		buf_addf(&final, "%s/%s", abs, base.s);
-		status = req->prepare(tmpdir.s, final.s, req->prepare_ctx, e);
+		status = req->prepare(tmpdir.s, final.s, &r->m,
+		    req->prepare_ctx, e);
 		buf_release(&final);
 		if (status)
 			goto unblock;

@@ -26,9 +26,10 @@ struct sv_fetch_request {
 	uint64_t max_size;     /* extraction limit, bytes */
 	/* For a directory output, or NULL: called on the extracted tree
 	 * before it takes its place, dir where it is now, final the
-	 * absolute path it will have; an error leaves nothing. */
-	int (*prepare)(const char *dir, const char *final, void *ctx,
-	    struct sv_err *e);
+	 * absolute path it will have, m the package's manifest; an error
+	 * leaves nothing. */
+	int (*prepare)(const char *dir, const char *final,
+	    const struct sv_manifest *m, void *ctx, struct sv_err *e);
 	void *prepare_ctx;
 };
 
