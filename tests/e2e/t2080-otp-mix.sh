@@ -228,13 +228,19 @@ test_expect_success 'publish and fetch: the root gets releases/RELEASES, no cook
 epid=$!
 (cd "$node" && ELIXIR_ERL_OPTIONS="-tally_ex port $PORT" timeout 60 bin/tally_ex daemon) >"$B/daemon.log" 2>&1 ||
 	{ cat "$B/daemon.log"; echo "Bail out! bin/tally_ex daemon"; exit 1; }
+# The daemon returns at once: wait (60 s at most) for the node to answer.
+i=0
+until npid=$(cd "$node" && timeout 30 bin/tally_ex pid 2>/dev/null); do
+	i=$((i + 1))
+	[ $i -lt 600 ] || { cat "$node"/tmp/log/erlang.log.* 2>/dev/null; echo "Bail out! the node does not answer"; exit 1; }
+	sleep 0.1
+done
 mkfifo "$B/client.in"
 escript "$CLIENT" 127.0.0.1 "$PORT" <"$B/client.in" >"$CLOG" 2>&1 &
 cpid=$!
 exec 3>"$B/client.in"
 client_wait 2 || { cat "$node"/tmp/log/erlang.log.* 2>/dev/null; echo "Bail out! no connection"; exit 1; }
 echo 2 >"$B/seen"
-npid=$(cd "$node" && timeout 30 bin/tally_ex pid) || { echo "Bail out! the node does not answer"; exit 1; }
 
 test_expect_success 'the node: 1.0.0 serves the client, RELEASES as fetch wrote it' '
 	sed -n 2p "$CLOG" | grep -q "^< tally_ex 1.0.0 ready" &&
