@@ -45,4 +45,9 @@ struct sv_store {
 int sv_store_local_open(const char *url, const char *root,
     enum sv_store_mode mode, struct sv_store **out, struct sv_err *e);
 
+/* The S3 backend (s3.c): s3://BUCKET[/PREFIX], or an http(s):// URL
+ * read over plain HTTP. */
+int sv_store_s3_open(const char *url, enum sv_store_mode mode,
+    struct sv_store **out, struct sv_err *e);
+
 #endif

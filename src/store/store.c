@@ -23,11 +23,15 @@ sv_store_open(const char *url, enum sv_store_mode mode,
 			    "(expected file:///ABSOLUTE/PATH)", url);
 		return sv_store_local_open(url, url + 7, mode, out, e);
 	}
+	if (strncmp(url, "s3://", 5) == 0 || strncmp(url, "https://", 8) == 0 ||
+	    strncmp(url, "http://", 7) == 0)
+		return sv_store_s3_open(url, mode, out, e);
 	if (sep != NULL && sep > url && memchr(url, '/', (size_t)(sep - url)) ==
 	    NULL) {
 		sv_err_set(e, SV_USAGE, "store URL '%s': scheme '%.*s' is not "
 		    "supported", url, (int)(sep - url), url);
-		return sv_err_hint(e, "give a directory or a file:///PATH URL");
+		return sv_err_hint(e, "give a directory, a file:///PATH, "
+		    "s3://BUCKET[/PREFIX] or https://HOST/PATH URL");
 	}
 	return sv_store_local_open(url, url, mode, out, e);
 }
