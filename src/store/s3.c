@@ -873,6 +873,10 @@ sv_store_s3_open(const char *url, enum sv_store_mode mode,
 		}
 		s->base_url = buf_detach(&b);
 	}
+	if (s->bucket == NULL && mode == SV_STORE_CREATE) {
+		status = read_only(s, "publish to it", e);
+		goto fail;
+	}
 	if ((status = sv_http_load(e)) || (status = check_marker(s, mode, e)))
 		goto fail;
 	*out = &s->base;
