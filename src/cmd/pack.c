@@ -48,6 +48,9 @@ static const struct sv_option options[] = {
 
 /* The delta's size as a fraction of the whole package's, rounded to
  * six decimals. */
+/* The delta's size over the full package's, rounded to 6 decimals for
+ * --json (the human line rounds the exact quotient itself: rounding
+ * twice could print 0.248% for 0.2485024%). */
 static double
 delta_ratio(const struct sv_package *w)
 {
@@ -121,7 +124,8 @@ otp_lines(struct buf *b, const struct sv_package *w)
 	buf_addc(b, '\n');
 	if (plan->delta)
 		buf_addf(b, "  delta       from %s: %.3g%% of the full package "
-		    "(%ju bytes)\n", w->delta_from, 100.0 * delta_ratio(w),
+		    "(%ju bytes)\n", w->delta_from, w->full_size ? 100.0 *
+		    (double)w->r.size / (double)w->full_size : 0.0,
 		    (uintmax_t)w->full_size);
 	if (plan->fresh_only)
 		buf_adds(b, "  relup       none: for fresh installs only\n");
