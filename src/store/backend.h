@@ -40,6 +40,17 @@ struct sv_store {
 	char *url;                     /* owned by the backend */
 };
 
+/*
+ * Test hooks, called by a backend before each step that writes to the
+ * store: with SMOOTHVER_TEST_CRASH_AFTER=K the process kills itself with
+ * SIGKILL just before its K-th step, as if the machine stopped there (the
+ * interruption tests walk K over every step of a publish). With
+ * SMOOTHVER_TEST_PAUSE_AFTER=K and SMOOTHVER_TEST_PAUSE_FILE=F it instead
+ * creates F and waits for a signal there, so that a test can interrupt it
+ * at a known step without guessing with sleep.
+ */
+void sv_store_test_step(void);
+
 /* The local directory backend (local.c): root is the directory, url how
  * it was given. */
 int sv_store_local_open(const char *url, const char *root,

@@ -39,42 +39,9 @@ struct local {
 	int lockfd;    /* >= 0 while the lock is held */
 };
 
-/*
- * Test hooks: with SMOOTHVER_TEST_CRASH_AFTER=K the process kills itself
- * with SIGKILL just before its K-th write step (each write, fsync, link,
- * rename, unlink and mkdir in the store), as if the machine stopped there.
- * The interruption tests walk K over every step of a publish. With
- * SMOOTHVER_TEST_PAUSE_AFTER=K and SMOOTHVER_TEST_PAUSE_FILE=F it instead
- * creates F and waits for a signal there, so that a test can interrupt it
- * at a known step without guessing with sleep.
- */
-static void
-step(void)
-{
-	static long left = -2, pause_left = -2;
-
-	if (left == -2) {
-		const char *v = getenv("SMOOTHVER_TEST_CRASH_AFTER");
-		const char *p = getenv("SMOOTHVER_TEST_PAUSE_AFTER");
-
-		left = v ? atol(v) : -1;
-		pause_left = p && getenv("SMOOTHVER_TEST_PAUSE_FILE") ?
-		    atol(p) : -1;
-	}
-	if (pause_left > 0 && --pause_left == 0) {
-		int fd = open(getenv("SMOOTHVER_TEST_PAUSE_FILE"),
-		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (fd >= 0)
-			close(fd);
-		for (;;)
-			pause();
-	}
-	if (left < 0)
-		return;
-	if (--left <= 0)
-		raise(SIGKILL);
-}
+/* Every write step (each write, fsync, link, rename, unlink and mkdir in
+ * the store) passes the test hooks of sv_store_test_step. */
+#define step() sv_store_test_step()
 
 static char *
 path_of(const struct local *s, const char *key)

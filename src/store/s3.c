@@ -244,6 +244,8 @@ call(struct s3 *s, const struct call *c, struct sv_http_response *r,
 	}
 	if (c->body_fd >= 0)
 		start = lseek(c->body_fd, 0, SEEK_CUR);
+	if (strcmp(c->method, "GET") != 0 && strcmp(c->method, "HEAD") != 0)
+		sv_store_test_step();
 	for (attempt = 1;; attempt++) {
 		struct timespec ts;
 

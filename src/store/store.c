@@ -6,7 +6,39 @@
 
 #include "store/backend.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+void
+sv_store_test_step(void)
+{
+	static long left = -2, pause_left = -2;
+
+	if (left == -2) {
+		const char *v = getenv("SMOOTHVER_TEST_CRASH_AFTER");
+		const char *p = getenv("SMOOTHVER_TEST_PAUSE_AFTER");
+
+		left = v ? atol(v) : -1;
+		pause_left = p && getenv("SMOOTHVER_TEST_PAUSE_FILE") ?
+		    atol(p) : -1;
+	}
+	if (pause_left > 0 && --pause_left == 0) {
+		int fd = open(getenv("SMOOTHVER_TEST_PAUSE_FILE"),
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd >= 0)
+			close(fd);
+		for (;;)
+			pause();
+	}
+	if (left < 0)
+		return;
+	if (--left <= 0)
+		raise(SIGKILL);
+}
 
 int
 sv_store_open(const char *url, enum sv_store_mode mode,

@@ -40,11 +40,11 @@ ns = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 for k in ET.parse("s3.out").getroot().iter(ns + "Key"):
     print(k.text)
 ' >keys || return 1
-	while read -r k; do
-		rel=${k#"$1/"}
-		mkdir -p "$2/$(dirname "$rel")"
-		[ "$(s3 "$AWS_ENDPOINT_URL/$B/$k")" = 200 ] || return 1
-		mv s3.out "$2/$rel"
+	while read -r _key; do
+		_rel=${_key#"$1/"}
+		mkdir -p "$2/$(dirname "$_rel")"
+		[ "$(s3 "$AWS_ENDPOINT_URL/$B/$_key")" = 200 ] || return 1
+		mv s3.out "$2/$_rel"
 	done <keys
 }
 check() { mirror "$1" mirror && python3 "$SV_SRCDIR/tests/e2e/store-check.py" mirror; }
@@ -94,6 +94,43 @@ test_expect_success 'gc removes what no kept release needs' '
 	sv 0 gc --keep 1 --store "s3://$B/gc" &&
 	sv 0 ls app --store "s3://$B/gc" && contains out 1.0.3 && lacks out 1.0.1 &&
 	check gc && test "$(ls mirror/blobs/sha256 | wc -l)" = 2
+'
+
+test_expect_success 'a publisher killed before any write to S3 leaves the store consistent; publishing again completes it' '
+	mkapp base && sv 0 publish base --name app --version 1.0.0 --store "s3://$B/crash" --expect-empty &&
+	mkapp v2 two && k=1 && done=no &&
+	while [ $k -le 12 ] && [ $done = no ]; do
+		rc=0 &&
+		SMOOTHVER_TEST_CRASH_AFTER=$k "$SMOOTHVER" publish v2 --name app --version 1.1.0 \
+			--store "s3://$B/crash" --expect-latest 1.0.0 >o 2>e || rc=$? &&
+		rm -rf mirror && check crash || { echo "inconsistent after a kill at step $k"; exit 1; }
+		if [ $rc = 0 ]; then
+			done=yes
+		else
+			test $rc = 137 || { cat e; exit 1; }
+			test "$(cat mirror/app-latest)" = 1.0.0 || exit 1
+		fi
+		k=$((k + 1))
+	done &&
+	test $done = yes && test $k -gt 3 &&
+	sv 0 publish v2 --name app --version 1.1.0 --store "s3://$B/crash" --expect-latest 1.0.0 &&
+	rm -rf mirror && check crash && test "$(cat mirror/app-latest)" = 1.1.0
+'
+
+test_expect_success 'the store URL from .smoothver' '
+	mkapp rel && git init -q repo && cd repo &&
+	printf "[store]\n\turl = s3://%s/conf\n" "$B" >.smoothver &&
+	git add .smoothver && git commit -q -m store &&
+	sv 0 publish ../rel --name app --version 1.0.0 --expect-empty &&
+	sv 0 ls && contains out "app" &&
+	sv 0 fetch app -o ../got && diff -r ../rel ../got
+'
+
+test_expect_success 'no server: the request is tried five times, then a clear error (exit 3)' '
+	port=$(python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])") &&
+	AWS_ENDPOINT_URL=http://127.0.0.1:$port sv 3 ls --store "s3://$B/rt" &&
+	contains err "GET http://127.0.0.1:$port/$B/rt/smoothver-store" &&
+	contains err "failed 5 times"
 '
 
 test_expect_success 'bad credentials and missing ones: errors name the store and S3 code' '
