@@ -83,7 +83,7 @@ sv_http_load(struct sv_err *e)
 struct xfer {
 	const struct sv_http_request *q;
 	struct sv_http_response *r;
-	size_t sent;                /* of q->body */
+	uint64_t sent;              /* of the body */
 	int sink_status;            /* the sink's error, if it failed */
 	struct sv_err *sink_err;
 };
@@ -125,7 +125,7 @@ on_read(char *p, size_t size, size_t n, void *data)
 	size_t want = size * n;
 
 	if (x->q->body != NULL) {
-		size_t left = x->q->body_len - x->sent;
+		size_t left = x->q->body_len - (size_t)x->sent;
 
 		if (want > left)
 			want = left;
@@ -133,6 +133,10 @@ on_read(char *p, size_t size, size_t n, void *data)
 		x->sent += want;
 		return want;
 	}
+	if (want > x->q->body_size - x->sent)
+		want = (size_t)(x->q->body_size - x->sent);
+	if (want == 0)
+		return 0;
 	for (;;) {
 		ssize_t k = read(x->q->body_fd, p, want);
 

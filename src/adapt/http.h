@@ -34,7 +34,8 @@ struct sv_http_request {
 	const void *body;            /* its bytes, or NULL: from body_fd */
 	size_t body_len;
 	int body_fd;                 /* with body NULL: body_size bytes read
-	                                from here, at its current offset */
+	                                from here, from its current offset
+	                                (no more, even if it has more) */
 	uint64_t body_size;
 	sv_sink_fn sink;             /* a 2xx response body, or NULL: kept
 	                                in the response (at most max_body) */

@@ -375,6 +375,209 @@ hash_chunk(void *data, const void *p, size_t n, struct sv_err *e)
 	return SV_OK;
 }
 
+/* ---- multipart ---- */
+
+static int
+s3_stat(struct sv_store *base, const char *key, bool *found,
+    uint64_t *size, struct sv_err *e);
+
+
+/* Files above this go up in parts of this size (S3 takes parts of 5 MiB
+ * to 5 GiB, 10000 of them). SMOOTHVER_TEST_S3_PART_SIZE (bytes, at least
+ * 5 MiB) makes it smaller for the tests. */
+#define PART_SIZE (64ull << 20)
+#define PART_MIN (5ull << 20)
+
+static uint64_t
+part_size(void)
+{
+	const char *v = getenv("SMOOTHVER_TEST_S3_PART_SIZE");
+	unsigned long long n;
+
+	if (v != NULL && (n = strtoull(v, NULL, 10)) >= PART_MIN)
+		return n;
+	return PART_SIZE;
+}
+
+struct upload_id {
+	char *id;
+};
+
+static int
+upload_id_field(const char *path, const char *text, void *data)
+{
+	struct upload_id *u = data;
+
+	if (strcmp(path, "InitiateMultipartUploadResult/UploadId") == 0) {
+		free(u->id);
+		u->id = xstrdup(text);
+	}
+	return 0;
+}
+
+/* The SHA-256 (hex) of n bytes of fd from offset off. */
+static int
+hash_range(int fd, const char *src, uint64_t off, uint64_t n,
+    char hex[SV_SHA256_HEX], struct sv_err *e)
+{
+	unsigned char d[SV_SHA256_LEN], chunk[65536];
+	struct sv_sha256 *h = sv_sha256_new();
+	int status = SV_OK;
+
+	while (n > 0) {
+		ssize_t k = pread(fd, chunk, n < sizeof(chunk) ? (size_t)n :
+		    sizeof(chunk), (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s': %s",
+			    src, k < 0 ? strerror(errno) : "it got shorter");
+			break;
+		}
+		sv_sha256_update(h, chunk, (size_t)k);
+		off += (uint64_t)k;
+		n -= (uint64_t)k;
+	}
+	sv_sha256_final(h, d);
+	sv_sha256_free(h);
+	sv_sha256_hex(d, hex);
+	return status;
+}
+
+/* Abandon an upload (best effort: gc's business otherwise). */
+static void
+abort_upload(struct s3 *s, const char *key, const char *id)
+{
+	struct sv_http_response r;
+	struct sv_err ignore;
+	struct buf q;
+	struct call c;
+
+	sv_err_init(&ignore);
+	buf_init(&q);
+	buf_adds(&q, "uploadId=");
+	add_encoded(&q, id, false);
+	call_init(&c, "DELETE", key);
+	c.query = q.s;
+	sv_http_response_init(&r);
+	call(s, &c, &r, &ignore);
+	sv_http_response_release(&r);
+	buf_release(&q);
+}
+
+/*
+ * A create-only put of a large file in parts: the key is checked first
+ * (a blob already there is left alone), then CreateMultipartUpload, each
+ * part with its own SHA-256, and CompleteMultipartUpload with
+ * If-None-Match: * (a racing writer's object, which under a content
+ * address is the same, wins). A failure abandons the upload.
+ */
+static int
+put_multipart(struct s3 *s, const char *key, const char *src, int fd,
+    uint64_t size, bool *created, struct sv_err *e)
+{
+	struct sv_http_response r;
+	struct upload_id u = { NULL };
+	struct buf q, doc;
+	uint64_t psize = part_size(), off;
+	unsigned part;
+	bool found;
+	struct call c;
+	int status;
+
+	*created = false;
+	if ((status = s3_stat(&s->base, key, &found, NULL, e)) || found)
+		return status;
+	buf_init(&q);
+	buf_init(&doc);
+	sv_http_response_init(&r);
+	call_init(&c, "POST", key);
+	c.query = "uploads=";
+	c.body = "";
+	if ((status = call(s, &c, &r, e)))
+		goto out;
+	if (r.status != 200) {
+		status = http_error(s, &c, &r, e);
+		goto out;
+	}
+	if ((status = sv_xml_walk(r.body.s, r.body.len, "the upload's answer",
+	    upload_id_field, &u, e)))
+		goto out;
+	if (u.id == NULL) {
+		status = sv_err_set(e, SV_INPUT, "store '%s': POST %s?uploads: "
+		    "no UploadId in the answer", s->base.url, key);
+		goto out;
+	}
+	buf_adds(&doc, "<CompleteMultipartUpload>");
+	for (part = 1, off = 0; off < size; part++, off += psize) {
+		uint64_t n = size - off < psize ? size - off : psize;
+		char hex[SV_SHA256_HEX];
+
+		if ((status = hash_range(fd, src, off, n, hex, e)))
+			goto out;
+		if (lseek(fd, (off_t)off, SEEK_SET) < 0) {
+			status = sv_err_set(e, SV_INPUT, "cannot seek in '%s': %s",
+			    src, strerror(errno));
+			goto out;
+		}
+		buf_reset(&q);
+		buf_addf(&q, "partNumber=%u&uploadId=", part);
+		add_encoded(&q, u.id, false);
+		call_init(&c, "PUT", key);
+		c.query = q.s;
+		c.body_fd = fd;
+		c.body_size = n;
+		c.sha256 = hex;
+		if ((status = call(s, &c, &r, e)))
+			goto out;
+		if (r.status != 200 || r.etag == NULL) {
+			status = http_error(s, &c, &r, e);
+			goto out;
+		}
+		buf_addf(&doc, "<Part><PartNumber>%u</PartNumber><ETag>\"%s\""
+		    "</ETag></Part>", part, r.etag);
+	}
+	buf_adds(&doc, "</CompleteMultipartUpload>");
+	{
+		unsigned char d[SV_SHA256_LEN];
+		char hex[SV_SHA256_HEX];
+		struct buf code, msg;
+
+		sv_sha256(doc.s, doc.len, d);
+		sv_sha256_hex(d, hex);
+		buf_reset(&q);
+		buf_adds(&q, "uploadId=");
+		add_encoded(&q, u.id, false);
+		call_init(&c, "POST", key);
+		c.query = q.s;
+		c.body = doc.s;
+		c.body_len = doc.len;
+		c.sha256 = hex;
+		c.cond = "If-None-Match: *";
+		if ((status = call(s, &c, &r, e)))
+			goto out;
+		/* S3 may answer 200 and put an error in the body. */
+		buf_init(&code);
+		buf_init(&msg);
+		error_code(&r, &code, &msg);
+		if (r.status == 200 && code.len == 0)
+			*created = true;
+		else if (r.status != 412)
+			status = http_error(s, &c, &r, e);
+		buf_release(&code);
+		buf_release(&msg);
+	}
+out:
+	if (u.id != NULL && !*created)
+		abort_upload(s, key, u.id);
+	free(u.id);
+	sv_http_response_release(&r);
+	buf_release(&q);
+	buf_release(&doc);
+	return status;
+}
+
 static int
 s3_put_file(struct sv_store *base, const char *key, const char *src,
     bool *created, struct sv_err *e)
@@ -398,6 +601,12 @@ s3_put_file(struct sv_store *base, const char *key, const char *src,
 	if (fstat(fd, &st) < 0) {
 		status = sv_err_set(e, SV_INPUT, "cannot stat '%s': %s", src,
 		    strerror(errno));
+		close(fd);
+		return status;
+	}
+	if ((uint64_t)st.st_size > part_size()) {
+		status = put_multipart(s, key, src, fd, (uint64_t)st.st_size,
+		    created, e);
 		close(fd);
 		return status;
 	}
@@ -715,16 +924,163 @@ s3_unlock(struct sv_store *base)
 	(void)base;
 }
 
-/* Nothing is ever written under a temporary name. */
+/* The multipart uploads under the store's prefix: key, id, start. */
+struct uploads {
+	char **keys, **ids;
+	int64_t *started;
+	size_t n, alloc;
+	char *key, *id;     /* of the Upload element being read */
+	int64_t t;
+	bool truncated;
+	char *next_key, *next_id;
+};
+
+/* "2026-12-03T13:40:02.123Z" as seconds since 1970, or -1. */
+static int64_t
+iso_time(const char *s)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi,
+	    &sec) != 6)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	return (int64_t)timegm(&tm);
+}
+
+static void
+uploads_flush(struct uploads *u)
+{
+	if (u->key != NULL && u->id != NULL) {
+		size_t alloc = u->alloc;
+
+		xgrow(&u->keys, &alloc, u->n + 1, sizeof(*u->keys));
+		alloc = u->alloc;
+		xgrow(&u->ids, &alloc, u->n + 1, sizeof(*u->ids));
+		xgrow(&u->started, &u->alloc, u->n + 1, sizeof(*u->started));
+		u->keys[u->n] = u->key;
+		u->ids[u->n] = u->id;
+		u->started[u->n] = u->t;
+		u->n++;
+		u->key = u->id = NULL;
+	}
+	free(u->key);
+	free(u->id);
+	u->key = u->id = NULL;
+	u->t = -1;
+}
+
+static int
+uploads_field(const char *path, const char *text, void *data)
+{
+	struct uploads *u = data;
+	const char *p = "ListMultipartUploadsResult/";
+
+	if (strncmp(path, p, strlen(p)) != 0)
+		return 0;
+	path += strlen(p);
+	if (strcmp(path, "Upload/Key") == 0) {
+		if (u->key != NULL)
+			uploads_flush(u);
+		u->key = xstrdup(text);
+	} else if (strcmp(path, "Upload/UploadId") == 0) {
+		free(u->id);
+		u->id = xstrdup(text);
+	} else if (strcmp(path, "Upload/Initiated") == 0) {
+		u->t = iso_time(text);
+	} else if (strcmp(path, "IsTruncated") == 0) {
+		u->truncated = strcmp(text, "true") == 0;
+	} else if (strcmp(path, "NextKeyMarker") == 0) {
+		free(u->next_key);
+		u->next_key = xstrdup(text);
+	} else if (strcmp(path, "NextUploadIdMarker") == 0) {
+		free(u->next_id);
+		u->next_id = xstrdup(text);
+	}
+	return 0;
+}
+
+/*
+ * Nothing is written under a temporary name; what a publisher killed in
+ * the middle of a multipart upload leaves is the upload: those under the
+ * store's prefix started more than min_age seconds ago are aborted.
+ */
 static int
 s3_clean_tmp(struct sv_store *base, int64_t min_age, size_t *removed,
     struct sv_err *e)
 {
-	(void)base;
-	(void)min_age;
-	(void)e;
+	struct s3 *s = (struct s3 *)base;
+	struct uploads u;
+	struct buf q;
+	int64_t now = (int64_t)time(NULL);
+	size_t i;
+	int status = SV_OK;
+
 	*removed = 0;
-	return SV_OK;
+	if (s->sigv4 == NULL)
+		return SV_OK;
+	memset(&u, 0, sizeof(u));
+	u.t = -1;
+	buf_init(&q);
+	do {
+		struct sv_http_response r;
+		struct call c;
+
+		/* in the order SigV4 signs them */
+		buf_reset(&q);
+		if (u.next_key != NULL) {
+			buf_adds(&q, "key-marker=");
+			add_encoded(&q, u.next_key, false);
+			buf_addc(&q, '&');
+		}
+		buf_adds(&q, "prefix=");
+		add_encoded(&q, s->prefix, false);
+		if (u.next_id != NULL) {
+			buf_adds(&q, "&upload-id-marker=");
+			add_encoded(&q, u.next_id, false);
+		}
+		buf_adds(&q, "&uploads=");
+		free(u.next_key);
+		free(u.next_id);
+		u.next_key = u.next_id = NULL;
+		u.truncated = false;
+		call_init(&c, "GET", NULL);
+		c.query = q.s;
+		c.max_body = 16u << 20;
+		sv_http_response_init(&r);
+		if ((status = call(s, &c, &r, e)) == SV_OK) {
+			if (r.status != 200)
+				status = http_error(s, &c, &r, e);
+			else
+				status = sv_xml_walk(r.body.s, r.body.len,
+				    "the upload listing", uploads_field, &u, e);
+		}
+		uploads_flush(&u);
+		sv_http_response_release(&r);
+	} while (status == SV_OK && u.truncated && u.next_key != NULL);
+	for (i = 0; i < u.n && status == SV_OK; i++) {
+		const char *key = u.keys[i] + strlen(s->prefix);
+
+		if (strncmp(u.keys[i], s->prefix, strlen(s->prefix)) != 0 ||
+		    u.started[i] < 0 || now - u.started[i] < min_age)
+			continue;
+		abort_upload(s, key, u.ids[i]);
+		(*removed)++;
+	}
+	sv_strv_free(u.keys, u.n);
+	sv_strv_free(u.ids, u.n);
+	free(u.started);
+	free(u.next_key);
+	free(u.next_id);
+	buf_release(&q);
+	return status;
 }
 
 static void

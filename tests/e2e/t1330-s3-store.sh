@@ -117,6 +117,25 @@ test_expect_success 'a publisher killed before any write to S3 leaves the store 
 	rm -rf mirror && check crash && test "$(cat mirror/app-latest)" = 1.1.0
 '
 
+test_expect_success 'a large package goes up in parts, killed at any part the store stays whole' '
+	export SMOOTHVER_TEST_S3_PART_SIZE=5242880 &&
+	mkdir big && head -c 11000000 /dev/urandom >big/data &&
+	k=1 && done=no &&
+	while [ $k -le 10 ] && [ $done = no ]; do
+		rc=0 &&
+		SMOOTHVER_TEST_CRASH_AFTER=$k "$SMOOTHVER" publish big --name big --version 1.0.0 \
+			--store "s3://$B/big" --expect-empty >o 2>e || rc=$? &&
+		if [ $rc = 0 ]; then done=yes; else test $rc = 137 || { cat e; exit 1; }; fi &&
+		k=$((k + 1))
+	done &&
+	test $done = yes && test $k -gt 5 &&
+	rm -rf mirror && check big &&
+	[ "$(s3 -I "$AWS_ENDPOINT_URL/$B/big/blobs/sha256/$(ls mirror/blobs/sha256 | while read -r h; do
+		[ "$(wc -c <"mirror/blobs/sha256/$h")" -gt 10000000 ] && echo "$h"; done)")" = 200 ] &&
+	grep -qi "^etag: \"[0-9a-f]*-3\"" s3.out &&
+	sv 0 fetch big --store "s3://$B/big" -o got && cmp big/data got/data
+'
+
 test_expect_success 'the store URL from .smoothver' '
 	mkapp rel && git init -q repo && cd repo &&
 	printf "[store]\n\turl = s3://%s/conf\n" "$B" >.smoothver &&
