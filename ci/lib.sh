@@ -4,8 +4,8 @@
 
 # Debian packages needed to build and test smoothver.
 SV_BUILD_PKGS="gcc make autoconf automake pkgconf libgit2-dev libarchive-dev
-libssl-dev libcjson-dev zlib1g-dev libzstd-dev check git"
-SV_TEST_PKGS="clang jq mandoc zsh fish bsdutils util-linux python3 python3-jsonschema python3-yaml tar gzip zstd erlang rebar3 elixir diffoscope-minimal"
+libssl-dev libcjson-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev libexpat1-dev check git"
+SV_TEST_PKGS="clang jq mandoc zsh fish bsdutils util-linux python3 python3-jsonschema python3-yaml tar gzip zstd erlang rebar3 elixir diffoscope-minimal ceph-mon ceph-osd radosgw uuid-runtime curl"
 
 # ensure_packages PKG...: install the packages that are not installed yet.
 ensure_packages() {

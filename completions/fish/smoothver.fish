@@ -67,7 +67,7 @@ complete -c smoothver -n '__fish_seen_subcommand_from relup' -l merge -d 'comple
 complete -c smoothver -n '__fish_seen_subcommand_from relup' -F
 complete -c smoothver -n '__fish_seen_subcommand_from check' -s b -l base -r -F -d 'the deployed release: a release root, a package, or NAME@VERSION or NAME@latest in the store (required)'
 complete -c smoothver -n '__fish_seen_subcommand_from check' -l version -x -d 'the candidate\'s release version (default: the one CANDIDATE names in start_erl.data)'
-complete -c smoothver -n '__fish_seen_subcommand_from check' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
+complete -c smoothver -n '__fish_seen_subcommand_from check' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory, file:///PATH, s3://BUCKET[/PREFIX] or (read-only) https://HOST/PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
 complete -c smoothver -n '__fish_seen_subcommand_from check' -F
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -s o -l output -r -F -d 'write the tarball to FILE (default: NAME-VERSION.tar.gz here)'
 complete -c smoothver -n '__fish_seen_subcommand_from pack' -l name -x -d 'release name (default: an OTP release\'s own, else release.name, else the directory\'s name)'
@@ -84,7 +84,7 @@ complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -l timeout -x
 complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -l erl-args -x -d 'more arguments for the node\'s command line, split at blanks (e.g. \'-petal port 4000\')'
 complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -l keep -d 'keep the temporary directory and print where it is'
 complete -c smoothver -n '__fish_seen_subcommand_from try-upgrade' -F
-complete -c smoothver -n '__fish_seen_subcommand_from publish' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
+complete -c smoothver -n '__fish_seen_subcommand_from publish' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory, file:///PATH, s3://BUCKET[/PREFIX] or (read-only) https://HOST/PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l expect-latest -x -d 'move the pointer only if it names VERSION (default: the version the release follows)'
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l expect-empty -d 'move the pointer only if there is none yet (a first release)'
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l compat-names -d 'also store the package as NAME-VERSION.tar.gz beside NAME-latest'
@@ -95,14 +95,14 @@ complete -c smoothver -n '__fish_seen_subcommand_from publish' -l compression -x
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -l tree -d 'pack a directory whole, as a plain tree, even if it is the root of an OTP release'
 complete -c smoothver -n '__fish_seen_subcommand_from publish' -F
 complete -c smoothver -n '__fish_seen_subcommand_from fetch' -s o -l output -r -F -d 'a package file (.tar.gz, .tgz, .tar.zst) or a directory to extract into (default: NAME-VERSION.tar.gz here)'
-complete -c smoothver -n '__fish_seen_subcommand_from fetch' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
+complete -c smoothver -n '__fish_seen_subcommand_from fetch' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory, file:///PATH, s3://BUCKET[/PREFIX] or (read-only) https://HOST/PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
 complete -c smoothver -n '__fish_seen_subcommand_from fetch' -l max-size -x -d 'refuse to extract more than SIZE bytes (suffixes K, M, G, T; default 16G)'
 complete -c smoothver -n '__fish_seen_subcommand_from verify' -l manifest -r -F -d 'the manifest to check against (default for a tarball: NAME-VERSION.manifest.json beside it)'
 complete -c smoothver -n '__fish_seen_subcommand_from verify' -l release -x -d 'check against the manifest of this release in the store'
-complete -c smoothver -n '__fish_seen_subcommand_from verify' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
+complete -c smoothver -n '__fish_seen_subcommand_from verify' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory, file:///PATH, s3://BUCKET[/PREFIX] or (read-only) https://HOST/PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
 complete -c smoothver -n '__fish_seen_subcommand_from verify' -F
-complete -c smoothver -n '__fish_seen_subcommand_from ls' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
+complete -c smoothver -n '__fish_seen_subcommand_from ls' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory, file:///PATH, s3://BUCKET[/PREFIX] or (read-only) https://HOST/PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
 complete -c smoothver -n '__fish_seen_subcommand_from gc' -l keep -x -d 'keep only the newest N versions of each release (and always its latest)'
 complete -c smoothver -n '__fish_seen_subcommand_from gc' -s n -l dry-run -d 'say what would be removed, remove nothing'
-complete -c smoothver -n '__fish_seen_subcommand_from gc' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory or file:///PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
+complete -c smoothver -n '__fish_seen_subcommand_from gc' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory, file:///PATH, s3://BUCKET[/PREFIX] or (read-only) https://HOST/PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
 complete -c smoothver -n '__fish_seen_subcommand_from help' -a 'compare bump version tag log index diff appup relup check pack try-upgrade publish fetch verify ls gc help'

@@ -93,7 +93,8 @@ struct sv_args {
 
 /* The --store option shared by the commands that use a store. */
 #define SV_OPT_STORE \
-	{ "store", 0, "URL", "the store: a directory or file:///PATH " \
+	{ "store", 0, "URL", "the store: a directory, file:///PATH, " \
+	  "s3://BUCKET[/PREFIX] or (read-only) https://HOST/PATH " \
 	  "(default: store.url from the configuration, else " \
 	  "~/.local/share/smoothver/store)", SV_COMPLETE_DIR, NULL, false }
 

@@ -12,7 +12,7 @@
  */
 #include "config.h"
 
-#include "store/store.h"
+#include "store/backend.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,51 +33,18 @@
 #define MARKER_TEXT "smoothver-store 1\n"
 #define CHUNK (64 * 1024)
 
-struct sv_store {
-	char *url;
+struct local {
+	struct sv_store base;  /* first: a struct sv_store * points here */
 	char *root;
 	int lockfd;    /* >= 0 while the lock is held */
 };
 
-/*
- * Test hooks: with SMOOTHVER_TEST_CRASH_AFTER=K the process kills itself
- * with SIGKILL just before its K-th write step (each write, fsync, link,
- * rename, unlink and mkdir in the store), as if the machine stopped there.
- * The interruption tests walk K over every step of a publish. With
- * SMOOTHVER_TEST_PAUSE_AFTER=K and SMOOTHVER_TEST_PAUSE_FILE=F it instead
- * creates F and waits for a signal there, so that a test can interrupt it
- * at a known step without guessing with sleep.
- */
-static void
-step(void)
-{
-	static long left = -2, pause_left = -2;
-
-	if (left == -2) {
-		const char *v = getenv("SMOOTHVER_TEST_CRASH_AFTER");
-		const char *p = getenv("SMOOTHVER_TEST_PAUSE_AFTER");
-
-		left = v ? atol(v) : -1;
-		pause_left = p && getenv("SMOOTHVER_TEST_PAUSE_FILE") ?
-		    atol(p) : -1;
-	}
-	if (pause_left > 0 && --pause_left == 0) {
-		int fd = open(getenv("SMOOTHVER_TEST_PAUSE_FILE"),
-		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (fd >= 0)
-			close(fd);
-		for (;;)
-			pause();
-	}
-	if (left < 0)
-		return;
-	if (--left <= 0)
-		raise(SIGKILL);
-}
+/* Every write step (each write, fsync, link, rename, unlink and mkdir in
+ * the store) passes the test hooks of sv_store_test_step. */
+#define step() sv_store_test_step()
 
 static char *
-path_of(const struct sv_store *s, const char *key)
+path_of(const struct local *s, const char *key)
 {
 	struct buf b;
 
@@ -106,9 +73,9 @@ key_ok(const char *key)
 }
 
 static int
-bad_key(const struct sv_store *s, const char *key, struct sv_err *e)
+bad_key(const struct local *s, const char *key, struct sv_err *e)
 {
-	return sv_err_set(e, SV_INPUT, "store '%s': invalid key '%s'", s->url,
+	return sv_err_set(e, SV_INPUT, "store '%s': invalid key '%s'", s->base.url,
 	    key);
 }
 
@@ -128,7 +95,7 @@ sync_dir_of(const char *path, struct sv_err *e)
 
 /* mkdir -p for the directory that will hold path (under the root). */
 static int
-make_parents(const struct sv_store *s, const char *path, struct sv_err *e)
+make_parents(const struct local *s, const char *path, struct sv_err *e)
 {
 	char *copy = xstrdup(path);
 	size_t i, start = strlen(s->root) + 1;
@@ -178,7 +145,7 @@ write_all(int fd, const void *p, size_t n, const char *name, struct sv_err *e)
 
 /* A new temporary file in ROOT/tmp; *tmp is owned by the caller. */
 static int
-tmp_open(struct sv_store *s, char **tmp, int *fd, struct sv_err *e)
+tmp_open(struct local *s, char **tmp, int *fd, struct sv_err *e)
 {
 	char *t = path_of(s, "tmp/put-XXXXXX");
 	sigset_t mask;
@@ -198,7 +165,7 @@ tmp_open(struct sv_store *s, char **tmp, int *fd, struct sv_err *e)
 
 		sv_signals_resume(&mask);
 		status = sv_err_set(e, SV_INPUT, "cannot create a temporary file "
-		    "in store '%s': %s", s->url, strerror(err));
+		    "in store '%s': %s", s->base.url, strerror(err));
 		free(t);
 		return status;
 	}
@@ -232,7 +199,7 @@ tmp_finish(int fd, const char *tmp, struct sv_err *e)
 /* Move the finished temporary file to key: link (create-only) or rename
  * (replace). The temporary name is gone afterwards either way. */
 static int
-tmp_place(struct sv_store *s, char *tmp, const char *key, bool replace,
+tmp_place(struct local *s, char *tmp, const char *key, bool replace,
     bool *created, struct sv_err *e)
 {
 	char *dest = path_of(s, key);
@@ -268,7 +235,7 @@ out:
 }
 
 static int
-check_marker(struct sv_store *s, const char *url, struct sv_err *e)
+check_marker(struct local *s, const char *url, struct sv_err *e)
 {
 	char *m = path_of(s, MARKER);
 	struct buf text;
@@ -312,17 +279,22 @@ mkdir_p(const char *path, struct sv_err *e)
 	return status;
 }
 
-static int
-open_local(const char *url, const char *root, enum sv_store_mode mode,
-    struct sv_store **out, struct sv_err *e)
+static const struct sv_store_ops local_ops;
+static void local_close(struct sv_store *base);
+static void local_unlock(struct sv_store *base);
+
+int
+sv_store_local_open(const char *url, const char *root,
+    enum sv_store_mode mode, struct sv_store **out, struct sv_err *e)
 {
-	struct sv_store *s = xcalloc(1, sizeof(*s));
+	struct local *s = xcalloc(1, sizeof(*s));
 	struct stat st;
 	char *m;
 	int status = SV_OK;
 	size_t n;
 
-	s->url = xstrdup(url);
+	s->base.ops = &local_ops;
+	s->base.url = xstrdup(url);
 	s->root = xstrdup(root);
 	s->lockfd = -1;
 	n = strlen(s->root);
@@ -354,58 +326,29 @@ open_local(const char *url, const char *root, enum sv_store_mode mode,
 	}
 	free(m);
 	if (status != SV_OK) {
-		sv_store_close(s);
+		local_close(&s->base);
 		return status;
 	}
-	*out = s;
+	*out = &s->base;
 	return SV_OK;
 }
 
-int
-sv_store_open(const char *url, enum sv_store_mode mode,
-    struct sv_store **out, struct sv_err *e)
+static void
+local_close(struct sv_store *base)
 {
-	const char *sep = strstr(url, "://");
+	struct local *s = (struct local *)base;
 
-	*out = NULL;
-	if (*url == '\0')
-		return sv_err_set(e, SV_USAGE, "empty store URL");
-	if (strncmp(url, "file://", 7) == 0) {
-		if (url[7] != '/')
-			return sv_err_set(e, SV_USAGE, "invalid store URL '%s' "
-			    "(expected file:///ABSOLUTE/PATH)", url);
-		return open_local(url, url + 7, mode, out, e);
-	}
-	if (sep != NULL && sep > url && memchr(url, '/', (size_t)(sep - url)) ==
-	    NULL) {
-		sv_err_set(e, SV_USAGE, "store URL '%s': scheme '%.*s' is not "
-		    "supported", url, (int)(sep - url), url);
-		return sv_err_hint(e, "give a directory or a file:///PATH URL");
-	}
-	return open_local(url, url, mode, out, e);
-}
-
-void
-sv_store_close(struct sv_store *s)
-{
-	if (s == NULL)
-		return;
-	sv_store_unlock(s);
-	free(s->url);
+	local_unlock(base);
+	free(s->base.url);
 	free(s->root);
 	free(s);
 }
 
-const char *
-sv_store_url(const struct sv_store *s)
-{
-	return s->url;
-}
-
-int
-sv_store_put(struct sv_store *s, const char *key, const void *p, size_t n,
+static int
+local_put(struct sv_store *base, const char *key, const void *p, size_t n,
     bool *created, struct sv_err *e)
 {
+	struct local *s = (struct local *)base;
 	char *tmp = NULL;
 	int fd, status;
 
@@ -440,10 +383,11 @@ copy_chunk(void *data, const void *p, size_t n, struct sv_err *e)
 	return write_all(c->fd, p, n, c->tmp, e);
 }
 
-int
-sv_store_put_file(struct sv_store *s, const char *key, const char *src,
+static int
+local_put_file(struct sv_store *base, const char *key, const char *src,
     bool *created, struct sv_err *e)
 {
+	struct local *s = (struct local *)base;
 	struct copy_to to;
 	char *tmp = NULL;
 	int in, fd, status;
@@ -474,10 +418,11 @@ sv_store_put_file(struct sv_store *s, const char *key, const char *src,
 	return status;
 }
 
-int
-sv_store_stat(struct sv_store *s, const char *key, bool *found,
+static int
+local_stat(struct sv_store *base, const char *key, bool *found,
     uint64_t *size, struct sv_err *e)
 {
+	struct local *s = (struct local *)base;
 	char *path;
 	struct stat st;
 	int status = SV_OK;
@@ -498,10 +443,11 @@ sv_store_stat(struct sv_store *s, const char *key, bool *found,
 	return status;
 }
 
-int
-sv_store_get(struct sv_store *s, const char *key, sv_sink_fn sink,
+static int
+local_get(struct sv_store *base, const char *key, sv_sink_fn sink,
     void *data, bool *found, struct sv_err *e)
 {
+	struct local *s = (struct local *)base;
 	char *path;
 	int fd, status = SV_OK;
 
@@ -524,36 +470,8 @@ sv_store_get(struct sv_store *s, const char *key, sv_sink_fn sink,
 	return status;
 }
 
-struct limited {
-	struct buf *out;
-	size_t max;
-	const char *key;
-	const char *url;
-};
-
 static int
-limited_sink(void *data, const void *p, size_t n, struct sv_err *e)
-{
-	struct limited *l = data;
-
-	if (l->out->len + n > l->max)
-		return sv_err_set(e, SV_INPUT, "store '%s': '%s' is larger than "
-		    "%zu bytes", l->url, l->key, l->max);
-	buf_add(l->out, p, n);
-	return SV_OK;
-}
-
-int
-sv_store_get_buf(struct sv_store *s, const char *key, struct buf *out,
-    size_t max, bool *found, struct sv_err *e)
-{
-	struct limited l = { out, out->len + max, key, s->url };
-
-	return sv_store_get(s, key, limited_sink, &l, found, e);
-}
-
-static int
-lock_fd(struct sv_store *s, int *fd, struct sv_err *e)
+lock_fd(struct local *s, int *fd, struct sv_err *e)
 {
 	char *path = path_of(s, "lock");
 
@@ -579,28 +497,31 @@ lock_fd(struct sv_store *s, int *fd, struct sv_err *e)
 	return SV_OK;
 }
 
-int
-sv_store_lock(struct sv_store *s, struct sv_err *e)
+static int
+local_lock(struct sv_store *base, struct sv_err *e)
 {
+	struct local *s = (struct local *)base;
 	if (s->lockfd >= 0)
 		return SV_OK;
 	return lock_fd(s, &s->lockfd, e);
 }
 
-void
-sv_store_unlock(struct sv_store *s)
+static void
+local_unlock(struct sv_store *base)
 {
+	struct local *s = (struct local *)base;
 	if (s->lockfd >= 0) {
 		close(s->lockfd); /* drops the flock */
 		s->lockfd = -1;
 	}
 }
 
-int
-sv_store_cas(struct sv_store *s, const char *key, const void *expected,
+static int
+local_cas(struct sv_store *base, const char *key, const void *expected,
     size_t expected_n, const void *p, size_t n, bool *swapped,
     struct buf *current, bool *current_found, struct sv_err *e)
 {
+	struct local *s = (struct local *)base;
 	bool own_lock = s->lockfd < 0, found, created = false;
 	char *tmp = NULL;
 	int fd, status;
@@ -609,10 +530,11 @@ sv_store_cas(struct sv_store *s, const char *key, const void *expected,
 	*current_found = false;
 	if (!key_ok(key))
 		return bad_key(s, key, e);
-	if (own_lock && (status = sv_store_lock(s, e)))
+	if (own_lock && (status = local_lock(base, e)))
 		return status;
 	buf_reset(current);
-	if ((status = sv_store_get_buf(s, key, current, 1 << 20, &found, e)))
+	if ((status = sv_store_get_buf(base, key, current, 1 << 20, &found,
+	    e)))
 		goto out;
 	*current_found = found;
 	if (expected == NULL ? found : (!found || current->len != expected_n ||
@@ -632,7 +554,7 @@ sv_store_cas(struct sv_store *s, const char *key, const void *expected,
 out:
 	tmp_forget(tmp);
 	if (own_lock)
-		sv_store_unlock(s);
+		local_unlock(base);
 	return status;
 }
 
@@ -642,11 +564,12 @@ str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int
-sv_store_list(struct sv_store *s, const char *prefix,
+static int
+local_list(struct sv_store *base, const char *prefix,
     int (*fn)(const char *key, void *data, struct sv_err *e), void *data,
     struct sv_err *e)
 {
+	struct local *s = (struct local *)base;
 	char *dir, **names = NULL;
 	size_t n = 0, alloc = 0, i;
 	bool top = *prefix == '\0';
@@ -708,9 +631,10 @@ sv_store_list(struct sv_store *s, const char *prefix,
 	return status;
 }
 
-int
-sv_store_delete(struct sv_store *s, const char *key, struct sv_err *e)
+static int
+local_delete(struct sv_store *base, const char *key, struct sv_err *e)
 {
+	struct local *s = (struct local *)base;
 	char *path;
 	int status = SV_OK;
 
@@ -729,10 +653,11 @@ sv_store_delete(struct sv_store *s, const char *key, struct sv_err *e)
 	return status;
 }
 
-int
-sv_store_clean_tmp(struct sv_store *s, int64_t min_age, size_t *removed,
+static int
+local_clean_tmp(struct sv_store *base, int64_t min_age, size_t *removed,
     struct sv_err *e)
 {
+	struct local *s = (struct local *)base;
 	char *dir = path_of(s, "tmp");
 	time_t now = time(NULL);
 	struct dirent *de;
@@ -758,3 +683,17 @@ sv_store_clean_tmp(struct sv_store *s, int64_t min_age, size_t *removed,
 	free(dir);
 	return SV_OK;
 }
+
+static const struct sv_store_ops local_ops = {
+	.put = local_put,
+	.put_file = local_put_file,
+	.stat = local_stat,
+	.get = local_get,
+	.cas = local_cas,
+	.list = local_list,
+	.del = local_delete,
+	.lock = local_lock,
+	.unlock = local_unlock,
+	.clean_tmp = local_clean_tmp,
+	.close = local_close,
+};

@@ -123,7 +123,7 @@ test_expect_success 'the store comes from --store, SMOOTHVER_STORE, store.url or
 	test -f ../shared/a-latest &&
 	sv 0 publish ../../rel --name a --version 1.0.0 --expect-empty --store "file://$PWD/../../f" &&
 	test -f ../../f/a-latest &&
-	sv 2 ls --store s3://bucket/x && contains err "scheme '\''s3'\'' is not supported" &&
+	sv 2 ls --store gs://bucket/x && contains err "scheme '\''gs'\'' is not supported" &&
 	sv 2 ls --store file://relative && contains err "expected file:///ABSOLUTE/PATH"
 '
 
