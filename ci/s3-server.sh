@@ -66,8 +66,9 @@ ensure_packages ceph-mon ceph-osd radosgw python3 uuid-runtime curl >&2
 mkdir -p "$dir"
 [ -z "$(ls -A "$dir")" ] || { say "'$dir' is not empty"; exit 1; }
 dir=$(cd "$dir" && pwd)
-mkdir "$dir/mon" "$dir/osd" "$dir/log" "$dir/run" "$dir/rgw"
 
+# fail MESSAGE: the attempt failed; its logs' ends go to stderr, what it
+# started is stopped, and it ends (a subshell) with status 1.
 fail() {
 	say "$*"
 	for f in "$dir"/log/*; do
@@ -78,7 +79,10 @@ fail() {
 	stop_pids
 	exit 1
 }
-trap 'fail "interrupted"' HUP INT TERM
+
+# attempt: one start, in a subshell, its export lines on stdout.
+attempt() (
+mkdir "$dir/mon" "$dir/osd" "$dir/log" "$dir/run" "$dir/rgw"
 
 # Two free loopback ports: the monitor's and the gateway's.
 ports=$(python3 -c '
@@ -194,7 +198,20 @@ etag=$(curl -s -D - -o /dev/null --aws-sigv4 aws:amz:us-east-1:s3 \
 	[ "$(s3 -X DELETE "$endpoint/$bucket/probe")" = 204 ] ||
 	fail "the gateway refuses a conditional write that should win"
 
-trap - HUP INT TERM
 echo "export AWS_ENDPOINT_URL=$endpoint"
 echo "export AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret"
 echo "export AWS_REGION=us-east-1 SMOOTHVER_TEST_BUCKET=$bucket"
+)
+
+# A cluster that fails to come up (seen once, with another cluster
+# starting on the same machine) gets one more try, from scratch, on other
+# ports.
+trap 'stop_pids; exit 1' HUP INT TERM
+if ! out=$(attempt); then
+	say "starting again, once"
+	stop_pids
+	find "$dir" -mindepth 1 -delete
+	out=$(attempt) || exit 1
+fi
+trap - HUP INT TERM
+printf '%s\n' "$out"

@@ -90,9 +90,9 @@ test_expect_success 'inputs reach scripts through env only; permissions; fetch-d
 	for o in ("ok", "required-level", "version", "base-version"):
 	    if a["outputs"][o]["value"] != "${{ steps.run.outputs.%s }}" % o:
 	        bad.append("action.yml: output %s" % o)
-	want = {"smoothver-pre-merge.yml": {"contents": "read"},
-	        "smoothver-publish.yml": {"contents": "read"},
-	        "smoothver-tag.yml": {"contents": "write"}}
+	want = {"smoothver-pre-merge.yml": {"contents": "read", "id-token": "write"},
+	        "smoothver-publish.yml": {"contents": "read", "id-token": "write"},
+	        "smoothver-tag.yml": {"contents": "write", "id-token": "write"}}
 	for name, perms in want.items():
 	    if docs[name].get("permissions") != perms:
 	        bad.append("%s: permissions %r" % (name, docs[name].get("permissions")))
