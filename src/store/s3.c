@@ -773,6 +773,32 @@ out:
 	return status;
 }
 
+/* GET the bucket with query (encoded) and walk the XML answer with fn;
+ * what names the document in messages. */
+static int
+get_xml(struct s3 *s, const char *query, const char *what,
+    int (*fn)(const char *path, const char *text, void *data), void *data,
+    struct sv_err *e)
+{
+	struct sv_http_response r;
+	struct call c;
+	int status;
+
+	call_init(&c, "GET", NULL);
+	c.query = query;
+	c.max_body = 16u << 20;
+	sv_http_response_init(&r);
+	if ((status = call(s, &c, &r, e)) == SV_OK) {
+		if (r.status != 200)
+			status = http_error(s, &c, &r, e);
+		else
+			status = sv_xml_walk(r.body.s, r.body.len, what, fn,
+			    data, e);
+	}
+	sv_http_response_release(&r);
+	return status;
+}
+
 /* ---- listing ---- */
 
 struct listing {
@@ -849,9 +875,6 @@ s3_list(struct sv_store *base, const char *prefix,
 	buf_init(&query);
 	buf_addf(&full, "%s%s", s->prefix, prefix);
 	do {
-		struct sv_http_response r;
-		struct call c;
-
 		/* In the order SigV4 signs them (libcurl does not sort). */
 		buf_reset(&query);
 		if (l.token != NULL) {
@@ -864,18 +887,8 @@ s3_list(struct sv_store *base, const char *prefix,
 		free(l.token);
 		l.token = NULL;
 		l.truncated = false;
-		call_init(&c, "GET", NULL);
-		c.query = query.s;
-		c.max_body = 16u << 20;
-		sv_http_response_init(&r);
-		if ((status = call(s, &c, &r, e)) == SV_OK) {
-			if (r.status != 200)
-				status = http_error(s, &c, &r, e);
-			else
-				status = sv_xml_walk(r.body.s, r.body.len,
-				    "the bucket listing", list_field, &l, e);
-		}
-		sv_http_response_release(&r);
+		status = get_xml(s, query.s, "the bucket listing", list_field,
+		    &l, e);
 	} while (status == SV_OK && l.truncated && l.token != NULL);
 	if (l.n > 1)
 		qsort(l.names, l.n, sizeof(*l.names), str_cmp);
@@ -1030,9 +1043,6 @@ s3_clean_tmp(struct sv_store *base, int64_t min_age, size_t *removed,
 	u.t = -1;
 	buf_init(&q);
 	do {
-		struct sv_http_response r;
-		struct call c;
-
 		/* in the order SigV4 signs them */
 		buf_reset(&q);
 		if (u.next_key != NULL) {
@@ -1051,19 +1061,9 @@ s3_clean_tmp(struct sv_store *base, int64_t min_age, size_t *removed,
 		free(u.next_id);
 		u.next_key = u.next_id = NULL;
 		u.truncated = false;
-		call_init(&c, "GET", NULL);
-		c.query = q.s;
-		c.max_body = 16u << 20;
-		sv_http_response_init(&r);
-		if ((status = call(s, &c, &r, e)) == SV_OK) {
-			if (r.status != 200)
-				status = http_error(s, &c, &r, e);
-			else
-				status = sv_xml_walk(r.body.s, r.body.len,
-				    "the upload listing", uploads_field, &u, e);
-		}
+		status = get_xml(s, q.s, "the upload listing", uploads_field,
+		    &u, e);
 		uploads_flush(&u);
-		sv_http_response_release(&r);
 	} while (status == SV_OK && u.truncated && u.next_key != NULL);
 	for (i = 0; i < u.n && status == SV_OK; i++) {
 		const char *key = u.keys[i] + strlen(s->prefix);

@@ -88,25 +88,15 @@ PORT=$(echo "$ports" | sed -n 2p)
 export ERL_EPMD_PORT=$EPMD_PORT RELEASE_COOKIE=t2080-$$ RELEASE_NODE=t2080_$$
 epid='' cpid='' npid=''
 
-stop_pid() {
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null || return 0
-	_i=0
-	while kill -0 "$1" 2>/dev/null && [ $_i -lt 100 ]; do
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	kill -KILL "$1" 2>/dev/null || true
-}
 cleanup() {
 	exec 3>&- 2>/dev/null
-	stop_pid "$cpid"
+	_otp_stop "$cpid"
 	if [ -d "$node/bin" ]; then
 		(cd "$node" && timeout 20 bin/tally_ex stop) >/dev/null 2>&1
 		[ -n "$npid" ] || npid=$(pgrep -f -- "-root $node " | head -n 1)
-		stop_pid "$npid"
+		_otp_stop "$npid"
 	fi
-	stop_pid "$epid"
+	_otp_stop "$epid"
 	rm -rf "$TEST_ROOT"
 }
 trap cleanup EXIT
