@@ -7,14 +7,15 @@
 # Installs what it needs (Debian 12, as root) if missing and builds
 # smoothver ($SMOOTHVER names a binary to use instead). Then, in a
 # temporary directory, a git repository holding tally 1.0.0: build it,
-# tag it, publish it to a local store, install it on a node from there,
-# start it as a daemon and connect a client that stays connected. Apply 1.1.0 (its counter's state
-# migrates), build it, and let smoothver say what level the change
-# requires (diff), tag it (tag --auto), write the appups and the relup,
-# pack it (full and delta) and publish it. The node fetches it from the
-# store and release_handler upgrades it while the client watches its
-# counts survive and migrate. Then 1.1.1, a reload, the same way, with
-# the delta package going straight to the node (for tally_ex, a reload
+# tag it, publish it to a local store, bootstrap a node's root from there
+# (smoothver deploy), start it as a daemon and connect a client that
+# stays connected. Apply 1.1.0 (its counter's state migrates), build it,
+# and let smoothver say what level the change requires (diff), tag it
+# (tag --auto), write the appups and the relup, pack it (whole and delta)
+# and publish both. On the node, smoothver deploy --follow sees latest
+# move, fetches the delta and upgrades the node live through
+# release_handler while the client watches its counts survive and
+# migrate. Then 1.1.1, a reload, the same way (for tally_ex, a reload
 # that includes a protocol Elixir consolidates again).
 #
 # Every wait has a timeout and every process the demo starts is stopped
@@ -107,21 +108,6 @@ run() {
 on_node() {
 	show 'node$' "$@"
 	(cd "$node" && "$@") || die "'$1' failed on the node"
-}
-# node_rh FUNCTION ARG PATTERN: call release_handler:FUNCTION("ARG") on
-# the running node (through the release's start script: relx's eval,
-# mix's rpc); what it returns, printed as Erlang prints it, must match
-# the extended regular expression PATTERN.
-node_rh() {
-	if $mix; then
-		set -- "$1" "$2" "$3" ":io.format(\"~p~n\", [:release_handler.$1(~c\"$2\")])" rpc
-	else
-		set -- "$1" "$2" "$3" "release_handler:$1(\"$2\")." eval
-	fi
-	show 'node$' bin/$app "$5" "$4"
-	out=$(cd "$node" && timeout 60 "bin/$app" "$5" "$4") || die "$5 failed: $out"
-	printf '%s\n' "$out"
-	printf '%s\n' "$out" | grep -Eq "^($3)\$" || die "expected $3"
 }
 smoothver() { "$bin" "$@"; }
 
@@ -250,7 +236,9 @@ eport=$(echo "$ports" | sed -n 1p)
 port=$(echo "$ports" | sed -n 2p)
 note "(epmd on port $eport of its own, so the node meets no other Erlang node here)"
 export ERL_EPMD_PORT="$eport"
-run smoothver fetch "$app@1.0.0" --store ../store -o ../node
+run smoothver deploy "$app@1.0.0" --store ../store --root ../node
+note "(deploy bootstrapped the root: every digest checked, releases/RELEASES written"
+note "for release_handler, ready for bin/$app daemon or foreground.)"
 $mix && note "(The package holds no cookie: the node takes RELEASE_COOKIE from its environment.)"
 epmd=$(echo "$node"/erts-*/bin/epmd)
 "$epmd" -port "$eport" >"$work/epmd.log" 2>&1 </dev/null &
@@ -289,22 +277,19 @@ run smoothver appup builds/1.0.0 builds/1.1.0 --write
 run smoothver relup builds/1.0.0 builds/1.1.0 --write
 run cat builds/1.1.0/releases/1.1.0/relup
 
-say "Pack 1.1.0, in full and as a delta from 1.0.0; publish the full package."
-note "(A package's file name is the name release_handler unpacks it by, so the"
-note "delta goes to a directory of its own. A store holds whole releases only.)"
+say "Pack 1.1.0, in full and as a delta from 1.0.0; publish both."
+note "(Latest moves to the whole package; the delta goes beside it, for nodes that"
+note "run 1.0.0.)"
 run smoothver pack builds/1.1.0 -o "pkgs/$app-1.1.0.tar.gz"
 run smoothver pack builds/1.1.0 --delta-from builds/1.0.0 -o "pkgs/delta/$app-1.1.0.tar.gz"
 run smoothver publish "pkgs/$app-1.1.0.tar.gz" --store ../store
+run smoothver publish "pkgs/delta/$app-1.1.0.tar.gz" --store ../store
 
-say "On the node: the store has a new version; can it be taken live?"
-on_node cat "../store/$app-latest"
-on_node smoothver compare 1.0.0 1.1.0
-on_node smoothver fetch "$app@1.1.0" --store ../store -o "releases/$app-1.1.0.tar.gz"
-
-say "Upgrade the running node with release_handler; the client stays connected."
-node_rh unpack_release "$app-1.1.0" '\{ok, ?"1\.1\.0"\}'
-node_rh install_release 1.1.0 '\{ok, ?"1\.0\.0", ?\[\]\}'
-node_rh make_permanent 1.1.0 'ok'
+say "On the node: smoothver deploy --follow sees latest move and upgrades live."
+note "(A sidecar runs it without --once: it looks every --interval. It asks the node"
+note "what runs, fetches the delta, and has release_handler unpack, install and make"
+note "it permanent; a failure puts the old release back.)"
+on_node smoothver deploy --follow --once --root . --store ../store
 note "The same connection, the same process; the counts kept, the total computed"
 note "by code_change/3 from them, and the new command:"
 client "version" "list" "top" "add pears 5" "list"
@@ -331,13 +316,10 @@ run smoothver relup builds/1.1.0 builds/1.1.1 --write
 run smoothver pack builds/1.1.1 -o "pkgs/$app-1.1.1.tar.gz"
 run smoothver pack builds/1.1.1 --delta-from builds/1.1.0 -o "pkgs/delta/$app-1.1.1.tar.gz"
 run smoothver publish "pkgs/$app-1.1.1.tar.gz" --store ../store
+run smoothver publish "pkgs/delta/$app-1.1.1.tar.gz" --store ../store
 
-say "The node has 1.1.0 already: the delta package is all it needs."
-on_node smoothver compare 1.1.0 1.1.1
-on_node cp "../$app/pkgs/delta/$app-1.1.1.tar.gz" releases/
-node_rh unpack_release "$app-1.1.1" '\{ok, ?"1\.1\.1"\}'
-node_rh install_release 1.1.1 '\{ok, ?"1\.1\.0", ?\[\]\}'
-node_rh make_permanent 1.1.1 'ok'
+say "The node follows again: the delta from 1.1.0 is all it fetches."
+on_node smoothver deploy --follow --once --root . --store ../store
 client "add apples" "version" "list"
 
 say "The releases, as git and the store see them."

@@ -17,8 +17,12 @@ enum sv_status {
 	SV_NO = 1,    /* the answer is "no" (compare, later check/verify/diff) */
 	SV_USAGE = 2, /* bad command line */
 	SV_INPUT = 3, /* bad input, or the environment prevents an answer */
-	SV_MOVED = 4  /* the store moved: its latest pointer was not where
+	SV_MOVED = 4, /* the store moved: its latest pointer was not where
 	                 the caller expected (publish) */
+	SV_RESTART = 5, /* the release cannot be taken live: the node must
+	                   restart with it (deploy) */
+	SV_FAILED = 6 /* the live upgrade failed and was rolled back
+	                 (deploy) */
 };
 
 struct sv_err {

@@ -478,3 +478,51 @@ sv_tmpdir_remove(char *dir)
 	sv_outfile_untrack_path(dir);
 	free(dir);
 }
+
+/* Up to max bytes of a file from offset (negative: from its end), NUL
+ * bytes made '?'; NULL if it is missing or has none there. */
+char *
+sv_file_part(const char *path, off_t offset, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *out;
+	size_t n = 0, i;
+	ssize_t k;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || st.st_size == 0) {
+		close(fd);
+		return NULL;
+	}
+	if (offset < 0)
+		offset = st.st_size > (off_t)max ? st.st_size - (off_t)max : 0;
+	out = xmalloc(max + 1);
+	if (lseek(fd, offset, SEEK_SET) == offset)
+		while (n < max && ((k = read(fd, out + n, max - n)) > 0 ||
+		    (k < 0 && errno == EINTR)))
+			if (k > 0)
+				n += (size_t)k;
+	close(fd);
+	for (i = 0; i < n; i++)
+		if (out[i] == '\0')
+			out[i] = '?';
+	out[n] = '\0';
+	if (n == 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+char *
+sv_file_tail(const char *path, size_t max)
+{
+	char *t = sv_file_part(path, -1, max), *nl;
+
+	if (t != NULL && strlen(t) == max && (nl = strchr(t, '\n')) != NULL &&
+	    nl - t < 200)
+		memmove(t, nl + 1, strlen(nl + 1) + 1);
+	return t;
+}

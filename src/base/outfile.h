@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "base/err.h"
 
@@ -111,5 +112,14 @@ int sv_write_file(const char *dest, const void *p, size_t n,
  * file or the whole new one, but a crash of the machine may lose it. */
 int sv_write_file_nosync(const char *dest, const void *p, size_t n,
     struct sv_err *e);
+
+/* Up to max bytes of a file from offset (negative: from its end), NUL
+ * bytes made '?'; NULL if it is missing or has none there. The caller
+ * frees it. */
+char *sv_file_part(const char *path, off_t offset, size_t max);
+
+/* The last max bytes of a file, from a line start when one is near;
+ * NULL as sv_file_part. */
+char *sv_file_tail(const char *path, size_t max);
 
 #endif

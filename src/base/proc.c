@@ -23,6 +23,8 @@
 
 extern char **environ;
 
+extern char **environ;
+
 double
 sv_now(void)
 {
@@ -469,4 +471,45 @@ sv_proc_stop_descendants(double grace)
 #else
 	(void)grace;
 #endif
+}
+
+char **
+sv_env_with(const char *const *set)
+{
+	size_t n = 0, alloc = 0, i, k;
+	char **v = NULL;
+
+	for (i = 0; environ[i] != NULL; i++) {
+		bool replaced = false;
+
+		for (k = 0; set[k] != NULL && !replaced; k++) {
+			size_t kl = strcspn(set[k], "=");
+
+			replaced = strncmp(environ[i], set[k], kl) == 0 &&
+			    environ[i][kl] == '=';
+		}
+		if (replaced)
+			continue;
+		xgrow(&v, &alloc, n + 1, sizeof(*v));
+		v[n++] = xstrdup(environ[i]);
+	}
+	for (k = 0; set[k] != NULL; k++) {
+		xgrow(&v, &alloc, n + 1, sizeof(*v));
+		v[n++] = xstrdup(set[k]);
+	}
+	xgrow(&v, &alloc, n + 1, sizeof(*v));
+	v[n] = NULL;
+	return v;
+}
+
+void
+sv_env_free(char **v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
 }

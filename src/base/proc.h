@@ -81,4 +81,9 @@ void sv_proc_signals_restore(void);
 /* The signal caught since sv_proc_signals_catch, or 0. */
 int sv_proc_signal_caught(void);
 
+/* An environment for a child: ours, with each "KEY=VALUE" of set
+ * (NULL-terminated) replacing KEY; free it with sv_env_free. */
+char **sv_env_with(const char *const *set);
+void sv_env_free(char **env);
+
 #endif

@@ -17,6 +17,7 @@
 #include "base/xalloc.h"
 #include "cli/output.h"
 #include "core/fetch.h"
+#include "core/version.h"
 #include "otp/target.h"
 
 static const struct sv_option options[] = {
@@ -24,6 +25,9 @@ static const struct sv_option options[] = {
 	  "a directory to extract into (default: NAME-VERSION.tar.gz here)",
 	  SV_COMPLETE_FILE, NULL, false },
 	SV_OPT_STORE,
+	{ "delta-from", 0, "VERSION", "the delta package from VERSION, when "
+	  "the store has one (else the whole package), into a package file",
+	  SV_COMPLETE_NONE, NULL, false },
 	{ "max-size", 0, "SIZE", "refuse to extract more than SIZE bytes "
 	  "(suffixes K, M, G, T; default 16G)", SV_COMPLETE_NONE, NULL,
 	  false },
@@ -92,12 +96,17 @@ print_result(struct sv_ctx *ctx, const char *output,
 		sv_json_set_int(doc, "entries", (int64_t)m->content.n);
 		sv_json_set_str(doc, "manifest_sha256", mhex);
 		sv_json_set_bool(doc, "releases_written", wrote);
+		sv_json_set_str(doc, "delta_from", r->delta ? m->delta_from :
+		    NULL);
 		sv_out_json(doc);
 	} else if (!ctx->quiet) {
 		struct buf b;
 
 		buf_init(&b);
-		buf_addf(&b, "fetched %s %s into ", m->name, m->version);
+		buf_addf(&b, "fetched %s %s", m->name, m->version);
+		if (r->delta)
+			buf_addf(&b, " (the delta from %s)", m->delta_from);
+		buf_adds(&b, " into ");
 		sv_quote_path(&b, output);
 		if (r->extracted)
 			buf_addf(&b, " (%zu entries, each checked%s)\n",
@@ -117,7 +126,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	struct sv_fetch_request req;
 	struct sv_fetch_result r;
 	struct sv_store *s = NULL;
-	char *name = NULL, *version = NULL, *output = NULL;
+	char *name = NULL, *version = NULL, *output = NULL, *from = NULL;
 	bool wrote = false;
 	struct sv_err e;
 	int status;
@@ -129,8 +138,11 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	if ((status = sv_release_ref_parse(a->argv[0], &name, &version, &e)) ||
 	    (sv_arg(a, "max-size") && (status = parse_size(sv_arg(a,
 	    "max-size"), &req.max_size, &e))) ||
+	    (sv_arg(a, "delta-from") && (status = sv_version_normalise(
+	    sv_arg(a, "delta-from"), "v", &from, &e))) ||
 	    (status = sv_ctx_store(ctx, a, SV_STORE_READ, &s, &e)))
 		goto fail;
+	req.delta_from = from;
 	req.name = name;
 	req.version = version;
 	if (sv_arg(a, "output") == NULL) {
@@ -169,6 +181,7 @@ out:
 	free(name);
 	free(version);
 	free(output);
+	free(from);
 	return status;
 }
 

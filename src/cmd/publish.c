@@ -88,8 +88,8 @@ print_result(struct sv_ctx *ctx, struct sv_store *s,
 {
 	const struct sv_manifest *m = &r->m;
 	char hex[SV_SHA256_HEX], mhex[SV_SHA256_HEX];
-	const char *latest = r->moved || r->already ? m->version :
-	    r->latest_before;
+	const char *latest = r->moved || (r->already && !r->delta) ?
+	    m->version : r->latest_before;
 
 	sv_sha256_hex(m->sha256, hex);
 	sv_sha256_hex(r->manifest_sha256, mhex);
@@ -105,6 +105,7 @@ print_result(struct sv_ctx *ctx, struct sv_store *s,
 		sv_json_set_bool(doc, "already", r->already);
 		sv_json_set_bool(doc, "record_created", r->record_created);
 		sv_json_set_bool(doc, "moved", r->moved);
+		sv_json_set_str(doc, "delta_from", m->delta_from);
 		sv_json_set_bytes(pkg, "file", m->file);
 		sv_json_set_str(pkg, "sha256", hex);
 		sv_json_set_int(pkg, "size", (int64_t)m->size);
@@ -120,7 +121,22 @@ print_result(struct sv_ctx *ctx, struct sv_store *s,
 		struct buf b;
 
 		buf_init(&b);
-		if (r->already) {
+		if (r->delta && r->already) {
+			buf_addf(&b, "the delta of %s %s from %s is already "
+			    "published in ", m->name, m->version, m->delta_from);
+			sv_quote_path(&b, sv_store_url(s));
+			buf_adds(&b, "\n");
+		} else if (r->delta) {
+			buf_addf(&b, "published the delta of %s %s from %s to ",
+			    m->name, m->version, m->delta_from);
+			sv_quote_path(&b, sv_store_url(s));
+			buf_addf(&b, "\n  latest    %s (unchanged)\n  package   %s "
+			    "(%ju bytes)\n  manifest  %s\n  uploaded  %zu blobs "
+			    "(%ju bytes), %zu already there\n",
+			    r->latest_before ? r->latest_before : "(none)", hex,
+			    (uintmax_t)m->size, mhex, r->uploaded,
+			    (uintmax_t)r->uploaded_bytes, r->present);
+		} else if (r->already) {
 			buf_addf(&b, "%s %s is already published and latest in ",
 			    m->name, m->version);
 			sv_quote_path(&b, sv_store_url(s));

@@ -524,7 +524,10 @@ fetch_dir(struct sv_store *s, const struct sv_fetch_request *req,
 		struct buf final;
 
 		buf_init(&final);
-		buf_addf(&final, "%s/%s", abs, base.s);
+		if (req->final != NULL)
+			buf_adds(&final, req->final);
+		else
+			buf_addf(&final, "%s/%s", abs, base.s);
 		status = req->prepare(tmpdir.s, final.s, &r->m,
 		    req->prepare_ctx, e);
 		buf_release(&final);
@@ -573,8 +576,30 @@ sv_fetch(struct sv_store *s, const struct sv_fetch_request *req,
 	struct sv_outfile out;
 	int status;
 
+	if (req->delta_from != NULL && !sv_fetch_is_file(req->output))
+		return sv_err_set(e, SV_USAGE, "a delta package is fetched into "
+		    "a package file, and '%s' names a directory", req->output);
 	if ((status = sv_release_resolve(s, req->name, req->version, &r->rec,
-	    e)) || (status = sv_record_manifest(s, &r->rec, &r->m, e)))
+	    e)))
+		return status;
+	if (req->delta_from != NULL &&
+	    strcmp(req->delta_from, r->rec.version) != 0) {
+		struct sv_record d;
+		bool found;
+
+		sv_record_init(&d);
+		if ((status = sv_delta_read(s, req->name, r->rec.version,
+		    req->delta_from, &d, &found, e))) {
+			sv_record_release(&d);
+			return status;
+		}
+		if (found) {
+			sv_record_release(&r->rec);
+			r->rec = d;
+			r->delta = true;
+		}
+	}
+	if ((status = sv_record_manifest(s, &r->rec, &r->m, e)))
 		return status;
 	if (!sv_fetch_is_file(req->output))
 		return fetch_dir(s, req, r, e);

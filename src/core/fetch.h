@@ -24,6 +24,9 @@ struct sv_fetch_request {
 	const char *output;    /* a package file name (.tar.gz, .tgz,
 	                          .tar.zst) or a directory to create */
 	uint64_t max_size;     /* extraction limit, bytes */
+	const char *delta_from; /* a package file output, or NULL: the
+	                          delta package from this version when the
+	                          store has one, else the whole package */
 	/* For a directory output, or NULL: called on the extracted tree
 	 * before it takes its place, dir where it is now, final the
 	 * absolute path it will have, m the package's manifest; an error
@@ -31,12 +34,18 @@ struct sv_fetch_request {
 	int (*prepare)(const char *dir, const char *final,
 	    const struct sv_manifest *m, void *ctx, struct sv_err *e);
 	void *prepare_ctx;
+	const char *final;     /* the absolute path the tree will have in
+	                          the end, given to prepare; NULL: the
+	                          output's (deploy extracts beside the root
+	                          it moves the entries into) */
 };
 
 struct sv_fetch_result {
 	struct sv_record rec;
 	struct sv_manifest m;
 	bool extracted;        /* output is a directory */
+	bool delta;            /* the delta package was fetched (rec is its
+	                          record, m its manifest) */
 };
 
 void sv_fetch_result_init(struct sv_fetch_result *r);

@@ -87,6 +87,48 @@ release_str(const char *name, const char *version)
 	return buf_detach(&b);
 }
 
+/* The delta packages of name@version: kept, their blobs go to keep;
+ * not, their records to r. */
+static int
+plan_deltas(struct sv_store *s, const char *name, const char *version,
+    bool kept, struct strset *keep, struct sv_gc_result *r,
+    struct sv_err *e)
+{
+	char **froms = NULL;
+	size_t n = 0, i;
+	int status;
+
+	if ((status = sv_deltas_list(s, name, version, &froms, &n, e)))
+		return status;
+	for (i = 0; i < n && status == SV_OK; i++) {
+		struct sv_record rec;
+		uint64_t size = 0;
+		bool found;
+
+		sv_record_init(&rec);
+		if ((status = sv_delta_read(s, name, version, froms[i], &rec,
+		    &found, e)) == SV_OK && found && kept) {
+			set_add(keep, sv_key_blob(rec.manifest));
+			set_add(keep, sv_key_blob(rec.package));
+		} else if (status == SV_OK && found) {
+			char *key = sv_key_delta(name, version, froms[i]);
+			struct buf what;
+
+			if ((status = sv_store_stat(s, key, &found, &size, e))) {
+				free(key);
+			} else {
+				buf_init(&what);
+				buf_addf(&what, "%s@%s (delta from %s)", name,
+				    version, froms[i]);
+				item(r, SV_GC_RECORD, key, buf_detach(&what), size);
+			}
+		}
+		sv_record_release(&rec);
+	}
+	sv_strv_free(froms, n);
+	return status;
+}
+
 /* Decide about every version of name: referenced blobs go to keep, the
  * records and copies of the others to r. */
 static int
@@ -140,6 +182,9 @@ plan_release(struct sv_store *s, const struct sv_gc_request *req,
 				free(key);
 		}
 		sv_record_release(&rec);
+		if (status == SV_OK)
+			status = plan_deltas(s, name, versions[i], kept, keep, r,
+			    e);
 		if (status)
 			goto out;
 	}

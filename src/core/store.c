@@ -16,6 +16,7 @@
 #include "core/version.h"
 
 #define RECORD_SCHEMA "smoothver.release/1"
+#define DELTA_SCHEMA "smoothver.delta/1"
 #define RECORD_MAX (64 * 1024)
 #define POINTER_MAX 4096
 
@@ -32,6 +33,7 @@ sv_record_release(struct sv_record *r)
 	free(r->version);
 	free(r->previous);
 	free(r->level);
+	free(r->delta_from);
 	free(r->file);
 	sv_record_init(r);
 }
@@ -55,6 +57,16 @@ sv_key_record(const char *name, const char *version)
 
 	buf_init(&b);
 	buf_addf(&b, "releases/%s/%s.json", name, version);
+	return buf_detach(&b);
+}
+
+char *
+sv_key_delta(const char *name, const char *version, const char *from)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_addf(&b, "deltas/%s/%s/%s.json", name, version, from);
 	return buf_detach(&b);
 }
 
@@ -164,6 +176,7 @@ record_text(const struct sv_record *r)
 	struct buf b;
 
 	sv_json_set_str(o, "compression", sv_compression_name(r->compression));
+	sv_json_set_str(o, "delta_from", r->delta_from);
 	sv_json_set_str(o, "file", r->file);
 	sv_json_set_str(o, "level", r->level);
 	sv_sha256_hex(r->manifest, hex);
@@ -175,7 +188,8 @@ record_text(const struct sv_record *r)
 	sv_json_set_str(o, "previous", r->previous);
 	sv_time_format(r->published, when);
 	sv_json_set_str(o, "published", when);
-	sv_json_set_str(o, "schema", RECORD_SCHEMA);
+	sv_json_set_str(o, "schema", r->delta_from ? DELTA_SCHEMA :
+	    RECORD_SCHEMA);
 	sv_json_set_int(o, "size", (int64_t)r->size);
 	sv_json_set_str(o, "version", r->version);
 	text = sv_json_print(o);
@@ -195,11 +209,12 @@ opt_str(const struct sv_json *o, const char *key)
 	return s ? xstrdup(s) : NULL;
 }
 
-int
-sv_record_read(struct sv_store *s, const char *name, const char *version,
-    struct sv_record *r, bool *found, struct sv_err *e)
+/* Read the record at key: a version's (from NULL) or a delta's. */
+static int
+record_read(struct sv_store *s, const char *key, const char *name,
+    const char *version, const char *from, struct sv_record *r, bool *found,
+    struct sv_err *e)
 {
-	char *key = sv_key_record(name, version);
 	struct sv_json *o = NULL;
 	const char *schema, *comp;
 	struct buf text;
@@ -217,10 +232,14 @@ sv_record_read(struct sv_store *s, const char *name, const char *version,
 	r->version = opt_str(o, "version");
 	r->previous = opt_str(o, "previous");
 	r->level = opt_str(o, "level");
+	r->delta_from = opt_str(o, "delta_from");
 	r->file = opt_str(o, "file");
-	if (o == NULL || schema == NULL || strcmp(schema, RECORD_SCHEMA) != 0 ||
+	if (o == NULL || schema == NULL ||
+	    strcmp(schema, from ? DELTA_SCHEMA : RECORD_SCHEMA) != 0 ||
 	    r->name == NULL || strcmp(r->name, name) != 0 ||
 	    r->version == NULL || strcmp(r->version, version) != 0 ||
+	    (from ? r->delta_from == NULL || strcmp(r->delta_from, from) != 0 :
+	    r->delta_from != NULL) ||
 	    r->file == NULL || comp == NULL ||
 	    (strcmp(comp, "gzip") != 0 && strcmp(comp, "zstd") != 0) ||
 	    !sv_sha256_parse_hex(sv_json_str(sv_json_get(o, "manifest")),
@@ -231,8 +250,9 @@ sv_record_read(struct sv_store *s, const char *name, const char *version,
 	    !sv_json_uint(sv_json_get(o, "size"), &r->size) ||
 	    !parse_time(sv_json_str(sv_json_get(o, "published")),
 	    &r->published)) {
-		status = sv_err_set(e, SV_INPUT, "store '%s': invalid release "
-		    "record '%s'", sv_store_url(s), key);
+		status = sv_err_set(e, SV_INPUT, "store '%s': invalid %s "
+		    "record '%s'", sv_store_url(s), from ? "delta" : "release",
+		    key);
 		goto out;
 	}
 	r->compression = strcmp(comp, "zstd") == 0 ? SV_COMPRESS_ZSTD :
@@ -240,6 +260,27 @@ sv_record_read(struct sv_store *s, const char *name, const char *version,
 out:
 	sv_json_free(o);
 	buf_release(&text);
+	return status;
+}
+
+int
+sv_record_read(struct sv_store *s, const char *name, const char *version,
+    struct sv_record *r, bool *found, struct sv_err *e)
+{
+	char *key = sv_key_record(name, version);
+	int status = record_read(s, key, name, version, NULL, r, found, e);
+
+	free(key);
+	return status;
+}
+
+int
+sv_delta_read(struct sv_store *s, const char *name, const char *version,
+    const char *from, struct sv_record *r, bool *found, struct sv_err *e)
+{
+	char *key = sv_key_delta(name, version, from);
+	int status = record_read(s, key, name, version, from, r, found, e);
+
 	free(key);
 	return status;
 }
@@ -303,6 +344,26 @@ sv_versions_list(struct sv_store *s, const char *name, char ***versions,
 	if (c.n > 1)
 		qsort(c.v, c.n, sizeof(*c.v), version_order);
 	*versions = c.v;
+	*n = c.n;
+	buf_release(&prefix);
+	return status;
+}
+
+int
+sv_deltas_list(struct sv_store *s, const char *name, const char *version,
+    char ***froms, size_t *n, struct sv_err *e)
+{
+	struct collect c = { NULL, 0, 0, ".json", NULL };
+	struct buf prefix;
+	int status;
+
+	buf_init(&prefix);
+	buf_addf(&prefix, "deltas/%s/%s/", name, version);
+	c.prefix = prefix.s;
+	status = sv_store_list(s, prefix.s, collect_key, &c, e);
+	if (c.n > 1)
+		qsort(c.v, c.n, sizeof(*c.v), version_order);
+	*froms = c.v;
 	*n = c.n;
 	buf_release(&prefix);
 	return status;
@@ -629,6 +690,91 @@ out:
 	return status;
 }
 
+/*
+ * A delta beside its whole release: it works only on nodes that run its
+ * base, so it never becomes a version's record, let alone latest. The
+ * record is written create-only; the same record again is fine.
+ */
+static int
+publish_delta(struct sv_store *s, const struct sv_publish_request *req,
+    struct sv_publish_result *r, const char *mtext, struct sv_err *e)
+{
+	const struct sv_manifest *m = &r->m;
+	struct sv_record whole, have, rec;
+	char *key = NULL, *text = NULL, hex[SV_SHA256_HEX],
+	    hexhave[SV_SHA256_HEX];
+	bool found, created;
+	int status;
+
+	sv_record_init(&whole);
+	sv_record_init(&have);
+	if ((status = sv_latest_read(s, m->name, &r->latest_before, e)) ||
+	    (status = sv_record_read(s, m->name, m->version, &whole, &found,
+	    e)))
+		goto out;
+	if (!found) {
+		status = sv_err_set(e, SV_INPUT, "cannot publish the delta "
+		    "package '%s' (%s %s from %s): the store has no whole "
+		    "release %s@%s", req->package, m->name, m->version,
+		    m->delta_from, m->name, m->version);
+		sv_err_hint(e, "publish the whole package of %s first; a delta "
+		    "goes beside it", m->version);
+		goto out;
+	}
+	if ((status = sv_delta_read(s, m->name, m->version, m->delta_from,
+	    &have, &found, e)))
+		goto out;
+	if (found) {
+		if (memcmp(have.manifest, r->manifest_sha256, SV_SHA256_LEN) !=
+		    0) {
+			sv_sha256_hex(r->manifest_sha256, hex);
+			sv_sha256_hex(have.manifest, hexhave);
+			status = sv_err_set(e, SV_INPUT, "the delta of %s %s from "
+			    "%s is already published with other content (manifest "
+			    "%.12s, this one %.12s)", m->name, m->version,
+			    m->delta_from, hexhave, hex);
+		} else {
+			r->already = true;
+			r->delta = true;
+		}
+		goto out;
+	}
+	if ((status = put_blob(s, m->sha256, m->size, req->package, NULL, r,
+	    e)) || (status = put_blob(s, r->manifest_sha256, r->manifest_size,
+	    NULL, mtext, r, e)))
+		goto out;
+	sv_record_init(&rec);
+	record_of(r, &rec);
+	rec.delta_from = m->delta_from;
+	text = record_text(&rec);
+	key = sv_key_delta(m->name, m->version, m->delta_from);
+	if ((status = sv_store_put(s, key, text, strlen(text), &created, e)))
+		goto out;
+	if (!created) {
+		/* A racer wrote it between our read and our put. */
+		sv_record_release(&have);
+		if ((status = sv_delta_read(s, m->name, m->version,
+		    m->delta_from, &have, &found, e)))
+			goto out;
+		if (!found || memcmp(have.manifest, r->manifest_sha256,
+		    SV_SHA256_LEN) != 0) {
+			status = sv_err_set(e, SV_INPUT, "the delta of %s %s from "
+			    "%s was published meanwhile with other content",
+			    m->name, m->version, m->delta_from);
+			goto out;
+		}
+		r->already = true;
+	}
+	r->record_created = created;
+	r->delta = true;
+out:
+	sv_record_release(&whole);
+	sv_record_release(&have);
+	free(key);
+	free(text);
+	return status;
+}
+
 int
 sv_publish(struct sv_store *s, const struct sv_publish_request *req,
     struct sv_publish_result *r, struct sv_err *e)
@@ -668,19 +814,6 @@ sv_publish(struct sv_store *s, const struct sv_publish_request *req,
 		sv_err_hint(e, "pack it with --version VERSION");
 		goto out;
 	}
-	if (m->delta_from != NULL) {
-		/* A delta works only on nodes that run its base: as a
-		 * version's record, or worse as latest, it would break every
-		 * other node. */
-		status = sv_err_set(e, SV_INPUT, "cannot publish '%s': it is a "
-		    "delta package (%s %s from %s), and a store holds whole "
-		    "releases", req->package, m->name, m->version,
-		    m->delta_from);
-		sv_err_hint(e, "publish the whole package (smoothver pack "
-		    "without --delta-from); hand the delta to nodes that run "
-		    "%s yourself", m->delta_from);
-		goto out;
-	}
 	if ((status = sv_release_name_check(m->name, e))) {
 		e->status = status = SV_INPUT;
 		goto out;
@@ -700,6 +833,10 @@ sv_publish(struct sv_store *s, const struct sv_publish_request *req,
 		    "manifest '%s': sha256 %s (%ju bytes), manifest says %s "
 		    "(%ju bytes)", req->package, req->manifest, hex,
 		    (uintmax_t)size, mhex, (uintmax_t)m->size);
+		goto out;
+	}
+	if (m->delta_from != NULL) {
+		status = publish_delta(s, req, r, mtext.s, e);
 		goto out;
 	}
 	switch (req->expect) {
@@ -853,7 +990,12 @@ sv_record_manifest(struct sv_store *s, const struct sv_record *r,
 		status = sv_err_set(e, SV_INPUT, "store '%s': the manifest of "
 		    "%s@%s describes another release or package",
 		    sv_store_url(s), r->name, r->version);
-	else if (m->delta_from != NULL)
+	else if (r->delta_from != NULL && (m->delta_from == NULL ||
+	    strcmp(m->delta_from, r->delta_from) != 0))
+		status = sv_err_set(e, SV_INPUT, "store '%s': the manifest of "
+		    "the delta of %s@%s from %s is not that delta",
+		    sv_store_url(s), r->name, r->version, r->delta_from);
+	else if (r->delta_from == NULL && m->delta_from != NULL)
 		status = sv_err_set(e, SV_INPUT, "store '%s': %s@%s is a delta "
 		    "package (from %s), not a whole release", sv_store_url(s),
 		    r->name, r->version, m->delta_from);

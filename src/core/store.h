@@ -8,6 +8,9 @@
  *   releases/<name>/<version>.json one record per published version
  *   <name>-latest                  the version, then a newline
  *   <name>-<version>.tar.gz        a copy of the package (--compat-names)
+ *   deltas/<name>/<version>/<from>.json
+ *                                  a delta package's record: the same
+ *                                  version for nodes that run <from>
  *
  * Blobs and records are written once and never changed; only the pointer
  * moves, and it moves last, so whatever a reader finds through it is
@@ -26,6 +29,8 @@
 struct sv_record {
 	char *name, *version;                 /* owned */
 	char *previous, *level;               /* owned; NULL if none */
+	char *delta_from;                     /* owned; a delta's record: the
+	                                         version it applies to */
 	char *file;                           /* package file name; owned */
 	enum sv_compression compression;
 	unsigned char manifest[SV_SHA256_LEN], package[SV_SHA256_LEN];
@@ -46,6 +51,7 @@ char *sv_key_record(const char *name, const char *version);
 char *sv_key_latest(const char *name);
 char *sv_key_compat(const char *name, const char *version,
     enum sv_compression c);
+char *sv_key_delta(const char *name, const char *version, const char *from);
 
 /* Check a release name for use in keys: letters, digits, '_', '-' and
  * '.', not starting with '.' or '-'. SV_USAGE naming it otherwise. */
@@ -59,6 +65,16 @@ int sv_latest_read(struct sv_store *s, const char *name, char **version,
 /* Read the record of name@version; *found false if there is none. */
 int sv_record_read(struct sv_store *s, const char *name, const char *version,
     struct sv_record *r, bool *found, struct sv_err *e);
+
+/* Read the record of the delta package that takes a node from from to
+ * name@version; *found false if the store has none. */
+int sv_delta_read(struct sv_store *s, const char *name, const char *version,
+    const char *from, struct sv_record *r, bool *found, struct sv_err *e);
+
+/* The versions name@version has delta packages from, sorted oldest
+ * first. The caller frees each string and the array. */
+int sv_deltas_list(struct sv_store *s, const char *name, const char *version,
+    char ***froms, size_t *n, struct sv_err *e);
 
 /* The versions of name that have records, sorted from oldest to newest
  * (by version precedence). The caller frees each string and the array. */
@@ -95,7 +111,10 @@ struct sv_publish_result {
 	uint64_t manifest_size;
 	char *latest_before;       /* the pointer before; NULL if none */
 	bool already;              /* the same content was already published
-	                              and latest: nothing was done */
+	                              and latest (a delta: published): nothing
+	                              was done */
+	bool delta;                /* a delta package was published: its
+	                              record written, the pointer left */
 	bool record_created, moved;
 	size_t uploaded, present;  /* blobs written / already there */
 	uint64_t uploaded_bytes;
@@ -112,6 +131,12 @@ void sv_publish_result_release(struct sv_publish_result *r);
  * latest is X") and changes nothing visible. A version already published
  * with other content is SV_INPUT; the same content again succeeds
  * (r->already when the pointer already names it).
+ *
+ * A delta package (a manifest with delta_from) is published beside its
+ * whole release, which the store must already have: its blobs and its
+ * delta record are written and the pointer is not touched (req->expect
+ * does not apply). The same delta again succeeds with r->already; other
+ * content under the same versions is SV_INPUT.
  */
 int sv_publish(struct sv_store *s, const struct sv_publish_request *req,
     struct sv_publish_result *r, struct sv_err *e);
@@ -127,7 +152,8 @@ int sv_release_resolve(struct sv_store *s, const char *name,
     const char *version, struct sv_record *r, struct sv_err *e);
 
 /* Fetch the manifest of a record into m, checking its digest and that it
- * describes the same release and package as the record. */
+ * describes the same release and package as the record: a whole release
+ * for a version's record, a delta from r->delta_from for a delta's. */
 int sv_record_manifest(struct sv_store *s, const struct sv_record *r,
     struct sv_manifest *m, struct sv_err *e);
 

@@ -61,6 +61,15 @@ sv_otp_target_prepare(const char *dir, const char *root, bool *wrote,
 	if ((status = sv_write_file(p.s, text.s, text.len, e)))
 		goto out;
 	*wrote = true;
+	/* The start scripts boot the version start_erl.data names (relx
+	 * leaves it out without an ERTS of its own). */
+	buf_reset(&p);
+	buf_addf(&p, "%s/releases/start_erl.data", dir);
+	if (lstat(p.s, &st) != 0) {
+		buf_reset(&text);
+		buf_addf(&text, "%s %s\n", rel.erts, rel.vsn);
+		status = sv_write_file(p.s, text.s, text.len, e);
+	}
 out:
 	sv_term_free(doc);
 	sv_otp_release_release(&rel);

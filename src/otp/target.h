@@ -7,7 +7,9 @@
  * writes one into its roots; mix does not, and a package never carries
  * one (it is the node's state), so a root extracted from a package gets
  * the one release_handler:create_RELEASES/4 would write: its release
- * permanent, each application's directory absolute.
+ * permanent, each application's directory absolute. A root without
+ * releases/start_erl.data (relx leaves it out when it includes no ERTS)
+ * also gets one: "ERTS_VSN REL_VSN", what the start scripts boot.
  */
 #ifndef SV_OTP_TARGET_H
 #define SV_OTP_TARGET_H

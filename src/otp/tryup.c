@@ -43,15 +43,11 @@
 #include "base/proc.h"
 #include "base/xalloc.h"
 #include "core/fetch.h"
+#include "otp/ctl.h"
 #include "otp/input.h"
 #include "otp/otpinst.h"
 #include "otp/relmodel.h"
 
-extern char **environ;
-
-/* The control node's program (tryup.escript, compiled in by the build as
- * its lines, NULL-terminated). */
-extern const char *const sv_tryup_escript[];
 
 /* How much of a log a report keeps (its end), and how long stopping a
  * helper (the control node, the probe, epmd) may take. */
@@ -118,10 +114,8 @@ struct run {
 	char *unpack;              /* NEW's unpack name */
 	char *sname, *cookie;
 	int epmd_port;
-	struct sv_child epmd, node, daemon, ctl, probe;
-	int ctl_in, ctl_out;       /* the control node's stdin, stdout */
-	struct buf ctl_buf;        /* its output not yet read */
-	bool ctl_dead;             /* it cannot answer any more */
+	struct sv_child epmd, node, daemon, probe;
+	struct sv_otp_ctl ctl;     /* the control node */
 	int probe_in;              /* the probe's stdin */
 	pid_t node_pid;            /* the node's OS pid, once it answered */
 	bool node_started;
@@ -301,48 +295,6 @@ epmd_answers(int port)
 	return ok;
 }
 
-/* An environment: ours, with each "KEY=VALUE" of set replacing KEY. */
-static char **
-env_with(const char *const *set)
-{
-	size_t n = 0, alloc = 0, i, k;
-	char **v = NULL;
-
-	for (i = 0; environ[i] != NULL; i++) {
-		bool replaced = false;
-
-		for (k = 0; set[k] != NULL && !replaced; k++) {
-			size_t kl = strcspn(set[k], "=");
-
-			replaced = strncmp(environ[i], set[k], kl) == 0 &&
-			    environ[i][kl] == '=';
-		}
-		if (replaced)
-			continue;
-		xgrow(&v, &alloc, n + 1, sizeof(*v));
-		v[n++] = xstrdup(environ[i]);
-	}
-	for (k = 0; set[k] != NULL; k++) {
-		xgrow(&v, &alloc, n + 1, sizeof(*v));
-		v[n++] = xstrdup(set[k]);
-	}
-	xgrow(&v, &alloc, n + 1, sizeof(*v));
-	v[n] = NULL;
-	return v;
-}
-
-static void
-strv_free0(char **v)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* A file to write a child's output to (appended), or -1. */
 static int
 log_fd(const char *dir, const char *name)
@@ -352,55 +304,6 @@ log_fd(const char *dir, const char *name)
 
 	free(p);
 	return fd;
-}
-
-/* Up to max bytes of a file from offset (negative: from its end), NUL
- * bytes made '?'; NULL if it is missing or has none there. */
-static char *
-file_part(const char *path, off_t offset, size_t max)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *out;
-	size_t n = 0, i;
-	ssize_t k;
-
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0 || st.st_size == 0) {
-		close(fd);
-		return NULL;
-	}
-	if (offset < 0)
-		offset = st.st_size > (off_t)max ? st.st_size - (off_t)max : 0;
-	out = xmalloc(max + 1);
-	if (lseek(fd, offset, SEEK_SET) == offset)
-		while (n < max && ((k = read(fd, out + n, max - n)) > 0 ||
-		    (k < 0 && errno == EINTR)))
-			if (k > 0)
-				n += (size_t)k;
-	close(fd);
-	for (i = 0; i < n; i++)
-		if (out[i] == '\0')
-			out[i] = '?';
-	out[n] = '\0';
-	if (n == 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-/* The last max bytes of a file, from a line start when one is near. */
-static char *
-file_tail(const char *path, size_t max)
-{
-	char *t = file_part(path, -1, max), *nl;
-
-	if (t != NULL && strlen(t) == max && (nl = strchr(t, '\n')) != NULL &&
-	    nl - t < 200)
-		memmove(t, nl + 1, strlen(nl + 1) + 1);
-	return t;
 }
 
 /* The newest log/erlang.log.N of run_erl, or NULL. */
@@ -804,128 +707,17 @@ boot_name(enum boot k)
 	return k == BOOT_MIX ? "mix" : k == BOOT_RELX ? "relx" : "erl";
 }
 
-static int
-write_escript(struct run *u, struct sv_err *e)
-{
-	char *p = path_join(u->tmp, "tryup.escript");
-	struct buf b;
-	size_t i;
-	int status;
-
-	buf_init(&b);
-	for (i = 0; sv_tryup_escript[i] != NULL; i++)
-		buf_adds(&b, sv_tryup_escript[i]);
-	status = sv_write_file_nosync(p, b.s, b.len, e);
-	buf_release(&b);
-	free(p);
-	return status;
-}
-
 /* ---- the control node ---- */
 
-static int
-start_control(struct run *u, struct sv_err *e)
-{
-	char *script = path_join(u->tmp, "tryup.escript");
-	char *escript = path_join(u->otp, "bin/escript");
-	struct buf home, port, ms;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err;
-	const char *set[3];
-	char **env = NULL;
-	struct sv_spawn s;
-	char *argv[7];
-	int status;
-
-	buf_init(&home);
-	buf_init(&port);
-	buf_init(&ms);
-	buf_addf(&home, "HOME=%s", u->home);
-	buf_addf(&port, "ERL_EPMD_PORT=%d", u->epmd_port);
-	buf_addf(&ms, "%.0f", u->timeout * 1000);
-	set[0] = home.s;
-	set[1] = port.s;
-	set[2] = NULL;
-	if (!is_exec(escript)) {
-		status = sv_err_set(e, SV_INPUT, "cannot run try-upgrade: no "
-		    "escript in '%s/bin' (the installation of the erl on PATH)",
-		    u->otp);
-		goto out;
-	}
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-		status = sv_err_set(e, SV_INPUT, "cannot make a pipe: %s",
-		    strerror(errno));
-		goto out;
-	}
-	env = env_with(set);
-	argv[0] = escript;
-	argv[1] = script;
-	argv[2] = u->root;
-	argv[3] = u->sname;
-	argv[4] = u->cookie;
-	argv[5] = ms.s;
-	argv[6] = NULL;
-	memset(&s, 0, sizeof(s));
-	s.path = escript;
-	s.argv = argv;
-	s.envp = env;
-	s.dir = u->tmp;
-	s.in = in[0];
-	s.out = out[1];
-	s.err = log_fd(u->tmp, "control.log");
-	status = sv_child_start(&u->ctl, &s, e);
-	err = s.err;
-	if (err >= 0)
-		close(err);
-	if (status == SV_OK) {
-		u->ctl_in = in[1];
-		u->ctl_out = out[0];
-		in[1] = out[0] = -1;
-	}
-out:
-	if (in[0] >= 0)
-		close(in[0]);
-	if (in[1] >= 0)
-		close(in[1]);
-	if (out[0] >= 0)
-		close(out[0]);
-	if (out[1] >= 0)
-		close(out[1]);
-	strv_free0(env);
-	buf_release(&home);
-	buf_release(&port);
-	buf_release(&ms);
-	free(script);
-	free(escript);
-	return status;
-}
-
-/* The control node's answer fields, split at tabs. */
-struct answer {
-	char *line;       /* owned */
-	char *f[8];       /* into line */
-	size_t n;
-};
-
-static void
-answer_release(struct answer *a)
-{
-	free(a->line);
-	memset(a, 0, sizeof(*a));
-}
-
-/* Why waiting must stop, or NULL: a signal, the node (booted with
- * erlexec) gone, the control node gone. */
+/* Why waiting for the control node must stop, besides a signal, or
+ * NULL: the node (booted with erlexec) gone, its start script failed. */
 static const char *
-interrupted(struct run *u, struct buf *why)
+interrupted(void *ctx, struct buf *why)
 {
+	struct run *u = ctx;
 	char ws[64];
 
 	buf_reset(why);
-	if (sv_proc_signal_caught()) {
-		buf_addf(why, "interrupted by signal %d",
-		    sv_proc_signal_caught());
-		return why->s;
-	}
 	/* (Asked to stop, it may end before the answer comes.) */
 	if (!u->stopping && u->node.pid > 0 && sv_child_poll(&u->node)) {
 		buf_addf(why, "the node exited (%s)",
@@ -943,136 +735,54 @@ interrupted(struct run *u, struct buf *why)
 	return NULL;
 }
 
-static void
-control_gone(struct run *u, struct buf *why)
-{
-	char ws[64], *p, *tail;
-
-	u->ctl_dead = true;
-	buf_reset(why);
-	if (sv_child_wait(&u->ctl, sv_now() + 1))
-		buf_addf(why, "the control node exited (%s)",
-		    sv_wstatus_text(u->ctl.wstatus, ws, sizeof(ws)));
-	else
-		buf_adds(why, "the control node closed its output");
-	p = path_join(u->tmp, "control.log");
-	if ((tail = file_tail(p, 600)) != NULL) {
-		char *c;
-
-		for (c = tail; *c; c++)
-			if (*c == '\n' || *c == '\t')
-				*c = ' ';
-		buf_addf(why, ": %s", tail);
-		free(tail);
-	}
-	free(p);
-}
-
-/*
- * Send a command (fields joined by tabs) and read its answer. Returns 0
- * with a->f[0] "ok" or "fail", or -1 with why set (no answer: a signal,
- * the node or the control node gone, the deadline passed; the control
- * node answers nothing more).
- */
 static int
-control(struct run *u, struct answer *a, struct buf *why, ...)
+start_control(struct run *u, struct sv_err *e)
 {
-	double deadline = sv_now() + 3 * u->timeout + 5;
-	struct buf cmd;
-	const char *f;
-	va_list ap;
-	size_t done = 0;
+	struct buf home, port;
+	const char *set[3];
+	struct sv_otp_ctl_opts o;
+	int status;
 
-	memset(a, 0, sizeof(*a));
-	if (u->ctl_dead || u->ctl.pid <= 0) {
-		buf_reset(why);
-		buf_adds(why, "the control node is not running");
-		return -1;
-	}
-	buf_init(&cmd);
-	va_start(ap, why);
-	while ((f = va_arg(ap, const char *)) != NULL)
-		buf_addf(&cmd, "%s%s", cmd.len ? "\t" : "", f);
-	va_end(ap);
-	buf_addc(&cmd, '\n');
-	while (done < cmd.len) {
-		ssize_t k = write(u->ctl_in, cmd.s + done, cmd.len - done);
-
-		if (k < 0 && errno == EINTR && !sv_proc_signal_caught())
-			continue;
-		if (k < 0) {
-			buf_release(&cmd);
-			if (!interrupted(u, why))
-				control_gone(u, why);
-			u->ctl_dead = true;
-			return -1;
-		}
-		done += (size_t)k;
-	}
-	buf_release(&cmd);
-	for (;;) {
-		char *nl = memchr(u->ctl_buf.s, '\n', u->ctl_buf.len), chunk[4096];
-		struct pollfd pfd;
-		ssize_t k;
-
-		if (nl != NULL) {
-			size_t len = (size_t)(nl - u->ctl_buf.s);
-			char *line = xstrndup(u->ctl_buf.s, len), *p;
-
-			memmove(u->ctl_buf.s, nl + 1, u->ctl_buf.len - len - 1);
-			buf_truncate(&u->ctl_buf, u->ctl_buf.len - len - 1);
-			if (strncmp(line, "@sv\t", 4) != 0) {
-				free(line);
-				continue;
-			}
-			a->line = line;
-			for (p = line + 4; a->n < 8; ) {
-				a->f[a->n++] = p;
-				if ((p = strchr(p, '\t')) == NULL)
-					break;
-				*p++ = '\0';
-			}
-			return 0;
-		}
-		if (interrupted(u, why)) {
-			u->ctl_dead = true;
-			return -1;
-		}
-		if (sv_now() >= deadline) {
-			buf_reset(why);
-			buf_addf(why, "the control node did not answer within "
-			    "%.0f s", 3 * u->timeout + 5);
-			u->ctl_dead = true;
-			return -1;
-		}
-		pfd.fd = u->ctl_out;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, 100) <= 0)
-			continue;
-		k = read(u->ctl_out, chunk, sizeof(chunk));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			control_gone(u, why);
-			return -1;
-		}
-		buf_add(&u->ctl_buf, chunk, (size_t)k);
-	}
+	buf_init(&home);
+	buf_init(&port);
+	buf_addf(&home, "HOME=%s", u->home);
+	buf_addf(&port, "ERL_EPMD_PORT=%d", u->epmd_port);
+	set[0] = home.s;
+	set[1] = port.s;
+	set[2] = NULL;
+	memset(&o, 0, sizeof(o));
+	o.otp = u->otp;
+	o.dir = u->tmp;
+	o.root = u->root;
+	o.node = u->sname;
+	o.cookie = u->cookie;
+	o.label = "smoothver try-upgrade";
+	o.timeout = u->timeout;
+	o.env = set;
+	o.interrupted = interrupted;
+	o.ctx = u;
+	status = sv_otp_ctl_start(&u->ctl, &o, e);
+	if (status != SV_OK)
+		sv_err_hint(e, "try-upgrade needs the escript of an Erlang/OTP "
+		    "installation");
+	buf_release(&home);
+	buf_release(&port);
+	return status;
 }
 
 /* Run a command for the current step: true if it answered ok (a, kept
  * for the caller, then holds the answer); false, the step ended with
  * the failure, otherwise. */
 static bool
-step_control(struct run *u, struct answer *a, const char *cmd,
+step_control(struct run *u, struct sv_otp_ctl_answer *a, const char *cmd,
     const char *arg1, const char *arg2)
 {
 	struct buf why;
 	int rc;
 
 	buf_init(&why);
-	rc = control(u, a, &why, cmd, arg1, arg2, (const char *)NULL);
+	rc = sv_otp_ctl_call(&u->ctl, a, &why, cmd, arg1, arg2,
+	    (const char *)NULL);
 	if (rc < 0)
 		step_end(u, false, "%s", why.s);
 	else if (strcmp(a->f[0], "ok") != 0)
@@ -1080,7 +790,7 @@ step_control(struct run *u, struct answer *a, const char *cmd,
 	buf_release(&why);
 	if (rc == 0 && strcmp(a->f[0], "ok") == 0)
 		return true;
-	answer_release(a);
+	sv_otp_ctl_answer_release(a);
 	return false;
 }
 
@@ -1088,13 +798,13 @@ step_control(struct run *u, struct answer *a, const char *cmd,
 static bool
 step_which(struct run *u, const char *want)
 {
-	struct answer a;
+	struct sv_otp_ctl_answer a;
 
 	if (!step_control(u, &a, "which", want, NULL))
 		return false;
 	free(u->r->releases);
 	u->r->releases = xstrdup(a.n > 1 ? a.f[1] : "");
-	answer_release(&a);
+	sv_otp_ctl_answer_release(&a);
 	return true;
 }
 
@@ -1145,7 +855,7 @@ vm_args_for(struct run *u, const char *vsn, struct sv_err *e)
 static bool
 do_install(struct run *u, const struct sv_otp_release *rel)
 {
-	struct answer a;
+	struct sv_otp_ctl_answer a;
 	struct sv_err e;
 	struct buf p;
 	bool ok = false;
@@ -1171,7 +881,7 @@ do_install(struct run *u, const struct sv_otp_release *rel)
 	}
 	if (!step_control(u, &a, "releases", rel->rel_path, NULL))
 		goto out;
-	answer_release(&a);
+	sv_otp_ctl_answer_release(&a);
 	step_end(u, true, "%s %s, erts %s (%s), booted %s", rel->name,
 	    rel->vsn, rel->erts, u->erts_packaged ? "from the package" :
 	    "installed", u->boot == BOOT_MIX ? "by its mix start script" :
@@ -1345,7 +1055,7 @@ start_node(struct run *u)
 	for (i = 0; u->boot != BOOT_MIX && i < u->o->n_erl_args; i++)
 		argv[n++] = u->o->erl_args[i];
 	argv[n] = NULL;
-	env = env_with(set);
+	env = sv_env_with(set);
 	s.path = path.s;
 	s.argv = argv;
 	s.envp = env;
@@ -1361,7 +1071,7 @@ start_node(struct run *u)
 	buf_release(&boot);
 	buf_release(&config);
 	buf_release(&vmargs);
-	strv_free0(env);
+	sv_env_free(env);
 	buf_release(&path);
 	buf_release(&rootdir);
 	buf_release(&bindir);
@@ -1378,12 +1088,12 @@ start_node(struct run *u)
 static bool
 get_tree(struct run *u, char **out)
 {
-	struct answer a;
+	struct sv_otp_ctl_answer a;
 
 	if (!step_control(u, &a, "tree", NULL, NULL))
 		return false;
 	*out = xstrdup(a.n > 1 ? a.f[1] : "");
-	answer_release(&a);
+	sv_otp_ctl_answer_release(&a);
 	return true;
 }
 
@@ -1455,7 +1165,7 @@ static bool
 boot_node(struct run *u, bool fresh)
 {
 	double deadline = sv_now() + u->timeout;
-	struct answer a;
+	struct sv_otp_ctl_answer a;
 	char ws[64], *want;
 	struct buf w;
 	bool ok;
@@ -1466,7 +1176,7 @@ boot_node(struct run *u, bool fresh)
 		return false;
 	u->r->node = xstrdup(a.n > 1 ? a.f[1] : "");
 	u->node_pid = a.n > 2 ? (pid_t)strtol(a.f[2], NULL, 10) : 0;
-	answer_release(&a);
+	sv_otp_ctl_answer_release(&a);
 	/* The start script's daemon returns once run_erl runs (mix) or
 	 * the node answers it too (relx). */
 	if (u->boot != BOOT_ERL) {
@@ -1537,7 +1247,7 @@ do_probe(struct run *u)
 	set[4] = to.s;
 	set[5] = port.s;
 	set[6] = NULL;
-	env = env_with(set);
+	env = sv_env_with(set);
 	argv[0] = "/bin/sh";
 	argv[1] = "-c";
 	argv[2] = (char *)u->o->probe;
@@ -1565,7 +1275,7 @@ do_probe(struct run *u)
 		goto out;
 	/* Ready once it has written a line. */
 	for (;;) {
-		char *t = file_tail(log, 4096), *nl;
+		char *t = sv_file_tail(log, 4096), *nl;
 
 		if (t != NULL && (nl = strchr(t, '\n')) != NULL) {
 			*nl = '\0';
@@ -1595,7 +1305,7 @@ do_probe(struct run *u)
 		sv_sleep_ms(20);
 	}
 out:
-	strv_free0(env);
+	sv_env_free(env);
 	free(log);
 	buf_release(&node);
 	buf_release(&cookie);
@@ -1611,12 +1321,12 @@ static bool
 rh_call(struct run *u, struct buf *detail, const char *cmd, const char *a1,
     const char *a2, const char *want)
 {
-	struct answer a;
+	struct sv_otp_ctl_answer a;
 
 	if (!step_control(u, &a, cmd, a1, a2))
 		return false;
 	buf_addf(detail, "%s%s", detail->len ? "; " : "", a.n > 1 ? a.f[1] : "");
-	answer_release(&a);
+	sv_otp_ctl_answer_release(&a);
 	return step_which(u, want);
 }
 
@@ -1717,7 +1427,7 @@ do_probe_end(struct run *u)
 		return false;
 	}
 	{
-		char *p = path_join(u->tmp, "probe.log"), *t = file_tail(p, 4096);
+		char *p = path_join(u->tmp, "probe.log"), *t = sv_file_tail(p, 4096);
 		const char *last = "";
 
 		if (t != NULL) {
@@ -1750,7 +1460,7 @@ static void
 stop_node(struct run *u, const char *done)
 {
 	double deadline;
-	struct answer a;
+	struct sv_otp_ctl_answer a;
 
 	char ws[64];
 
@@ -1765,7 +1475,7 @@ stop_node(struct run *u, const char *done)
 		    sv_wstatus_text(u->node.wstatus, ws, sizeof(ws)));
 		return;
 	}
-	if (u->r->node == NULL || u->ctl_dead) {
+	if (u->r->node == NULL || u->ctl.dead) {
 		step_end(u, false, "the node could not be asked to stop (%s): "
 		    "it was killed", u->r->node == NULL ? "it never answered" :
 		    "the control node was gone");
@@ -1774,7 +1484,7 @@ stop_node(struct run *u, const char *done)
 	u->stopping = true;
 	if (!step_control(u, &a, "stop", NULL, NULL))
 		return;
-	answer_release(&a);
+	sv_otp_ctl_answer_release(&a);
 	deadline = sv_now() + u->timeout;
 	while (!node_gone(u)) {
 		if (sv_proc_signal_caught() || sv_now() >= deadline) {
@@ -1806,7 +1516,7 @@ static void
 do_fresh(struct run *u, const struct sv_otp_release *old)
 {
 	const char *vsn = u->r->to;
-	struct answer a;
+	struct sv_otp_ctl_answer a;
 	struct sv_err e;
 	struct buf p, d, why, rel;
 	char *tree = NULL;
@@ -1837,7 +1547,7 @@ do_fresh(struct run *u, const struct sv_otp_release *old)
 	}
 	if (!step_control(u, &a, "releases", rel.s, NULL))
 		goto out;
-	answer_release(&a);
+	sv_otp_ctl_answer_release(&a);
 	u->boot_vsn = u->r->to;
 	u->stopping = false;
 	u->node_pid = 0;
@@ -1924,7 +1634,7 @@ collect_logs(struct run *u)
 	buf_init(&b);
 	if (u->boot != BOOT_ERL) {
 		p = path_join(u->tmp, "boot.log");
-		if ((t = file_tail(p, LOG_KEEP / 4)) != NULL) {
+		if ((t = sv_file_tail(p, LOG_KEEP / 4)) != NULL) {
 			buf_addf(&b, "== bin/%s daemon:\n%s", u->r->release, t);
 			if (b.s[b.len - 1] != '\n')
 				buf_addc(&b, '\n');
@@ -1932,14 +1642,14 @@ collect_logs(struct run *u)
 		}
 		free(p);
 		p = u->boot == BOOT_MIX ? mix_log(u) : run_erl_log(u->tmp);
-		if (p != NULL && (t = file_tail(p, LOG_KEEP)) != NULL) {
+		if (p != NULL && (t = sv_file_tail(p, LOG_KEEP)) != NULL) {
 			buf_addf(&b, "== %s:\n%s", p, t);
 			free(t);
 		}
 		free(p);
 	} else {
 		p = path_join(u->tmp, "node.log");
-		if ((t = file_tail(p, LOG_KEEP)) != NULL) {
+		if ((t = sv_file_tail(p, LOG_KEEP)) != NULL) {
 			buf_adds(&b, t);
 			free(t);
 		}
@@ -1947,7 +1657,7 @@ collect_logs(struct run *u)
 	}
 	p = path_join(u->tmp, "erl_crash.dump");
 	/* Its slogan says why the node crashed. */
-	if ((t = file_part(p, 0, 4096)) != NULL) {
+	if ((t = sv_file_part(p, 0, 4096)) != NULL) {
 		char *sl = strstr(t, "\nSlogan: ");
 
 		if (sl != NULL) {
@@ -1963,7 +1673,7 @@ collect_logs(struct run *u)
 	buf_release(&b);
 	if (u->o->probe != NULL) {
 		p = path_join(u->tmp, "probe.log");
-		u->r->probe_log = file_tail(p, PROBE_LOG_KEEP);
+		u->r->probe_log = sv_file_tail(p, PROBE_LOG_KEEP);
 		free(p);
 	}
 }
@@ -1972,13 +1682,7 @@ collect_logs(struct run *u)
 static void
 stop_all(struct run *u)
 {
-	if (u->ctl.pid > 0 && !u->ctl.done) {
-		if (u->ctl_in >= 0)
-			close(u->ctl_in);
-		u->ctl_in = -1;
-		if (!sv_child_wait(&u->ctl, sv_now() + HELPER_GRACE))
-			sv_child_stop(&u->ctl, 1);
-	}
+	sv_otp_ctl_stop(&u->ctl, HELPER_GRACE);
 	if (u->probe_in >= 0)
 		close(u->probe_in);
 	u->probe_in = -1;
@@ -1991,11 +1695,6 @@ stop_all(struct run *u)
 	sv_proc_stop_descendants(u->boot != BOOT_ERL ? NODE_GRACE :
 	    HELPER_GRACE);
 	sv_child_stop(&u->epmd, 1);
-	if (u->ctl_in >= 0)
-		close(u->ctl_in);
-	if (u->ctl_out >= 0)
-		close(u->ctl_out);
-	u->ctl_in = u->ctl_out = -1;
 }
 
 static void
@@ -2046,9 +1745,9 @@ sv_tryup_run(struct sv_tryup *r, const struct sv_tryup_opts *o,
 	u.o = o;
 	u.r = r;
 	u.timeout = o->timeout;
-	u.ctl_in = u.ctl_out = u.probe_in = -1;
+	u.probe_in = -1;
+	sv_otp_ctl_init(&u.ctl);
 	u.cur = -1;
-	buf_init(&u.ctl_buf);
 	sv_otp_release_init(&rel);
 	plan(&u);
 	if ((u.otp = sv_otp_installation()) == NULL) {
@@ -2071,8 +1770,7 @@ sv_tryup_run(struct sv_tryup *r, const struct sv_tryup_opts *o,
 	}
 	t0 = sv_now();
 	if ((status = read_old(&u, &rel, e)) ||
-	    (status = prepare_erts(&u, &rel, e)) ||
-	    (status = write_escript(&u, e)))
+	    (status = prepare_erts(&u, &rel, e)))
 		goto out;
 	{
 		struct buf p;
@@ -2137,7 +1835,7 @@ out:
 		sv_tmpdir_remove(u.tmp);
 	}
 	sv_otp_release_release(&rel);
-	buf_release(&u.ctl_buf);
+	sv_otp_ctl_release(&u.ctl);
 	free(u.otp);
 	free(u.root);
 	free(u.home);

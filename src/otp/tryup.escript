@@ -1,13 +1,17 @@
 #!/usr/bin/env escript
 %% -*- erlang -*-
 %%! -noshell
-%% The control node of `smoothver try-upgrade` (src/otp/tryup.c), which
-%% compiles this file in and runs it as
+%% The control node of `smoothver try-upgrade` and `smoothver deploy`
+%% (src/otp/ctl.c compiles this file in and runs it) as
 %%
-%%   escript tryup.escript ROOT NODE COOKIE TIMEOUT_MS
+%%   escript control.escript ROOT NODE COOKIE TIMEOUT_MS [LABEL]
 %%
-%% ROOT is the installed target system, NODE the short name (-sname) the
-%% release's node boots with, COOKIE its cookie. The commands come on
+%% ROOT is the release root the node runs from; NODE the node: a short
+%% name (-sname, on this host), or a whole NAME@HOST (long names when HOST
+%% has a dot); COOKIE its cookie, or "-" for the environment's
+%% SMOOTHVER_COOKIE (none there, or empty: the default cookie of
+%% ~/.erlang.cookie); LABEL how the node's log names us (default
+%% "smoothver"). The commands come on
 %% standard input, one a line, fields separated by tabs; each gets one
 %% answer on standard output, a line "@sv<TAB>ok<TAB>FIELD..." or
 %% "@sv<TAB>fail<TAB>MESSAGE" (no tab or newline inside a field; other
@@ -18,10 +22,12 @@
 %%   connect               start distribution (hidden), wait until NODE
 %%                         answers and has booted -> ok NODE@HOST OSPID RELS
 %%   which RELS            which_releases() is exactly RELS -> ok RELS
+%%   rels                  which_releases() -> ok RELS
 %%   unpack NAME VSN       unpack_release(NAME) returns {ok, VSN} -> ok TEXT
 %%   install VSN OTHER     install_release(VSN) returns {ok, OTHER, _} and
 %%                         the node keeps its OS pid -> ok TEXT
 %%   permanent VSN         make_permanent(VSN) returns ok -> ok TEXT
+%%   remove VSN            remove_release(VSN) returns ok -> ok TEXT
 %%   stop                  init:stop() on the node, which goes down -> ok
 %%   tree                  the supervision trees of the release's own
 %%                         applications -> ok ENTRY ; ENTRY ; ...
@@ -40,19 +46,26 @@
 %%
 %% Each release_handler call and its result, and the stop, are also
 %% logged on the node (logger notice, or error for a result that is not
-%% the one expected; "smoothver try-upgrade: ..."), so that the node's log
+%% the one expected; "LABEL: ..."), so that the node's log
 %% shows them among its own messages.
 
 main([Root, Name, Cookie, Timeout]) ->
+    main([Root, Name, Cookie, Timeout, "smoothver"]);
+main([Root, Name, Cookie0, Timeout, Label]) ->
     %% Standard output carries the answers only.
     _ = catch logger:update_handler_config(default, config,
                                             #{type => standard_error}),
-    loop(#{root => Root, name => Name, cookie => list_to_atom(Cookie),
+    Cookie = case Cookie0 of
+                 "-" -> os:getenv("SMOOTHVER_COOKIE", "");
+                 _ -> Cookie0
+             end,
+    loop(#{root => Root, name => Name,
+           cookie => case Cookie of "" -> default; _ -> list_to_atom(Cookie) end,
            timeout => list_to_integer(Timeout), node => undefined,
-           user => undefined});
+           user => undefined, label => Label});
 main(_) ->
     io:format(standard_error,
-              "usage: tryup.escript ROOT NODE COOKIE TIMEOUT_MS~n", []),
+              "usage: control.escript ROOT NODE COOKIE TIMEOUT_MS [LABEL]~n", []),
     halt(2).
 
 loop(S) ->
@@ -98,16 +111,23 @@ command(["releases", RelFile], #{root := Root} = S) ->
         Other -> fail("release_handler:create_RELEASES returned ~s", [term(Other)])
     end;
 command(["connect"], #{name := Name, cookie := Cookie, timeout := T} = S) ->
-    Ctl = list_to_atom(Name ++ "_ctl"),
-    case net_kernel:start(Ctl, #{name_domain => shortnames, hidden => true}) of
-        {ok, _} -> ok;
-        {error, {already_started, _}} -> ok;
-        E -> fail("cannot start distribution: ~s", [term(E)])
-    end,
-    true = erlang:set_cookie(Cookie),
-    [_, Host] = string:split(atom_to_list(node()), "@"),
-    Node = list_to_atom(Name ++ "@" ++ Host),
     Deadline = erlang:monotonic_time(millisecond) + T,
+    {Short, Domain} = case string:split(Name, "@") of
+                          [N, H] ->
+                              {N, case lists:member($., H) of
+                                      true -> longnames;
+                                      false -> shortnames
+                                  end};
+                          [N] -> {N, shortnames}
+                      end,
+    start_dist(list_to_atom(Short ++ "_ctl"), Domain, Deadline),
+    Cookie =:= default orelse erlang:set_cookie(Cookie),
+    Node = case string:split(Name, "@") of
+               [_, _] -> list_to_atom(Name);
+               [_] ->
+                   [_, Host] = string:split(atom_to_list(node()), "@"),
+                   list_to_atom(Name ++ "@" ++ Host)
+           end,
     wait_ping(Node, Deadline, T),
     wait_started(Node, Deadline, T),
     Pid = os_pid(Node, S),
@@ -116,6 +136,10 @@ command(["connect"], #{name := Name, cookie := Cookie, timeout := T} = S) ->
     S1 = S#{node := Node, user := User},
     note(S1, notice, "connected from ~s", [node()]),
     {{ok, [atom_to_list(Node), Pid, rels_text(which(Node, S1))]}, S1};
+command(["rels"], #{node := Node} = S) ->
+    {{ok, [rels_text(which(Node, S))]}, S};
+command(["remove", Vsn], S) ->
+    {{ok, [expect(S, remove_release, [Vsn], ok)]}, S};
 command(["which", Want], #{node := Node} = S) ->
     Got = rels_text(which(Node, S)),
     case rels_text(parse_rels(Want)) of
@@ -195,6 +219,19 @@ tree_child(S, Path, {Id, Child, Type, Mods}) ->
 
 %% ---- waiting for the node
 
+%% Our own node name may still be held by a control node that just ended
+%% (epmd forgets it when its connection closes): try until the deadline.
+start_dist(Ctl, Domain, Deadline) ->
+    case net_kernel:start(Ctl, #{name_domain => Domain, hidden => true}) of
+        {ok, _} -> ok;
+        {error, {already_started, _}} -> ok;
+        E ->
+            case erlang:monotonic_time(millisecond) > Deadline of
+                true -> fail("cannot start distribution as ~s: ~s", [Ctl, term(E)]);
+                false -> timer:sleep(200), start_dist(Ctl, Domain, Deadline)
+            end
+    end.
+
 wait_ping(Node, Deadline, T) ->
     case net_adm:ping(Node) of
         pong -> ok;
@@ -263,8 +300,9 @@ expect(S, F, A, Want) ->
 
 %% A line in the node's log, on its console (gl: an rpc's output would
 %% go to our group leader); what the node cannot be told is not told.
-note(#{node := Node, timeout := T, user := User}, Level, Fmt, Args) when is_pid(User) ->
-    _ = rpc:call(Node, logger, Level, ["smoothver try-upgrade: ~ts", [text(Fmt, Args)],
+note(#{node := Node, timeout := T, user := User, label := Label}, Level, Fmt, Args)
+  when is_pid(User) ->
+    _ = rpc:call(Node, logger, Level, ["~ts: ~ts", [Label, text(Fmt, Args)],
                                        #{gl => User}], T),
     ok;
 note(_, _, _, _) ->

@@ -1,0 +1,322 @@
+/*
+ * deploy - the node side: bootstrap a release root from a store, or
+ * follow the store's latest pointer with the node that runs from it
+ * (see otp/deploy.h). One line per event on stdout (with --json one
+ * JSON object per line, smoothver.deploy-event/1), flushed as it
+ * happens. Exit status 5 when latest needs a restart, 6 when an
+ * upgrade failed and was rolled back (with --once).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "adapt/json.h"
+#include "base/buf.h"
+#include "base/outfile.h"
+#include "base/xalloc.h"
+#include "cli/output.h"
+#include "core/fetch.h"
+#include "otp/deploy.h"
+
+static const struct sv_option options[] = {
+	{ "root", 'r', "DIR", "the release root: bootstrap fills it, follow "
+	  "upgrades the node that runs from it (required)", SV_COMPLETE_DIR,
+	  NULL, false },
+	SV_OPT_STORE,
+	{ "follow", 'f', NULL, "follow the store's NAME-latest with the "
+	  "running node instead of bootstrapping", SV_COMPLETE_NONE, NULL,
+	  false },
+	{ "once", 0, NULL, "with --follow: look once, upgrade if latest moved, "
+	  "and exit", SV_COMPLETE_NONE, NULL, false },
+	{ "interval", 0, "TIME", "with --follow: the time between looks, such "
+	  "as 30s, 5m or 500ms (default: 30s)", SV_COMPLETE_NONE, NULL,
+	  false },
+	{ "probe", 0, "CMD", "a shell command run after install_release; the "
+	  "upgrade is made permanent only if it exits 0, else rolled back",
+	  SV_COMPLETE_NONE, NULL, false },
+	{ "on-restart", 0, "CMD", "a shell command run when latest cannot be "
+	  "taken live (instead of exiting with status 5)", SV_COMPLETE_NONE,
+	  NULL, false },
+	{ "node", 0, "NODE", "the node, NAME@HOST or a short name (default: "
+	  "the release's, from RELEASE_NODE or vm.args)", SV_COMPLETE_NONE,
+	  NULL, false },
+	{ "cookie-file", 0, "FILE", "the node's cookie (default: "
+	  "RELEASE_COOKIE, vm.args, releases/COOKIE, ~/.erlang.cookie)",
+	  SV_COMPLETE_FILE, NULL, false },
+	{ "timeout", 0, "TIME", "the limit of each call to the node and of "
+	  "the probe (default: 60s)", SV_COMPLETE_NONE, NULL, false },
+	{ "max-size", 0, "SIZE", "bootstrap: refuse to extract more than SIZE "
+	  "bytes (suffixes K, M, G, T; default 16G)", SV_COMPLETE_NONE, NULL,
+	  false },
+	SV_OPT_END
+};
+
+#define DEFAULT_INTERVAL 30.0
+#define DEFAULT_TIMEOUT 60.0
+
+struct out {
+	struct sv_ctx *ctx;
+	bool follow;
+};
+
+/* Events a -q run still prints: what needs someone's attention. */
+static bool
+loud(const char *event)
+{
+	static const char *const v[] = { "failed", "rolled-back",
+	    "restart-needed", "on-restart", "unreachable", "error", "locked",
+	    NULL };
+	size_t i;
+
+	for (i = 0; v[i] != NULL; i++)
+		if (strcmp(v[i], event) == 0)
+			return true;
+	return false;
+}
+
+static void
+report(void *data, const struct sv_deploy_event *ev)
+{
+	struct out *o = data;
+	char when[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (o->ctx->json) {
+		struct sv_json *j = sv_json_object();
+		char *text;
+
+		sv_json_set_str(j, "schema", "smoothver.deploy-event/1");
+		sv_json_set_str(j, "time", when);
+		sv_json_set_str(j, "event", ev->event);
+		sv_json_set_bytes(j, "message", ev->message);
+		sv_json_set_str(j, "name", ev->name);
+		sv_json_set_str(j, "version", ev->version);
+		sv_json_set_str(j, "from", ev->from);
+		sv_json_set_bytes(j, "node", ev->node);
+		sv_json_set_str(j, "level", ev->level);
+		sv_json_set_bytes(j, "detail", ev->detail);
+		sv_json_set_str(j, "package", ev->package);
+		if (ev->bytes >= 0)
+			sv_json_set_int(j, "bytes", ev->bytes);
+		else
+			sv_json_set_null(j, "bytes");
+		if (ev->seconds >= 0)
+			sv_json_set_num(j, "seconds", ev->seconds);
+		else
+			sv_json_set_null(j, "seconds");
+		if (ev->status >= 0)
+			sv_json_set_int(j, "status", ev->status);
+		else
+			sv_json_set_null(j, "status");
+		text = sv_json_print(j);
+		fputs(text, stdout);
+		fputc('\n', stdout);
+		free(text);
+		sv_json_free(j);
+	} else if (!o->ctx->quiet || loud(ev->event)) {
+		if (o->follow)
+			printf("%s %s\n", when, ev->message);
+		else
+			printf("%s\n", ev->message);
+	}
+	fflush(stdout);
+}
+
+/* "30s", "5m", "500ms", "1h", "30": a duration in seconds. */
+static int
+parse_time(const char *opt, const char *s, double min, double *out,
+    struct sv_err *e)
+{
+	char *end;
+	double v, unit = 1;
+
+	if (*s < '0' || *s > '9')
+		goto bad;
+	v = strtod(s, &end);
+	if (strcmp(end, "ms") == 0)
+		unit = 0.001;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		unit = 1;
+	else if (strcmp(end, "m") == 0)
+		unit = 60;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600;
+	else
+		goto bad;
+	v *= unit;
+	if (v < min || v > 7 * 86400)
+		goto bad;
+	*out = v;
+	return SV_OK;
+bad:
+	return sv_err_set(e, SV_USAGE, "invalid --%s '%s' (expected a time "
+	    "such as 30s, 5m or 500ms, from %gs to 7 days)", opt, s, min);
+}
+
+static int
+parse_size(const char *s, uint64_t *out, struct sv_err *e)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (*s < '0' || *s > '9')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
+		goto bad;
+	*out = (uint64_t)v << shift;
+	return SV_OK;
+bad:
+	return sv_err_set(e, SV_USAGE, "invalid size '%s' for --max-size "
+	    "(expected a positive number, optionally with K, M, G or T)", s);
+}
+
+/* The first line of the cookie file. */
+static int
+read_cookie(const char *path, char **out, struct sv_err *e)
+{
+	struct buf b;
+	size_t n;
+	int status;
+
+	buf_init(&b);
+	if ((status = sv_read_file(path, &b, 4096, e)))
+		goto out;
+	n = b.s ? strcspn(b.s, "\r\n") : 0;
+	if (n == 0) {
+		status = sv_err_set(e, SV_INPUT, "cookie file '%s' is empty",
+		    path);
+		goto out;
+	}
+	*out = xstrndup(b.s, n);
+out:
+	buf_release(&b);
+	return status;
+}
+
+static bool
+blank(const char *s)
+{
+	return s[strspn(s, " \t\n")] == '\0';
+}
+
+static int
+run(struct sv_ctx *ctx, const struct sv_args *a)
+{
+	struct sv_deploy_opts o;
+	struct sv_store *s = NULL;
+	struct out out;
+	struct sv_err e;
+	char *name = NULL, *version = NULL, *cookie = NULL;
+	bool follow = sv_flag(a, "follow");
+	const char *follow_only[] = { "once", "interval", "probe", "on-restart",
+	    "node", "cookie-file", "timeout", NULL };
+	size_t i;
+	int status;
+
+	sv_err_init(&e);
+	memset(&o, 0, sizeof(o));
+	o.interval = DEFAULT_INTERVAL;
+	o.timeout = DEFAULT_TIMEOUT;
+	o.max_size = SV_EXTRACT_MAX_DEFAULT;
+	if ((o.root = sv_arg(a, "root")) == NULL || *o.root == '\0') {
+		status = sv_err_set(&e, SV_USAGE, "deploy needs --root DIR, the "
+		    "release root");
+		goto fail;
+	}
+	if (!follow && a->argc == 0) {
+		status = sv_err_set(&e, SV_USAGE, "bootstrap needs the release: "
+		    "smoothver deploy NAME[@VERSION] --root DIR");
+		sv_err_hint(&e, "give --follow to follow a root's node");
+		goto fail;
+	}
+	for (i = 0; !follow && follow_only[i] != NULL; i++)
+		if (sv_arg(a, follow_only[i]) || sv_flag(a, follow_only[i])) {
+			status = sv_err_set(&e, SV_USAGE, "--%s applies to "
+			    "--follow", follow_only[i]);
+			goto fail;
+		}
+	if (follow && sv_arg(a, "max-size")) {
+		status = sv_err_set(&e, SV_USAGE, "--max-size applies to a "
+		    "bootstrap, not to --follow");
+		goto fail;
+	}
+	if (a->argc > 0 && (status = sv_release_ref_parse(a->argv[0], &name,
+	    &version, &e)))
+		goto fail;
+	if (follow && version != NULL) {
+		status = sv_err_set(&e, SV_USAGE, "--follow follows the latest "
+		    "version: give NAME without @%s", version);
+		goto fail;
+	}
+	if ((sv_arg(a, "interval") && (status = parse_time("interval",
+	    sv_arg(a, "interval"), 0.01, &o.interval, &e))) ||
+	    (sv_arg(a, "timeout") && (status = parse_time("timeout",
+	    sv_arg(a, "timeout"), 1, &o.timeout, &e))) ||
+	    (sv_arg(a, "max-size") && (status = parse_size(sv_arg(a,
+	    "max-size"), &o.max_size, &e))) ||
+	    (sv_arg(a, "cookie-file") && (status = read_cookie(sv_arg(a,
+	    "cookie-file"), &cookie, &e))))
+		goto fail;
+	if ((o.probe = sv_arg(a, "probe")) != NULL && blank(o.probe)) {
+		status = sv_err_set(&e, SV_USAGE, "--probe needs a command");
+		goto fail;
+	}
+	if ((o.on_restart = sv_arg(a, "on-restart")) != NULL &&
+	    blank(o.on_restart)) {
+		status = sv_err_set(&e, SV_USAGE, "--on-restart needs a command");
+		goto fail;
+	}
+	o.node = sv_arg(a, "node");
+	o.cookie = cookie;
+	o.once = sv_flag(a, "once");
+	o.name = name;
+	o.version = version;
+	if ((status = sv_ctx_store(ctx, a, SV_STORE_READ, &s, &e)))
+		goto fail;
+	o.store = s;
+	out.ctx = ctx;
+	out.follow = follow;
+	o.report = report;
+	o.ctx = &out;
+	status = follow ? sv_deploy_follow(&o, &e) : sv_deploy_bootstrap(&o,
+	    &e);
+	if (status)
+		goto fail;
+	goto done;
+fail:
+	sv_out_error(a->cmd, &e);
+done:
+	sv_store_close(s);
+	free(name);
+	free(version);
+	free(cookie);
+	return status;
+}
+
+const struct sv_command sv_cmd_deploy = {
+	.name = "deploy",
+	.summary = "bootstrap a release root from a store, or follow the "
+	    "store's latest with the running node, live",
+	.args = "[NAME[@VERSION]]",
+	.min_args = 0,
+	.max_args = 1,
+	.arg_complete = SV_COMPLETE_NONE,
+	.flags = SV_CMD_REPO_OPT,
+	.options = options,
+	.run = run,
+};
