@@ -47,6 +47,22 @@ ensure_action_validator() {
 		command -v action-validator >/dev/null 2>&1
 }
 
+# The Kubernetes manifests' validator (ci/k8s-validate.js): the npm
+# package kubernetes-models (validators generated from the Kubernetes
+# OpenAPI schemas; 4.x runs on Debian 12's Node.js) and yaml, installed
+# into SV_K8S_MODULES, which t2110 reads.
+SV_K8S_VALIDATOR="kubernetes-models@4.5.1 yaml@2.9.1"
+SV_K8S_MODULES=${SV_K8S_MODULES:-/usr/local/lib/smoothver-k8s/node_modules}
+ensure_k8s_validator() {
+	[ -d "$SV_K8S_MODULES/kubernetes-models" ] && [ -d "$SV_K8S_MODULES/yaml" ] && return 0
+	command -v npm >/dev/null 2>&1 || ensure_packages npm || return 1
+	echo "ci: installing the Kubernetes validator (npm: $SV_K8S_VALIDATOR)" >&2
+	# shellcheck disable=SC2086
+	npm install --prefix "$(dirname "$SV_K8S_MODULES")" --no-audit --no-fund \
+		--loglevel=error $SV_K8S_VALIDATOR >&2 &&
+		[ -d "$SV_K8S_MODULES/kubernetes-models" ]
+}
+
 # build_smoothver DIR [CONFIGURE-ARGS...]: configure and build in DIR (a
 # build directory below the source tree) and leave the binary there.
 build_smoothver() {

@@ -15,6 +15,9 @@ export SV_TOP
 ensure_packages $SV_BUILD_PKGS $SV_TEST_PKGS
 ensure_action_validator ||
 	echo "ci: action-validator could not be installed: t2060 skips the YAML validation" >&2
+ensure_k8s_validator ||
+	echo "ci: the Kubernetes validator could not be installed: t2110 skips" >&2
+export SV_K8S_MODULES
 
 cd "$SV_TOP"
 rm -rf _build

@@ -87,7 +87,7 @@ sv_json_set_bytes(struct sv_json *o, const char *key, const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	struct buf lit;
 
-	if (sv_utf8_valid(s)) {
+	if (s == NULL || sv_utf8_valid(s)) {
 		sv_json_set_str(o, key, s);
 		return;
 	}

@@ -31,7 +31,7 @@ void sv_json_set_null(struct sv_json *o, const char *key);
  * written as usual; a string that is not valid UTF-8 keeps every byte:
  * each byte that is not part of a valid sequence is written as the escape
  * \udcXX (XX its value), the "surrogateescape" convention, so the bytes
- * can be recovered exactly. */
+ * can be recovered exactly. s NULL sets null. */
 void sv_json_set_bytes(struct sv_json *o, const char *key, const char *s);
 
 /* True if s is valid UTF-8 (no overlongs, surrogates or values past

@@ -88,10 +88,9 @@ report(void *data, const struct sv_deploy_event *ev)
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (o->ctx->json) {
-		struct sv_json *j = sv_json_object();
+		struct sv_json *j = sv_out_json_doc("deploy-event");
 		char *text;
 
-		sv_json_set_str(j, "schema", "smoothver.deploy-event/1");
 		sv_json_set_str(j, "time", when);
 		sv_json_set_str(j, "event", ev->event);
 		sv_json_set_bytes(j, "message", ev->message);
