@@ -278,12 +278,12 @@ run smoothver relup builds/1.0.0 builds/1.1.0 --write
 run cat builds/1.1.0/releases/1.1.0/relup
 
 say "Pack 1.1.0, in full and as a delta from 1.0.0; publish both."
-note "(Latest moves to the whole package; the delta goes beside it, for nodes that"
-note "run 1.0.0.)"
+note "(The delta first, beside the whole package, for nodes that run 1.0.0; then"
+note "the whole package, whose publish moves latest.)"
 run smoothver pack builds/1.1.0 -o "pkgs/$app-1.1.0.tar.gz"
 run smoothver pack builds/1.1.0 --delta-from builds/1.0.0 -o "pkgs/delta/$app-1.1.0.tar.gz"
-run smoothver publish "pkgs/$app-1.1.0.tar.gz" --store ../store
 run smoothver publish "pkgs/delta/$app-1.1.0.tar.gz" --store ../store
+run smoothver publish "pkgs/$app-1.1.0.tar.gz" --store ../store
 
 say "On the node: smoothver deploy --follow sees latest move and upgrades live."
 note "(A sidecar runs it without --once: it looks every --interval. It asks the node"
@@ -315,8 +315,8 @@ run smoothver appup builds/1.1.0 builds/1.1.1 --write
 run smoothver relup builds/1.1.0 builds/1.1.1 --write
 run smoothver pack builds/1.1.1 -o "pkgs/$app-1.1.1.tar.gz"
 run smoothver pack builds/1.1.1 --delta-from builds/1.1.0 -o "pkgs/delta/$app-1.1.1.tar.gz"
-run smoothver publish "pkgs/$app-1.1.1.tar.gz" --store ../store
 run smoothver publish "pkgs/delta/$app-1.1.1.tar.gz" --store ../store
+run smoothver publish "pkgs/$app-1.1.1.tar.gz" --store ../store
 
 say "The node follows again: the delta from 1.1.0 is all it fetches."
 on_node smoothver deploy --follow --once --root . --store ../store

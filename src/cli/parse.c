@@ -308,3 +308,30 @@ sv_parse_command(const struct sv_command *cmd, int argc, char **argv,
 	}
 	return SV_OK;
 }
+
+int
+sv_parse_size(const char *opt, const char *s, uint64_t *out,
+    struct sv_err *e)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (*s < '0' || *s > '9')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
+		goto bad;
+	*out = (uint64_t)v << shift;
+	return SV_OK;
+bad:
+	return sv_err_set(e, SV_USAGE, "invalid size '%s' for --%s (expected a "
+	    "positive number, optionally with K, M, G or T)", s, opt);
+}

@@ -5,6 +5,7 @@
 #define SV_CLI_PARSE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/buf.h"
 #include "cli/command.h"
@@ -36,5 +37,12 @@ int sv_parse_command(const struct sv_command *cmd, int argc, char **argv,
  */
 int sv_parse_global(int argc, char **argv, int *i, bool top,
     struct sv_globals *g, struct buf *msg);
+
+/*
+ * An option's value as a byte count: "123", "64K", "16G" (K, M, G, T:
+ * binary multiples), positive. SV_USAGE naming --opt otherwise.
+ */
+int sv_parse_size(const char *opt, const char *s, uint64_t *out,
+    struct sv_err *e);
 
 #endif

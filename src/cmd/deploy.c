@@ -18,6 +18,7 @@
 #include "base/outfile.h"
 #include "base/xalloc.h"
 #include "cli/output.h"
+#include "cli/parse.h"
 #include "core/fetch.h"
 #include "otp/deploy.h"
 
@@ -158,32 +159,6 @@ bad:
 	    "such as 30s, 5m or 500ms, from %gs to 7 days)", opt, s, min);
 }
 
-static int
-parse_size(const char *s, uint64_t *out, struct sv_err *e)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	if (*s < '0' || *s > '9')
-		goto bad;
-	v = strtoull(s, &end, 10);
-	switch (*end) {
-	case 'K': case 'k': shift = 10; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'G': case 'g': shift = 30; end++; break;
-	case 'T': case 't': shift = 40; end++; break;
-	default: break;
-	}
-	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
-		goto bad;
-	*out = (uint64_t)v << shift;
-	return SV_OK;
-bad:
-	return sv_err_set(e, SV_USAGE, "invalid size '%s' for --max-size "
-	    "(expected a positive number, optionally with K, M, G or T)", s);
-}
-
 /* The first line of the cookie file. */
 static int
 read_cookie(const char *path, char **out, struct sv_err *e)
@@ -266,8 +241,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	    sv_arg(a, "interval"), 0.01, &o.interval, &e))) ||
 	    (sv_arg(a, "timeout") && (status = parse_time("timeout",
 	    sv_arg(a, "timeout"), 1, &o.timeout, &e))) ||
-	    (sv_arg(a, "max-size") && (status = parse_size(sv_arg(a,
-	    "max-size"), &o.max_size, &e))) ||
+	    (sv_arg(a, "max-size") && (status = sv_parse_size("max-size",
+	    sv_arg(a, "max-size"), &o.max_size, &e))) ||
 	    (sv_arg(a, "cookie-file") && (status = read_cookie(sv_arg(a,
 	    "cookie-file"), &cookie, &e))))
 		goto fail;

@@ -16,6 +16,7 @@
 #include "base/quote.h"
 #include "base/xalloc.h"
 #include "cli/output.h"
+#include "cli/parse.h"
 #include "core/fetch.h"
 #include "core/version.h"
 #include "otp/target.h"
@@ -33,33 +34,6 @@ static const struct sv_option options[] = {
 	  false },
 	SV_OPT_END
 };
-
-/* "123", "64K", "16G": a byte count with an optional binary suffix. */
-static int
-parse_size(const char *s, uint64_t *out, struct sv_err *e)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	if (*s < '0' || *s > '9')
-		goto bad;
-	v = strtoull(s, &end, 10);
-	switch (*end) {
-	case 'K': case 'k': shift = 10; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'G': case 'g': shift = 30; end++; break;
-	case 'T': case 't': shift = 40; end++; break;
-	default: break;
-	}
-	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
-		goto bad;
-	*out = (uint64_t)v << shift;
-	return SV_OK;
-bad:
-	return sv_err_set(e, SV_USAGE, "invalid size '%s' for --max-size "
-	    "(expected a positive number, optionally with K, M, G or T)", s);
-}
 
 /* An OTP release extracted gets the releases/RELEASES release_handler
  * needs to upgrade it in place (see otp/target.h); any other tree is
@@ -136,8 +110,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	memset(&req, 0, sizeof(req));
 	req.max_size = SV_EXTRACT_MAX_DEFAULT;
 	if ((status = sv_release_ref_parse(a->argv[0], &name, &version, &e)) ||
-	    (sv_arg(a, "max-size") && (status = parse_size(sv_arg(a,
-	    "max-size"), &req.max_size, &e))) ||
+	    (sv_arg(a, "max-size") && (status = sv_parse_size("max-size",
+	    sv_arg(a, "max-size"), &req.max_size, &e))) ||
 	    (sv_arg(a, "delta-from") && (status = sv_version_normalise(
 	    sv_arg(a, "delta-from"), "v", &from, &e))) ||
 	    (status = sv_ctx_store(ctx, a, SV_STORE_READ, &s, &e)))

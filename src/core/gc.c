@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/xalloc.h"
 #include "core/store.h"
@@ -248,6 +249,82 @@ orphan_key(const char *key, void *data, struct sv_err *e)
 	return SV_OK;
 }
 
+/* Delta records of versions without a record: a delta is published
+ * before its whole release, so one younger than TMP_AGE may be waiting
+ * for it; an older one was left by a publish that never finished. */
+struct orphan_deltas {
+	struct sv_store *s;
+	struct strset *keep;
+	struct sv_gc_result *r;
+	int64_t now;
+};
+
+static int
+orphan_delta(const char *key, void *data, struct sv_err *e)
+{
+	struct orphan_deltas *o = data;
+	const char *p = key + strlen("deltas/"), *v, *f;
+	char *name = NULL, *vsn = NULL, *from = NULL;
+	struct sv_record rec;
+	uint64_t size = 0;
+	bool found;
+	int status = SV_OK;
+	size_t len = strlen(key);
+
+	sv_record_init(&rec);
+	if (len < 5 || strcmp(key + len - 5, ".json") != 0 ||
+	    (v = strchr(p, '/')) == NULL || (f = strchr(v + 1, '/')) == NULL ||
+	    strchr(f + 1, '/') != NULL)
+		goto out;
+	name = xstrndup(p, (size_t)(v - p));
+	vsn = xstrndup(v + 1, (size_t)(f - v - 1));
+	from = xstrndup(f + 1, strlen(f + 1) - 5);
+	if ((status = sv_record_read(o->s, name, vsn, &rec, &found, e)) ||
+	    found)
+		goto out;
+	sv_record_release(&rec);
+	if (sv_delta_read(o->s, name, vsn, from, &rec, &found, e) == SV_OK &&
+	    found && rec.published > o->now - TMP_AGE) {
+		set_add(o->keep, sv_key_blob(rec.manifest));
+		set_add(o->keep, sv_key_blob(rec.package));
+		goto out;
+	}
+	sv_err_init(e);
+	if ((status = sv_store_stat(o->s, key, &found, &size, e)) == SV_OK &&
+	    found) {
+		struct buf what;
+
+		buf_init(&what);
+		buf_addf(&what, "%s@%s (delta from %s, no whole release)", name,
+		    vsn, from);
+		item(o->r, SV_GC_RECORD, xstrdup(key), buf_detach(&what), size);
+	}
+out:
+	sv_record_release(&rec);
+	free(name);
+	free(vsn);
+	free(from);
+	return status;
+}
+
+/* The store lists one level at a time (a directory's key ends in '/'):
+ * deltas/NAME/, then deltas/NAME/VERSION/, then the records. */
+static int
+delta_dir(const char *key, void *data, struct sv_err *e)
+{
+	struct orphan_deltas *o = data;
+	size_t len = strlen(key), depth = 0;
+	const char *p;
+
+	if (len == 0 || key[len - 1] != '/')
+		return orphan_delta(key, data, e);
+	for (p = key; *p; p++)
+		depth += *p == '/';
+	if (depth > 3)
+		return SV_OK;
+	return sv_store_list(o->s, key, delta_dir, data, e);
+}
+
 struct blobs {
 	struct sv_store *s;
 	const struct strset *keep;
@@ -290,6 +367,11 @@ sv_gc(struct sv_store *s, const struct sv_gc_request *req,
 		goto out;
 	for (i = 0; i < n && status == SV_OK; i++)
 		status = plan_release(s, req, names[i], &keep, &copies, r, e);
+	if (status == SV_OK) {
+		struct orphan_deltas od = { s, &keep, r, (int64_t)time(NULL) };
+
+		status = sv_store_list(s, "deltas/", delta_dir, &od, e);
+	}
 	if (status)
 		goto out;
 	if (keep.n > 1)

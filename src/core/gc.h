@@ -2,8 +2,10 @@
  * gc.h - removing what no kept release needs from a store.
  *
  * Kept: every version, or with a keep count the newest N versions of each
- * release and always the one its latest pointer names. Removed: the
- * records (and compatibility copies) of the others, then every blob that
+ * release and always the one its latest pointer names, with their delta
+ * packages. Removed: the records (and compatibility copies, and delta
+ * records) of the others, delta records of versions without a record
+ * that are older than an hour, then every blob that
  * no kept record references (packages and manifests of removed versions,
  * uploads of publishes that failed), and temporary files older than an
  * hour. It all runs under the store's lock, records before blobs, so an

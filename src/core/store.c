@@ -692,35 +692,25 @@ out:
 
 /*
  * A delta beside its whole release: it works only on nodes that run its
- * base, so it never becomes a version's record, let alone latest. The
- * record is written create-only; the same record again is fine.
+ * base, so it never becomes a version's record, let alone latest. It is
+ * published before the whole release (whose publish moves the pointer),
+ * so that a node that sees the pointer move finds it. The record is
+ * written create-only; the same record again is fine.
  */
 static int
 publish_delta(struct sv_store *s, const struct sv_publish_request *req,
     struct sv_publish_result *r, const char *mtext, struct sv_err *e)
 {
 	const struct sv_manifest *m = &r->m;
-	struct sv_record whole, have, rec;
+	struct sv_record have, rec;
 	char *key = NULL, *text = NULL, hex[SV_SHA256_HEX],
 	    hexhave[SV_SHA256_HEX];
 	bool found, created;
 	int status;
 
-	sv_record_init(&whole);
 	sv_record_init(&have);
-	if ((status = sv_latest_read(s, m->name, &r->latest_before, e)) ||
-	    (status = sv_record_read(s, m->name, m->version, &whole, &found,
-	    e)))
+	if ((status = sv_latest_read(s, m->name, &r->latest_before, e)))
 		goto out;
-	if (!found) {
-		status = sv_err_set(e, SV_INPUT, "cannot publish the delta "
-		    "package '%s' (%s %s from %s): the store has no whole "
-		    "release %s@%s", req->package, m->name, m->version,
-		    m->delta_from, m->name, m->version);
-		sv_err_hint(e, "publish the whole package of %s first; a delta "
-		    "goes beside it", m->version);
-		goto out;
-	}
 	if ((status = sv_delta_read(s, m->name, m->version, m->delta_from,
 	    &have, &found, e)))
 		goto out;
@@ -768,7 +758,6 @@ publish_delta(struct sv_store *s, const struct sv_publish_request *req,
 	r->record_created = created;
 	r->delta = true;
 out:
-	sv_record_release(&whole);
 	sv_record_release(&have);
 	free(key);
 	free(text);

@@ -133,9 +133,10 @@ void sv_publish_result_release(struct sv_publish_result *r);
  * (r->already when the pointer already names it).
  *
  * A delta package (a manifest with delta_from) is published beside its
- * whole release, which the store must already have: its blobs and its
- * delta record are written and the pointer is not touched (req->expect
- * does not apply). The same delta again succeeds with r->already; other
+ * whole release, before it (the whole release's publish moves the
+ * pointer, and a node that sees it move must find the delta): its blobs
+ * and its delta record are written and the pointer is not touched
+ * (req->expect does not apply). The same delta again succeeds with r->already; other
  * content under the same versions is SV_INPUT.
  */
 int sv_publish(struct sv_store *s, const struct sv_publish_request *req,

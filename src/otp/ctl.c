@@ -78,6 +78,7 @@ sv_otp_ctl_start(struct sv_otp_ctl *c, const struct sv_otp_ctl_opts *o,
 	c->timeout = o->timeout;
 	c->interrupted = o->interrupted;
 	c->ctx = o->ctx;
+	c->finish_on_signal = o->finish_on_signal;
 	c->dead = false;
 	buf_reset(&c->pending);
 	free(c->log);
@@ -179,7 +180,7 @@ static const char *
 stop_waiting(struct sv_otp_ctl *c, struct buf *why)
 {
 	buf_reset(why);
-	if (sv_proc_signal_caught()) {
+	if (sv_proc_signal_caught() && !c->finish_on_signal) {
 		buf_addf(why, "interrupted by signal %d",
 		    sv_proc_signal_caught());
 		return why->s;
@@ -212,7 +213,7 @@ sv_otp_ctl_call(struct sv_otp_ctl *c, struct sv_otp_ctl_answer *a,
 	while (done < cmd.len) {
 		ssize_t k = write(c->in, cmd.s + done, cmd.len - done);
 
-		if (k < 0 && errno == EINTR && !sv_proc_signal_caught())
+		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
 			buf_release(&cmd);

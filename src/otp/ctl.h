@@ -31,6 +31,9 @@ struct sv_otp_ctl_opts {
 	                          each command */
 	const char *const *env; /* "KEY=VALUE" set in its environment, NULL
 	                          terminated, or NULL */
+	bool finish_on_signal; /* a caught signal does not stop waiting for
+	                          an answer (deploy lets a release_handler
+	                          call finish, then rolls back) */
 	/* Called while an answer is awaited: a reason to stop waiting (in
 	 * why, returned), or NULL. May be NULL. */
 	const char *(*interrupted)(void *ctx, struct buf *why);
@@ -46,6 +49,8 @@ struct sv_otp_ctl {
 	char *log;             /* owned: the file its standard error goes to */
 	const char *(*interrupted)(void *ctx, struct buf *why);
 	void *ctx;
+	bool finish_on_signal;  /* as in the options; the caller may change
+	                           it between calls */
 };
 
 /* An answer: f[0] is "ok" or "fail", then its fields. */

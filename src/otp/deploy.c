@@ -283,16 +283,6 @@ list_dir(const char *dir, char ***out, size_t *n, struct sv_err *e)
 	return SV_OK;
 }
 
-static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Undo a bootstrap killed while it moved entries in: its journal names
  * them. */
 static int
@@ -383,7 +373,7 @@ move_in(struct dep *d, const char *incoming, struct sv_err *e)
 out:
 	sv_json_free(arr);
 	sv_json_free(doc);
-	strv_free(names, n);
+	sv_strv_free(names, n);
 	free(journal);
 	return status;
 }
@@ -448,7 +438,7 @@ root_foreign(struct dep *d, char **what, struct sv_err *e)
 		if (strcmp(names[i], ".smoothver") != 0 &&
 		    strcmp(names[i], "lost+found") != 0)
 			*what = xstrdup(names[i]);
-	strv_free(names, n);
+	sv_strv_free(names, n);
 	return SV_OK;
 }
 
@@ -875,8 +865,12 @@ run_hook(struct dep *d, const char *cmd, const char *vsn, const char *from,
 		buf_adds(why, e.msg);
 	} else if (!sv_child_wait(&c, sv_now() + d->o->timeout)) {
 		sv_child_stop(&c, 2);
-		buf_addf(why, "it did not end within %.0f s",
-		    d->o->timeout);
+		if (sv_proc_signal_caught())
+			buf_addf(why, "interrupted by signal %d",
+			    sv_proc_signal_caught());
+		else
+			buf_addf(why, "it did not end within %.0f s",
+			    d->o->timeout);
 	} else if (WIFEXITED(c.wstatus)) {
 		rc = WEXITSTATUS(c.wstatus);
 	} else {
@@ -1097,7 +1091,10 @@ roll_back(struct dep *d, const char *vsn, const char *from, bool installed,
 			    detail.s);
 		}
 	}
-	record_failed(d, vsn, digest, why);
+	/* A version is skipped for what it did, not for a signal that
+	 * stopped the follower while it was installed. */
+	if (!sv_proc_signal_caught())
+		record_failed(d, vsn, digest, why);
 	buf_release(&detail);
 }
 
@@ -1122,6 +1119,9 @@ upgrade(struct dep *d, const char *from, const struct rel *rels, size_t nrels,
 	buf_init(&detail);
 	buf_init(&pkg);
 	buf_init(&why);
+	/* From here on a signal lets each release_handler call finish and
+	 * then rolls back: the node is never left half-way. */
+	d->ctl.finish_on_signal = true;
 	if (have != NULL && strcmp(have->status, "current") == 0) {
 		/* A follower stopped between the install and make_permanent:
 		 * finish with the probe. */
@@ -1284,6 +1284,7 @@ probe:
 	    ev.seconds);
 	out = O_UPGRADED;
 done:
+	d->ctl.finish_on_signal = false;
 	sv_fetch_result_release(&fr);
 	buf_release(&detail);
 	buf_release(&pkg);

@@ -120,7 +120,9 @@ command(["connect"], #{name := Name, cookie := Cookie, timeout := T} = S) ->
                                   end};
                           [N] -> {N, shortnames}
                       end,
-    start_dist(list_to_atom(Short ++ "_ctl"), Domain, Deadline),
+    %% Our name is unique to this process: two controllers (a follower and
+    %% an operator's --once) may talk to one node at the same time.
+    start_dist(list_to_atom(Short ++ "_ctl_" ++ os:getpid()), Domain, Deadline),
     Cookie =:= default orelse erlang:set_cookie(Cookie),
     Node = case string:split(Name, "@") of
                [_, _] -> list_to_atom(Name);
@@ -219,8 +221,8 @@ tree_child(S, Path, {Id, Child, Type, Mods}) ->
 
 %% ---- waiting for the node
 
-%% Our own node name may still be held by a control node that just ended
-%% (epmd forgets it when its connection closes): try until the deadline.
+%% Distribution may fail to start for a moment (epmd starting, a name
+%% not yet forgotten): try until the deadline.
 start_dist(Ctl, Domain, Deadline) ->
     case net_kernel:start(Ctl, #{name_domain => Domain, hidden => true}) of
         {ok, _} -> ok;

@@ -392,7 +392,12 @@ test_expect_success 'publish v1.1.0 as the tag workflow calls it: latest moves f
 	sv 0 fetch tally@latest --store "$F/store" -o x.tar.gz &&
 	tar -tzf x.tar.gz >list && grep -qx releases/1.1.0/relup list &&
 	grep -qx lib/tally-1.1.0/ebin/tally.appup list &&
-	tar -xOzf x.tar.gz releases/1.1.0/relup | grep -q "\"1.0.0\""
+	tar -xOzf x.tar.gz releases/1.1.0/relup | grep -q "\"1.0.0\"" &&
+	test -f "$F/store/deltas/tally/1.1.0/1.0.0.json" &&
+	sv 0 --json fetch tally@1.1.0 --delta-from 1.0.0 --store "$F/store" -o d.tar.gz &&
+	expect_json .delta_from 1.0.0 &&
+	tar -tzf d.tar.gz >dlist && grep -qx releases/1.1.0/relup dlist &&
+	! grep -q "^lib/kernel-" dlist
 '
 
 test_expect_success 'a merge that changes no code gets no tag' '

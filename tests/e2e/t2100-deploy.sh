@@ -68,17 +68,17 @@ build() {
 ) >"$B/build.log" 2>&1 || { cat "$B/build.log" >&2; echo "Bail out! the rebar3 builds"; exit 1; }
 
 # ship OLD NEW [EXPECT]: appups and relup from OLD, the whole package and
-# the delta from OLD, both published (the pointer expected at EXPECT,
-# default OLD).
+# the delta from OLD, both published, the delta first (the whole
+# release's publish moves the pointer, expected at EXPECT, default OLD).
 ship() {
 	"$SMOOTHVER" appup "$B/r$1" "$B/r$2" --write >/dev/null &&
 		"$SMOOTHVER" relup "$B/r$1" "$B/r$2" --write >/dev/null &&
 		"$SMOOTHVER" pack "$B/r$2" -o "$B/pk/tally-$2.tar.gz" >/dev/null &&
 		"$SMOOTHVER" pack "$B/r$2" --delta-from "$B/r$1" \
 			-o "$B/pk/delta/tally-$2.tar.gz" >/dev/null &&
+		"$SMOOTHVER" publish "$B/pk/delta/tally-$2.tar.gz" --store "$STORE" >/dev/null &&
 		"$SMOOTHVER" publish "$B/pk/tally-$2.tar.gz" --store "$STORE" \
-			--expect-latest "${3:-$1}" >/dev/null &&
-		"$SMOOTHVER" publish "$B/pk/delta/tally-$2.tar.gz" --store "$STORE" >/dev/null
+			--expect-latest "${3:-$1}" >/dev/null
 }
 
 # ---- the live node ----
@@ -349,7 +349,7 @@ test_expect_success 'a broken package: the probe fails, the node is put back on 
 	rels && expect_out "1.0.0:old 1.1.0:old 1.1.1:permanent"
 '
 
-test_expect_success 'a follower killed between install and make_permanent: the lock holds off another, the next one finishes' '
+test_expect_success 'SIGTERM stops a follower cleanly in the middle of an upgrade: the node is put back, nothing recorded as failed' '
 	no_followers &&
 	ship 1.1.1 1.1.3 1.1.2 &&
 	cat >slow-probe.sh <<-EOF &&
@@ -357,8 +357,24 @@ test_expect_success 'a follower killed between install and make_permanent: the l
 	echo \$\$ >"$B/probe.pid"
 	while [ ! -e "$B/probe.go" ]; do sleep 0.05; done
 	EOF
-	chmod +x slow-probe.sh &&
-	follow_bg k --interval 200ms --probe "$PWD/slow-probe.sh" &&
+	chmod +x slow-probe.sh && cp slow-probe.sh "$B/slow-probe.sh" &&
+	follow_bg t --interval 200ms --probe "$B/slow-probe.sh" &&
+	wait_for "$B/follower.t.out" "\"event\":\"installed\"" &&
+	_i=0 && until [ -s "$B/probe.pid" ]; do [ $_i -lt 600 ] || exit 1; sleep 0.05; _i=$((_i + 1)); done &&
+	rm -f "$B/probe.pid" &&
+	stop_follower t &&
+	event t ".event == \"probe\" and (.detail | test(\"interrupted by signal 15\"))" &&
+	event t ".event == \"rolled-back\" and .version == \"1.1.1\"" &&
+	event t ".event == \"removed\" and .version == \"1.1.3\"" &&
+	test "$(events t | tail -n 1)" = stopped &&
+	rels && expect_out "1.0.0:old 1.1.0:old 1.1.1:permanent" &&
+	! jq -e ".version == \"1.1.3\"" "$node/.smoothver/failed" &&
+	same_connection && same_os_pid
+'
+
+test_expect_success 'a follower killed between install and make_permanent: the lock holds off another, the next one finishes' '
+	no_followers &&
+	follow_bg k --interval 200ms --probe "$B/slow-probe.sh" &&
 	wait_for "$B/follower.k.out" "\"event\":\"installed\"" &&
 	_i=0 && until [ -s "$B/probe.pid" ]; do [ $_i -lt 600 ] || exit 1; sleep 0.05; _i=$((_i + 1)); done &&
 	sv 3 deploy --follow --once --root "$node" --store "$STORE" &&
@@ -368,7 +384,7 @@ test_expect_success 'a follower killed between install and make_permanent: the l
 	kill "$(cat "$B/probe.pid")" && rm -f "$B/probe.pid" &&
 	rels && expect_out "1.0.0:old 1.1.0:old 1.1.1:permanent 1.1.3:current" &&
 	touch "$B/probe.go" &&
-	sv 0 deploy --follow --once --root "$node" --store "$STORE" --probe "$PWD/slow-probe.sh" &&
+	sv 0 deploy --follow --once --root "$node" --store "$STORE" --probe "$B/slow-probe.sh" &&
 	contains out "tally 1.1.3 is installed but not permanent: resuming at the probe" &&
 	contains out "made tally 1.1.3 permanent" &&
 	rels && expect_out "1.0.0:old 1.1.0:old 1.1.1:old 1.1.3:permanent" &&
@@ -419,10 +435,15 @@ test_expect_success 'the store keeps deltas beside whole releases: fetch --delta
 	expect_json .delta_from null &&
 	test "$(stat -c %s d.tar.gz)" -lt "$(stat -c %s w.tar.gz)" &&
 	sv 0 publish "$B/pk/delta/tally-1.1.1.tar.gz" --store "$STORE" &&
-	expect_out "the delta of tally 1.1.1 from 1.1.0 is already published in '"'"'$STORE'"'"'" &&
-	"$SMOOTHVER" pack "$B/r1.1.1" --delta-from "$B/r1.1.0" -o other/tally-1.1.1.tar.gz >/dev/null &&
-	sv 3 publish other/tally-1.1.1.tar.gz --store fresh-store &&
-	contains err "the store has no whole release tally@1.1.1" &&
+	expect_out "the delta of tally 1.1.1 from 1.1.0 is already published in $STORE" &&
+	sv 0 publish "$B/pk/delta/tally-1.1.1.tar.gz" --store fresh-store --json &&
+	expect_json .delta_from 1.1.0 && expect_json .latest null &&
+	test ! -e fresh-store/tally-latest &&
+	sv 0 gc --store fresh-store &&
+	test -f fresh-store/deltas/tally/1.1.1/1.1.0.json &&
+	test "$(ls fresh-store/blobs/sha256 | wc -l)" = 2 &&
+	sv 0 publish "$B/pk/delta/tally-1.1.2.tar.gz" --store fresh-store &&
+	contains out "published the delta of tally 1.1.2 from 1.1.1" &&
 	test -f "$STORE/deltas/tally/1.1.1/1.1.0.json" &&
 	sv 0 gc --keep 2 --store "$STORE" &&
 	test ! -e "$STORE/deltas/tally/1.1.1/1.1.0.json" &&

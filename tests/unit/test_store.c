@@ -9,7 +9,9 @@
 #include "adapt/json.h"
 #include "base/buf.h"
 #include "base/outfile.h"
+#include "base/xalloc.h"
 #include "core/manifest.h"
+#include "core/store.h"
 #include "store/store.h"
 #include "unit.h"
 
@@ -306,6 +308,81 @@ START_TEST(manifest_is_canonical_json)
 }
 END_TEST
 
+/* A delta record, FROM and the schema filled in. */
+static const char delta_record[] =
+    "{\"compression\":\"gzip\",\"delta_from\":\"%s\","
+    "\"file\":\"app-1.1.0.tar.gz\",\"level\":\"relup\","
+    "\"manifest\":\"%s\",\"manifest_size\":100,\"name\":\"app\","
+    "\"package\":\"%s\",\"previous\":\"1.0.0\","
+    "\"published\":\"2026-12-03T10:00:00Z\",\"schema\":\"%s\","
+    "\"size\":10,\"version\":\"1.1.0\"}\n";
+
+static void
+put_delta(struct sv_store *s, const char *key, const char *from,
+    const char *schema)
+{
+	char text[1024];
+	struct sv_err e;
+	bool created;
+
+	sv_err_init(&e);
+	snprintf(text, sizeof(text), delta_record, from, zeros, zeros, schema);
+	ck_assert_int_eq(sv_store_put(s, key, text, strlen(text), &created, &e),
+	    SV_OK);
+}
+
+START_TEST(delta_records_read_and_list)
+{
+	struct sv_store *s = open_store("st", SV_STORE_CREATE, SV_OK);
+	struct sv_record r;
+	struct sv_err e;
+	char **froms = NULL;
+	size_t n = 0;
+	bool found;
+
+	sv_err_init(&e);
+	sv_record_init(&r);
+	put_delta(s, "deltas/app/1.1.0/1.0.0.json", "1.0.0",
+	    "smoothver.delta/1");
+	put_delta(s, "deltas/app/1.1.0/0.9.0.json", "0.9.0",
+	    "smoothver.delta/1");
+	/* a record that names another base than its place */
+	put_delta(s, "deltas/app/1.1.0/0.8.0.json", "1.0.0",
+	    "smoothver.delta/1");
+	/* a version's schema in a delta's place */
+	put_delta(s, "deltas/app/1.1.0/0.7.0.json", "0.7.0",
+	    "smoothver.release/1");
+	ck_assert_int_eq(sv_delta_read(s, "app", "1.1.0", "1.0.0", &r, &found,
+	    &e), SV_OK);
+	ck_assert(found);
+	ck_assert_str_eq(r.delta_from, "1.0.0");
+	ck_assert_str_eq(r.version, "1.1.0");
+	ck_assert_uint_eq(r.size, 10);
+	sv_record_release(&r);
+	ck_assert_int_eq(sv_delta_read(s, "app", "1.1.0", "0.5.0", &r, &found,
+	    &e), SV_OK);
+	ck_assert(!found);
+	ck_assert_int_eq(sv_delta_read(s, "app", "1.1.0", "0.8.0", &r, &found,
+	    &e), SV_INPUT);
+	ck_assert(strstr(e.msg, "invalid delta record") != NULL);
+	sv_record_release(&r);
+	ck_assert_int_eq(sv_delta_read(s, "app", "1.1.0", "0.7.0", &r, &found,
+	    &e), SV_INPUT);
+	sv_record_release(&r);
+	/* a delta record is never read as a version's */
+	ck_assert_int_eq(sv_record_read(s, "app", "1.1.0", &r, &found, &e),
+	    SV_OK);
+	ck_assert(!found);
+	ck_assert_int_eq(sv_deltas_list(s, "app", "1.1.0", &froms, &n, &e),
+	    SV_OK);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(froms[0], "0.7.0");
+	ck_assert_str_eq(froms[3], "1.0.0");
+	sv_strv_free(froms, n);
+	sv_store_close(s);
+}
+END_TEST
+
 #define N(t) ((int)(sizeof(t) / sizeof((t)[0])))
 
 Suite *
@@ -320,6 +397,7 @@ make_suite(void)
 	tcase_add_test(tc, cas_compares_before_it_swaps);
 	tcase_add_test(tc, list_sorts_and_hides_bookkeeping);
 	tcase_add_test(tc, manifest_reads_back);
+	tcase_add_test(tc, delta_records_read_and_list);
 	tcase_add_loop_test(tc, manifest_refuses_what_is_wrong, 0,
 	    N(bad_manifests));
 	tcase_add_loop_test(tc, manifest_is_canonical_json, 0,
