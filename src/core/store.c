@@ -329,22 +329,32 @@ version_order(const void *a, const void *b)
 	return c != 0 ? c : strcmp(x, y);
 }
 
+/* The versions named by the keys VERSION.json right under prefix,
+ * oldest first. */
+static int
+list_versions(struct sv_store *s, const struct buf *prefix, char ***out,
+    size_t *n, struct sv_err *e)
+{
+	struct collect c = { NULL, 0, 0, ".json", prefix->s };
+	int status = sv_store_list(s, prefix->s, collect_key, &c, e);
+
+	if (c.n > 1)
+		qsort(c.v, c.n, sizeof(*c.v), version_order);
+	*out = c.v;
+	*n = c.n;
+	return status;
+}
+
 int
 sv_versions_list(struct sv_store *s, const char *name, char ***versions,
     size_t *n, struct sv_err *e)
 {
-	struct collect c = { NULL, 0, 0, ".json", NULL };
 	struct buf prefix;
 	int status;
 
 	buf_init(&prefix);
 	buf_addf(&prefix, "releases/%s/", name);
-	c.prefix = prefix.s;
-	status = sv_store_list(s, prefix.s, collect_key, &c, e);
-	if (c.n > 1)
-		qsort(c.v, c.n, sizeof(*c.v), version_order);
-	*versions = c.v;
-	*n = c.n;
+	status = list_versions(s, &prefix, versions, n, e);
 	buf_release(&prefix);
 	return status;
 }
@@ -353,18 +363,12 @@ int
 sv_deltas_list(struct sv_store *s, const char *name, const char *version,
     char ***froms, size_t *n, struct sv_err *e)
 {
-	struct collect c = { NULL, 0, 0, ".json", NULL };
 	struct buf prefix;
 	int status;
 
 	buf_init(&prefix);
 	buf_addf(&prefix, "deltas/%s/%s/", name, version);
-	c.prefix = prefix.s;
-	status = sv_store_list(s, prefix.s, collect_key, &c, e);
-	if (c.n > 1)
-		qsort(c.v, c.n, sizeof(*c.v), version_order);
-	*froms = c.v;
-	*n = c.n;
+	status = list_versions(s, &prefix, froms, n, e);
 	buf_release(&prefix);
 	return status;
 }

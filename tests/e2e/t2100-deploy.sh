@@ -428,7 +428,7 @@ test_expect_success 'usage and environment errors' '
 	contains err "the node nobody does not answer"
 '
 
-test_expect_success 'the store keeps deltas beside whole releases: fetch --delta-from, publish refusals, gc' '
+test_expect_success 'the store keeps deltas beside whole releases: fetch --delta-from, publish before the release, gc' '
 	sv 0 fetch tally@1.1.1 --delta-from 1.1.0 --store "$STORE" -o d.tar.gz --json &&
 	expect_json .delta_from 1.1.0 &&
 	sv 0 fetch tally@1.1.1 --delta-from 1.0.0 --store "$STORE" -o w.tar.gz --json &&
