@@ -109,6 +109,26 @@ bad:
 	    name);
 }
 
+bool
+sv_pointer_parse(const char *text, size_t len, char **version)
+{
+	/* The seed's pointers: the version and a newline (tolerate none, or
+	 * a CR before it). */
+	if (len > 0 && text[len - 1] == '\n')
+		len--;
+	if (len > 0 && text[len - 1] == '\r')
+		len--;
+	if (len == 0 || memchr(text, '\0', len) != NULL)
+		return false;
+	*version = xstrndup(text, len);
+	if (!sv_version_is_canonical(*version)) {
+		free(*version);
+		*version = NULL;
+		return false;
+	}
+	return true;
+}
+
 int
 sv_latest_read(struct sv_store *s, const char *name, char **version,
     struct sv_err *e)
@@ -123,20 +143,12 @@ sv_latest_read(struct sv_store *s, const char *name, char **version,
 	if ((status = sv_store_get_buf(s, key, &text, POINTER_MAX, &found, e)) ||
 	    !found)
 		goto out;
-	/* The seed's pointers: the version and a newline (tolerate none, or
-	 * a CR before it). */
-	if (text.len > 0 && text.s[text.len - 1] == '\n')
-		buf_truncate(&text, text.len - 1);
-	if (text.len > 0 && text.s[text.len - 1] == '\r')
-		buf_truncate(&text, text.len - 1);
-	if (text.len == 0 || strlen(text.s) != text.len ||
-	    !sv_version_is_canonical(text.s)) {
+	if (!sv_pointer_parse(text.s ? text.s : "", text.len, version)) {
 		status = sv_err_set(e, SV_INPUT, "store '%s': '%s' does not hold "
 		    "a version (expected VERSION and a newline)", sv_store_url(s),
 		    key);
 		goto out;
 	}
-	*version = buf_detach(&text);
 out:
 	free(key);
 	buf_release(&text);
@@ -209,25 +221,16 @@ opt_str(const struct sv_json *o, const char *key)
 	return s ? xstrdup(s) : NULL;
 }
 
-/* Read the record at key: a version's (from NULL) or a delta's. */
-static int
-record_read(struct sv_store *s, const char *key, const char *name,
-    const char *version, const char *from, struct sv_record *r, bool *found,
-    struct sv_err *e)
+int
+sv_record_parse(const char *text, size_t len, const char *name,
+    const char *version, const char *from, const char *what,
+    struct sv_record *r, struct sv_err *e)
 {
-	struct sv_json *o = NULL;
-	const char *schema, *comp;
-	struct buf text;
-	int status;
+	struct sv_json *o = sv_json_parse_canonical(text, len, NULL, NULL, 0);
+	const char *schema = sv_json_str(sv_json_get(o, "schema"));
+	const char *comp = sv_json_str(sv_json_get(o, "compression"));
+	int status = SV_OK;
 
-	buf_init(&text);
-	if ((status = sv_store_get_buf(s, key, &text, RECORD_MAX, found, e)) ||
-	    !*found)
-		goto out;
-	o = sv_json_parse_canonical(text.s ? text.s : "", text.len, NULL,
-	    NULL, 0);
-	schema = sv_json_str(sv_json_get(o, "schema"));
-	comp = sv_json_str(sv_json_get(o, "compression"));
 	r->name = opt_str(o, "name");
 	r->version = opt_str(o, "version");
 	r->previous = opt_str(o, "previous");
@@ -249,17 +252,36 @@ record_read(struct sv_store *s, const char *key, const char *name,
 	    !sv_json_uint(sv_json_get(o, "manifest_size"), &r->manifest_size) ||
 	    !sv_json_uint(sv_json_get(o, "size"), &r->size) ||
 	    !parse_time(sv_json_str(sv_json_get(o, "published")),
-	    &r->published)) {
-		status = sv_err_set(e, SV_INPUT, "store '%s': invalid %s "
-		    "record '%s'", sv_store_url(s), from ? "delta" : "release",
-		    key);
-		goto out;
-	}
-	r->compression = strcmp(comp, "zstd") == 0 ? SV_COMPRESS_ZSTD :
-	    SV_COMPRESS_GZIP;
-out:
+	    &r->published))
+		status = sv_err_set(e, SV_INPUT, "invalid %s record %s",
+		    from ? "delta" : "release", what);
+	else
+		r->compression = strcmp(comp, "zstd") == 0 ? SV_COMPRESS_ZSTD :
+		    SV_COMPRESS_GZIP;
 	sv_json_free(o);
+	return status;
+}
+
+/* Read the record at key: a version's (from NULL) or a delta's. */
+static int
+record_read(struct sv_store *s, const char *key, const char *name,
+    const char *version, const char *from, struct sv_record *r, bool *found,
+    struct sv_err *e)
+{
+	struct buf text, what;
+	int status;
+
+	buf_init(&text);
+	buf_init(&what);
+	if ((status = sv_store_get_buf(s, key, &text, RECORD_MAX, found, e)) ||
+	    !*found)
+		goto out;
+	buf_addf(&what, "'%s' in store '%s'", key, sv_store_url(s));
+	status = sv_record_parse(text.s ? text.s : "", text.len, name, version,
+	    from, what.s, r, e);
+out:
 	buf_release(&text);
+	buf_release(&what);
 	return status;
 }
 

@@ -62,6 +62,21 @@ int sv_release_name_check(const char *name, struct sv_err *e);
 int sv_latest_read(struct sv_store *s, const char *name, char **version,
     struct sv_err *e);
 
+/* Parse pointer text (len bytes): the version and a newline (none, or
+ * CR LF, accepted too). True with *version (owned by the caller) set when
+ * it holds a canonical version; false otherwise. */
+bool sv_pointer_parse(const char *text, size_t len, char **version);
+
+/*
+ * Parse record text (len bytes, canonical JSON) into r (initialised by
+ * the caller; release it whatever the result): the record of name@version,
+ * or with from the delta record from that version. Anything else is
+ * SV_INPUT, "invalid release record WHAT" (or delta).
+ */
+int sv_record_parse(const char *text, size_t len, const char *name,
+    const char *version, const char *from, const char *what,
+    struct sv_record *r, struct sv_err *e);
+
 /* Read the record of name@version; *found false if there is none. */
 int sv_record_read(struct sv_store *s, const char *name, const char *version,
     struct sv_record *r, bool *found, struct sv_err *e);

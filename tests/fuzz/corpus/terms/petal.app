@@ -1,0 +1,10 @@
+{application,petal,
+             [{description,"An OTP application"},
+              {vsn,"1.0.1"},
+              {registered,[petal_server]},
+              {mod,{petal_app,[]}},
+              {applications,[kernel,stdlib,sasl]},
+              {env,[{port,8080},{greeting,<<"hello">>}]},
+              {modules,[petal_app,petal_server,petal_sup,petal_util]},
+              {licenses,["Apache-2.0"]},
+              {links,[]}]}.
