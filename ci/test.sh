@@ -5,7 +5,8 @@
 # as root; and action-validator, with npm, for t2060), then: autoreconf,
 # configure --enable-werror, make, make check, make distcheck with gcc; and
 # the same suite again built with clang and AddressSanitizer +
-# UndefinedBehaviorSanitizer. Ends with one line
+# UndefinedBehaviorSanitizer; then each libFuzzer target for 60 s (make
+# fuzz-smoke). Ends with one line
 # "N passed, M failed" for everything that ran.
 set -eu
 SV_TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +35,8 @@ step sh -c 'cd _build/gcc && make -j2 check'
 step sh -c 'cd _build/gcc && make -j2 distcheck >distcheck.log 2>&1 || { tail -50 distcheck.log; exit 1; }'
 step sh -c 'cd _build/sanitize && ../../configure -q --enable-werror --enable-sanitizers CC=clang && make -j2'
 step sh -c 'cd _build/sanitize && LSAN_OPTIONS=suppressions=$SV_TOP/tests/lsan.supp ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 make -j2 check'
+# The libFuzzer targets, 60 s each (a crash fails the run; tests/fuzz/).
+step sh -c 'cd _build/gcc && make fuzz-smoke'
 
 for f in _build/*/tests/*/*.log; do
 	case $f in *test-suite.log) continue ;; esac
