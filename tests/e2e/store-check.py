@@ -3,7 +3,9 @@
 
 Every blob is named by its SHA-256; every record names blobs that exist,
 and its manifest describes its package; every NAME-latest pointer holds
-"VERSION\\n" and names a version with a record; every NAME-VERSION copy
+"VERSION\\n" and names a version with a record; every delta record
+(deltas/NAME/VERSION/FROM.json) names blobs that exist and a manifest of
+that delta; every NAME-VERSION copy
 is that version's package; nothing but the store's own names is visible
 outside tmp/. Prints what is wrong and exits 1, or exits 0 quietly.
 """
@@ -58,9 +60,32 @@ def main(root):
                 if (m["package"]["sha256"] != r["package"]
                         or m["name"] != name or m["version"] != f[:-5]):
                     bad.append("%s: manifest describes another package" % p)
+    deltas = os.path.join(root, "deltas")
+    for name in sorted(os.listdir(deltas)) if os.path.isdir(deltas) else []:
+        for vsn in sorted(os.listdir(os.path.join(deltas, name))):
+            for f in sorted(os.listdir(os.path.join(deltas, name, vsn))):
+                p = os.path.join(deltas, name, vsn, f)
+                if not f.endswith(".json"):
+                    bad.append("stray file in deltas: " + p)
+                    continue
+                with open(p, "rb") as fh:
+                    r = json.loads(fh.read())
+                if (r.get("schema") != "smoothver.delta/1" or r["name"] != name
+                        or r["version"] != vsn or r["delta_from"] != f[:-5]):
+                    bad.append("%s: not the delta record of its place" % p)
+                for key in ("manifest", "package"):
+                    if r[key] not in names:
+                        bad.append("%s: %s blob missing" % (p, key))
+                if r["manifest"] in names:
+                    with open(os.path.join(blobs, r["manifest"]), "rb") as fh:
+                        m = json.loads(fh.read())
+                    if (m["package"]["sha256"] != r["package"]
+                            or not m.get("delta")
+                            or m["delta"].get("from") != f[:-5]):
+                        bad.append("%s: manifest describes another package" % p)
     for f in sorted(os.listdir(root)):
         p = os.path.join(root, f)
-        if f in ("blobs", "releases", "tmp", "lock", "smoothver-store"):
+        if f in ("blobs", "releases", "deltas", "tmp", "lock", "smoothver-store"):
             continue
         if f.startswith("."):
             bad.append("hidden file at the top: " + f)

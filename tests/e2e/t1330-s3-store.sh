@@ -23,6 +23,24 @@ mkapp() {
 	ln -s ../../bin/app "$1/lib/app-1/run"
 }
 
+# mkotp DIR VSN APPVSN: the smallest OTP release root pack takes (text
+# files only: its .rel, .app files, a boot file, and for 1.0.1 a relup
+# from 1.0.0), for delta packages.
+mkotp() {
+	mkdir -p "$1/releases/$2" "$1/lib/app-$3/ebin"
+	printf '{release, {"app", "%s"}, {erts, "13.1.5"}, [{kernel, "8.5.3"}, {stdlib, "4.2"}, {sasl, "4.2"}, {app, "%s"}]}.\n' "$2" "$3" >"$1/releases/$2/app.rel"
+	printf '{application, app, [{vsn, "%s"}, {modules, []}]}.\n' "$3" >"$1/lib/app-$3/ebin/app.app"
+	printf '13.1.5 %s\n' "$2" >"$1/releases/start_erl.data"
+	echo boot >"$1/releases/$2/start.boot"
+	for _a in kernel-8.5.3 stdlib-4.2 sasl-4.2; do
+		mkdir -p "$1/lib/$_a/ebin"
+		printf '{application, %s, [{vsn, "%s"}, {modules, []}]}.\n' "${_a%-*}" "${_a#*-}" \
+			>"$1/lib/$_a/ebin/${_a%-*}.app"
+	done
+	[ "$2" = 1.0.0 ] ||
+		printf '{"%s", [{"1.0.0", [], []}], [{"1.0.0", [], []}]}.\n' "$2" >"$1/releases/$2/relup"
+}
+
 # s3 ARGS...: curl, signed, against the server; prints the HTTP status.
 s3() {
 	curl -s -o s3.out -w '%{http_code}' --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
@@ -134,6 +152,35 @@ test_expect_success 'a large package goes up in parts, killed at any part the st
 		[ "$(wc -c <"mirror/blobs/sha256/$h")" -gt 10000000 ] && echo "$h"; done)")" = 200 ] &&
 	grep -qi "^etag: \"[0-9a-f]*-3\"" s3.out &&
 	sv 0 fetch big --store "s3://$B/big" -o got && cmp big/data got/data
+'
+
+test_expect_success 'delta packages: published before their release, fetched by --delta-from, kept and removed by gc' '
+	mkotp o1 1.0.0 1 && mkotp o2 1.0.1 2 && mkotp o3 1.0.2 3 &&
+	"$SMOOTHVER" pack o1 -o app-1.0.0.tar.gz >/dev/null &&
+	"$SMOOTHVER" pack o2 -o app-1.0.1.tar.gz >/dev/null &&
+	"$SMOOTHVER" pack o2 --delta-from o1 -o d/app-1.0.1.tar.gz >/dev/null &&
+	sed -i "s/\"1.0.0\", \[\], \[\]/\"1.0.1\", [], []/g" o3/releases/1.0.2/relup &&
+	"$SMOOTHVER" pack o3 -o app-1.0.2.tar.gz >/dev/null &&
+	"$SMOOTHVER" pack o3 --delta-from o2 -o d3/app-1.0.2.tar.gz >/dev/null &&
+	S="s3://$B/delta" &&
+	sv 0 publish app-1.0.0.tar.gz --store "$S" --expect-empty &&
+	sv 0 publish d/app-1.0.1.tar.gz --store "$S" &&
+	contains out "published the delta of app 1.0.1 from 1.0.0 to $S" &&
+	sv 0 gc --store "$S" &&
+	sv 0 publish app-1.0.1.tar.gz --store "$S" --expect-latest 1.0.0 &&
+	sv 0 --json fetch app --delta-from 1.0.0 --store "$S" -o x.tar.gz &&
+	expect_json .delta_from 1.0.0 && expect_json .version 1.0.1 &&
+	tar -tzf x.tar.gz >list && lacks list lib/kernel && contains list lib/app-2/ebin/app.app &&
+	sv 0 publish d/app-1.0.1.tar.gz --store "$S" &&
+	contains out "is already published" &&
+	sv 0 publish d3/app-1.0.2.tar.gz --store "$S" &&
+	sv 0 publish app-1.0.2.tar.gz --store "$S" --expect-latest 1.0.1 &&
+	sv 0 gc --keep 1 --store "$S" &&
+	check delta &&
+	test ! -e mirror/deltas/app/1.0.1/1.0.0.json &&
+	test -f mirror/deltas/app/1.0.2/1.0.1.json &&
+	sv 0 --json fetch app --delta-from 1.0.1 --store "$S" -o y.tar.gz &&
+	expect_json .delta_from 1.0.1
 '
 
 test_expect_success 'the store URL from .smoothver' '
