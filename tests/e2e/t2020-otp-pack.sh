@@ -293,13 +293,14 @@ test_expect_success 'usage: zstd, --delta-from without an OTP root, a version th
 	test "$(ls -A | tr "\n" " ")" = "err out t whole.manifest.json whole.tar.zst "
 '
 
-test_expect_success 'publish takes the full package and refuses the delta' '
+test_expect_success 'publish puts the delta beside the release, never as a version or latest' '
 	mkdir full delta &&
 	sv 0 pack "$B/new" -o full/petal-1.0.1.tar.gz &&
 	sv 0 pack "$B/new" --delta-from "$B/old" -o delta/petal-1.0.1.tar.gz &&
-	sv 3 publish delta/petal-1.0.1.tar.gz --store st --expect-empty &&
-	contains err "cannot publish '\''delta/petal-1.0.1.tar.gz'\'': it is a delta package (petal 1.0.1 from 1.0.0)" &&
+	sv 0 publish delta/petal-1.0.1.tar.gz --store st --expect-empty &&
+	contains out "published the delta of petal 1.0.1 from 1.0.0" &&
 	test ! -e st/petal-latest && test ! -e st/releases/petal &&
+	test -f st/deltas/petal/1.0.1/1.0.0.json &&
 	sv 0 publish full/petal-1.0.1.tar.gz --store st --expect-empty &&
 	test "$(cat st/petal-latest)" = 1.0.1 &&
 	sv 0 fetch petal --store st -o got &&
