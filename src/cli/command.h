@@ -12,6 +12,7 @@
 #define SV_CLI_COMMAND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "adapt/git.h"
 #include "core/settings.h"
@@ -77,13 +78,25 @@ struct sv_ctx {
 };
 
 /* Parsed command line of one command. */
+#define SV_MAX_REPEAT 16 /* values kept of an option given repeatedly */
+
 struct sv_args {
 	const struct sv_command *cmd;
-	const char *value[SV_MAX_OPTIONS]; /* option values, by table index */
+	const char *value[SV_MAX_OPTIONS]; /* option values, by table index:
+	                                      the last one given */
+	const char *values[SV_MAX_OPTIONS][SV_MAX_REPEAT]; /* all of them, in
+	                                      order (sv_arg_all) */
 	int count[SV_MAX_OPTIONS];         /* how often each option was given */
 	int argc;                          /* positional arguments */
 	char **argv;
 };
+
+/* The --trust option of the commands that read releases from a store. */
+#define SV_OPT_TRUST \
+	{ "trust", 0, "KEY.pub", "accept only releases signed by this public " \
+	  "key: records, and latest with its expiry and no rollback " \
+	  "(repeatable; also trust.key in .smoothver)", SV_COMPLETE_FILE, \
+	  NULL, false }
 
 /* The --prefix option shared by the commands that read release tags. */
 #define SV_OPT_PREFIX \
@@ -115,7 +128,10 @@ void sv_ctx_rules(const struct sv_ctx *ctx, struct sv_rules *rules);
 struct sv_store;
 
 /* Open the store in force for this command: --store, else store.url
- * (SMOOTHVER_STORE), else the default. */
+ * (SMOOTHVER_STORE), else the default. A command with --trust reads the
+ * keys it names and the configuration's (trust.key, SMOOTHVER_TRUST) and
+ * the store checks every release against them; a key that cannot be read
+ * is SV_INPUT naming it. */
 int sv_ctx_store(const struct sv_ctx *ctx, const struct sv_args *a,
     int mode, struct sv_store **out, struct sv_err *e);
 
@@ -126,5 +142,11 @@ const char *sv_arg(const struct sv_args *a, const char *name);
 
 /* True if the command option called name was given. */
 bool sv_flag(const struct sv_args *a, const char *name);
+
+/* Every value of the command option called name, in the order given (an
+ * option given repeatedly, such as --trust): their number, *out pointing
+ * at them. */
+size_t sv_arg_all(const struct sv_args *a, const char *name,
+    const char *const **out);
 
 #endif

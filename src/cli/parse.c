@@ -10,6 +10,7 @@
 #include "base/xalloc.h"
 #include "core/rules.h"
 #include "core/store.h"
+#include "core/trust.h"
 
 const char *
 sv_arg(const struct sv_args *a, const char *name)
@@ -19,6 +20,21 @@ sv_arg(const struct sv_args *a, const char *name)
 	for (i = 0; a->cmd->options[i].name != NULL; i++)
 		if (strcmp(a->cmd->options[i].name, name) == 0)
 			return a->value[i];
+	fprintf(stderr, "smoothver: bug: command '%s' has no option '%s'\n",
+	    a->cmd->name, name);
+	abort();
+}
+
+size_t
+sv_arg_all(const struct sv_args *a, const char *name, const char *const **out)
+{
+	int i;
+
+	for (i = 0; a->cmd->options[i].name != NULL; i++)
+		if (strcmp(a->cmd->options[i].name, name) == 0) {
+			*out = a->values[i];
+			return a->cmd->options[i].metavar ? (size_t)a->count[i] : 0;
+		}
 	fprintf(stderr, "smoothver: bug: command '%s' has no option '%s'\n",
 	    a->cmd->name, name);
 	abort();
@@ -64,6 +80,17 @@ sv_ctx_rules(const struct sv_ctx *ctx, struct sv_rules *rules)
 	sv_rules_add_defaults(rules);
 }
 
+static bool
+has_option(const struct sv_args *a, const char *name)
+{
+	int i;
+
+	for (i = 0; a->cmd->options[i].name != NULL; i++)
+		if (strcmp(a->cmd->options[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 int
 sv_ctx_store(const struct sv_ctx *ctx, const struct sv_args *a, int mode,
     struct sv_store **out, struct sv_err *e)
@@ -78,6 +105,26 @@ sv_ctx_store(const struct sv_ctx *ctx, const struct sv_args *a, int mode,
 		url = def = sv_store_default_url();
 	status = sv_store_open(url, (enum sv_store_mode)mode, out, e);
 	free(def);
+	if (status == SV_OK && has_option(a, "trust")) {
+		const char *const *given;
+		size_t n = sv_arg_all(a, "trust", &given), i;
+		struct sv_trust *t = sv_trust_new();
+
+		for (i = 0; i < n && status == SV_OK; i++)
+			status = sv_trust_add(t, given[i], e);
+		for (i = 0; i < ctx->config.ntrust_keys && status == SV_OK; i++)
+			status = sv_trust_add(t, ctx->config.trust_keys[i], e);
+		if (status == SV_OK && t->n > 0) {
+			t->state_dir = sv_trust_default_state_dir();
+			sv_store_set_trust(*out, t, sv_trust_free);
+		} else {
+			sv_trust_free(t);
+		}
+		if (status) {
+			sv_store_close(*out);
+			*out = NULL;
+		}
+	}
 	return status;
 }
 
@@ -275,6 +322,13 @@ sv_parse_command(const struct sv_command *cmd, int argc, char **argv,
 		if (k >= 0) {
 			if (val && check_choice(&cmd->options[k], val, msg))
 				return SV_USAGE;
+			if (val && a->count[k] >= SV_MAX_REPEAT) {
+				buf_addf(msg, "--%s given more than %d times",
+				    cmd->options[k].name, SV_MAX_REPEAT);
+				return SV_USAGE;
+			}
+			if (val)
+				a->values[k][a->count[k]] = val;
 			a->count[k]++;
 			a->value[k] = val ? val : "";
 			if (rest && cluster(cmd->options, rest, a, g, msg))
@@ -334,4 +388,36 @@ sv_parse_size(const char *opt, const char *s, uint64_t *out,
 bad:
 	return sv_err_set(e, SV_USAGE, "invalid size '%s' for --%s (expected a "
 	    "positive number, optionally with K, M, G or T)", s, opt);
+}
+
+int
+sv_parse_duration(const char *opt, const char *s, double min, double *out,
+    struct sv_err *e)
+{
+	char *end;
+	double v, unit = 1;
+
+	if (*s < '0' || *s > '9')
+		goto bad;
+	v = strtod(s, &end);
+	if (strcmp(end, "ms") == 0)
+		unit = 0.001;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		unit = 1;
+	else if (strcmp(end, "m") == 0)
+		unit = 60;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600;
+	else if (strcmp(end, "d") == 0)
+		unit = 86400;
+	else
+		goto bad;
+	v *= unit;
+	if (v < min || v > 3660 * 86400.0)
+		goto bad;
+	*out = v;
+	return SV_OK;
+bad:
+	return sv_err_set(e, SV_USAGE, "invalid --%s '%s' (expected a time "
+	    "such as 30s, 5m, 12h or 30d, at least %gs)", opt, s, min);
 }

@@ -45,4 +45,12 @@ int sv_parse_global(int argc, char **argv, int *i, bool top,
 int sv_parse_size(const char *opt, const char *s, uint64_t *out,
     struct sv_err *e);
 
+/*
+ * An option's value as a time in seconds: a number with the unit ms, s
+ * (the default), m, h or d ("500ms", "30s", "30d"), at least min and at
+ * most ten years. SV_USAGE naming --opt otherwise.
+ */
+int sv_parse_duration(const char *opt, const char *s, double min,
+    double *out, struct sv_err *e);
+
 #endif

@@ -25,6 +25,7 @@ extern const struct sv_command sv_cmd_verify;
 extern const struct sv_command sv_cmd_ls;
 extern const struct sv_command sv_cmd_gc;
 extern const struct sv_command sv_cmd_deploy;
+extern const struct sv_command sv_cmd_keygen;
 extern const struct sv_command sv_cmd_help;
 extern const struct sv_command sv_cmd_gen_completion;
 extern const struct sv_command sv_cmd_gen_man;
@@ -49,6 +50,7 @@ const struct sv_command *const sv_commands[] = {
 	&sv_cmd_ls,
 	&sv_cmd_gc,
 	&sv_cmd_deploy,
+	&sv_cmd_keygen,
 	&sv_cmd_help,
 	&sv_cmd_gen_completion,
 	&sv_cmd_gen_man,

@@ -39,6 +39,7 @@ static const struct sv_option options[] = {
 	  "the one CANDIDATE names in start_erl.data)", SV_COMPLETE_NONE,
 	  NULL, false },
 	SV_OPT_STORE,
+	SV_OPT_TRUST,
 	SV_OPT_END
 };
 

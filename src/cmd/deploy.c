@@ -27,6 +27,7 @@ static const struct sv_option options[] = {
 	  "upgrades the node that runs from it (required)", SV_COMPLETE_DIR,
 	  NULL, false },
 	SV_OPT_STORE,
+	SV_OPT_TRUST,
 	{ "follow", 'f', NULL, "follow the store's NAME-latest with the "
 	  "running node instead of bootstrapping", SV_COMPLETE_NONE, NULL,
 	  false },
@@ -128,37 +129,6 @@ report(void *data, const struct sv_deploy_event *ev)
 	fflush(stdout);
 }
 
-/* "30s", "5m", "500ms", "1h", "30": a duration in seconds. */
-static int
-parse_time(const char *opt, const char *s, double min, double *out,
-    struct sv_err *e)
-{
-	char *end;
-	double v, unit = 1;
-
-	if (*s < '0' || *s > '9')
-		goto bad;
-	v = strtod(s, &end);
-	if (strcmp(end, "ms") == 0)
-		unit = 0.001;
-	else if (strcmp(end, "s") == 0 || *end == '\0')
-		unit = 1;
-	else if (strcmp(end, "m") == 0)
-		unit = 60;
-	else if (strcmp(end, "h") == 0)
-		unit = 3600;
-	else
-		goto bad;
-	v *= unit;
-	if (v < min || v > 7 * 86400)
-		goto bad;
-	*out = v;
-	return SV_OK;
-bad:
-	return sv_err_set(e, SV_USAGE, "invalid --%s '%s' (expected a time "
-	    "such as 30s, 5m or 500ms, from %gs to 7 days)", opt, s, min);
-}
-
 /* The first line of the cookie file. */
 static int
 read_cookie(const char *path, char **out, struct sv_err *e)
@@ -237,9 +207,9 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		    "version: give NAME without @%s", version);
 		goto fail;
 	}
-	if ((sv_arg(a, "interval") && (status = parse_time("interval",
+	if ((sv_arg(a, "interval") && (status = sv_parse_duration("interval",
 	    sv_arg(a, "interval"), 0.01, &o.interval, &e))) ||
-	    (sv_arg(a, "timeout") && (status = parse_time("timeout",
+	    (sv_arg(a, "timeout") && (status = sv_parse_duration("timeout",
 	    sv_arg(a, "timeout"), 1, &o.timeout, &e))) ||
 	    (sv_arg(a, "max-size") && (status = sv_parse_size("max-size",
 	    sv_arg(a, "max-size"), &o.max_size, &e))) ||

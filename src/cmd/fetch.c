@@ -26,6 +26,7 @@ static const struct sv_option options[] = {
 	  "a directory to extract into (default: NAME-VERSION.tar.gz here)",
 	  SV_COMPLETE_FILE, NULL, false },
 	SV_OPT_STORE,
+	SV_OPT_TRUST,
 	{ "delta-from", 0, "VERSION", "the delta package from VERSION, when "
 	  "the store has one (else the whole package), into a package file",
 	  SV_COMPLETE_NONE, NULL, false },

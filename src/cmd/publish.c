@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,9 @@
 #include "cli/output.h"
 #include "core/package.h"
 #include "core/store.h"
+#include "core/trust.h"
+#include "adapt/sign.h"
+#include "cli/parse.h"
 #include "core/version.h"
 
 static const struct sv_option options[] = {
@@ -47,6 +51,12 @@ static const struct sv_option options[] = {
 	  "gzip)", SV_COMPLETE_CHOICES, "gzip zstd", false },
 	{ "tree", 0, NULL, "pack a directory whole, as a plain tree, even if "
 	  "it is the root of an OTP release", SV_COMPLETE_NONE, NULL, false },
+	{ "sign", 0, "KEY", "sign the release's record and the latest pointer "
+	  "with this private key (smoothver keygen)", SV_COMPLETE_FILE, NULL,
+	  false },
+	{ "expires", 0, "TIME", "with --sign: how long the signed latest stays "
+	  "valid, such as 30d (default: 30d); re-sign before it expires",
+	  SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_END
 };
 
@@ -82,9 +92,16 @@ scratch_remove(struct scratch *s)
 	s->dir = NULL;
 }
 
+/* What --sign signed. */
+struct signed_info {
+	bool record, latest;
+	char key[SV_KEY_ID_LEN + 1];
+	char expires[32];
+};
+
 static void
 print_result(struct sv_ctx *ctx, struct sv_store *s,
-    const struct sv_publish_result *r)
+    const struct sv_publish_result *r, const struct signed_info *si)
 {
 	const struct sv_manifest *m = &r->m;
 	char hex[SV_SHA256_HEX], mhex[SV_SHA256_HEX];
@@ -116,6 +133,17 @@ print_result(struct sv_ctx *ctx, struct sv_store *s,
 		sv_json_set_int(doc, "uploaded", (int64_t)r->uploaded);
 		sv_json_set_int(doc, "uploaded_bytes", (int64_t)r->uploaded_bytes);
 		sv_json_set_int(doc, "present", (int64_t)r->present);
+		if (si->record) {
+			struct sv_json *sig = sv_json_object();
+
+			sv_json_set_str(sig, "key", si->key);
+			sv_json_set_bool(sig, "latest", si->latest);
+			sv_json_set_str(sig, "expires", si->latest ? si->expires :
+			    NULL);
+			sv_json_set(doc, "signed", sig);
+		} else {
+			sv_json_set_null(doc, "signed");
+		}
 		sv_out_json(doc);
 	} else if (!ctx->quiet) {
 		struct buf b;
@@ -151,9 +179,54 @@ print_result(struct sv_ctx *ctx, struct sv_store *s,
 			    m->version, hex, (uintmax_t)m->size, mhex, r->uploaded,
 			    (uintmax_t)r->uploaded_bytes, r->present);
 		}
+		if (si->record)
+			buf_addf(&b, "  signed    by key %s: the record%s%s%s\n",
+			    si->key, si->latest ? ", and latest until " : "",
+			    si->latest ? si->expires : "", "");
 		sv_out_write(b.s, b.len);
 		buf_release(&b);
 	}
+}
+
+/* Sign what this publish put in the store: the version's record (or the
+ * delta's), and the latest statement when the pointer names it. */
+static int
+sign_published(struct sv_store *s, const struct sv_key *k, double expires,
+    const struct sv_publish_result *r, struct signed_info *si,
+    struct sv_err *e)
+{
+	const struct sv_manifest *m = &r->m;
+	struct buf text;
+	char *key = m->delta_from ? sv_key_delta(m->name, m->version,
+	    m->delta_from) : sv_key_record(m->name, m->version);
+	bool found;
+	int status;
+
+	buf_init(&text);
+	sv_key_id(k, si->key);
+	if ((status = sv_store_get_buf(s, key, &text, 1 << 16, &found, e)))
+		goto out;
+	if (!found) {
+		status = sv_err_set(e, SV_INPUT, "store '%s': '%s' vanished before "
+		    "it could be signed", sv_store_url(s), key);
+		goto out;
+	}
+	if ((status = sv_trust_sign_record(k, s, m->name, m->version,
+	    m->delta_from, text.s, text.len, e)))
+		goto out;
+	si->record = true;
+	if (m->delta_from == NULL && (r->moved || r->already)) {
+		if ((status = sv_trust_sign_latest(k, s, m->name, m->version,
+		    (int64_t)expires, e)))
+			goto out;
+		si->latest = true;
+		sv_time_format((int64_t)time(NULL) + (int64_t)expires,
+		    si->expires);
+	}
+out:
+	buf_release(&text);
+	free(key);
+	return status;
 }
 
 /* A tarball: its manifest, and the options that must agree with it. */
@@ -193,6 +266,9 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	struct sv_store *s = NULL;
 	struct scratch tmp = { NULL, { NULL, NULL } };
 	char *manifest = NULL, *version = NULL, *expect = NULL;
+	struct sv_key *signer = NULL;
+	struct signed_info si;
+	double expires = 30 * 86400.0;
 	struct stat st;
 	struct sv_err e;
 	int status;
@@ -201,7 +277,32 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_publish_result_init(&r);
 	sv_package_init(&p);
 	memset(&req, 0, sizeof(req));
+	memset(&si, 0, sizeof(si));
 	req.compat_names = sv_flag(a, "compat-names");
+	if (sv_arg(a, "expires") && !sv_arg(a, "sign")) {
+		status = sv_err_set(&e, SV_USAGE, "--expires applies to --sign");
+		goto fail;
+	}
+	if (sv_arg(a, "expires") && (status = sv_parse_duration("expires",
+	    sv_arg(a, "expires"), 1, &expires, &e)))
+		goto fail;
+	/* The key is read before anything is published: a key that cannot
+	 * sign stops the publish, not half of it. */
+	if (sv_arg(a, "sign")) {
+		struct buf pem;
+
+		buf_init(&pem);
+		if ((status = sv_read_file(sv_arg(a, "sign"), &pem, 1 << 16,
+		    &e)) == SV_OK &&
+		    (signer = sv_key_read(pem.s ? pem.s : "", pem.len,
+		    sv_arg(a, "sign"), 1, &e)) == NULL)
+			status = e.status;
+		if (pem.s != NULL)
+			memset(pem.s, 0, pem.len);
+		buf_release(&pem);
+		if (status)
+			goto fail;
+	}
 	if (sv_arg(a, "expect-latest") && sv_flag(a, "expect-empty")) {
 		status = sv_err_set(&e, SV_USAGE, "--expect-latest and "
 		    "--expect-empty cannot go together");
@@ -278,7 +379,10 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		goto fail;
 	if ((status = sv_publish(s, &req, &r, &e)))
 		goto fail;
-	print_result(ctx, s, &r);
+	if (signer != NULL && (status = sign_published(s, signer, expires, &r,
+	    &si, &e)))
+		goto fail;
+	print_result(ctx, s, &r, &si);
 	goto out;
 fail:
 	sv_out_error(a->cmd, &e);
@@ -287,6 +391,7 @@ out:
 	sv_store_close(s);
 	sv_publish_result_release(&r);
 	sv_package_release(&p);
+	sv_key_free(signer);
 	free(manifest);
 	free(version);
 	free(expect);

@@ -28,6 +28,7 @@ static const struct sv_option options[] = {
 	{ "release", 0, "NAME@VERSION", "check against the manifest of this "
 	  "release in the store", SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_STORE,
+	SV_OPT_TRUST,
 	SV_OPT_END
 };
 

@@ -130,6 +130,50 @@ plan_deltas(struct sv_store *s, const char *name, const char *version,
 	return status;
 }
 
+/* The signatures of a version that goes (sigs/NAME/VERSION/...). */
+struct sigs_walk {
+	struct sv_store *s;
+	struct sv_gc_result *r;
+	const char *release;
+};
+
+static int
+sig_key(const char *key, void *data, struct sv_err *e)
+{
+	struct sigs_walk *w = data;
+	uint64_t size = 0;
+	bool found;
+	int status;
+
+	if (key[strlen(key) - 1] == '/')
+		return SV_OK;
+	if ((status = sv_store_stat(w->s, key, &found, &size, e)) || !found)
+		return status;
+	item(w->r, SV_GC_RECORD, xstrdup(key), xstrdup(w->release), size);
+	return SV_OK;
+}
+
+static int
+plan_sigs(struct sv_store *s, const char *name, const char *version,
+    struct sv_gc_result *r, struct sv_err *e)
+{
+	struct buf prefix, what;
+	struct sigs_walk w;
+	int status;
+
+	buf_init(&prefix);
+	buf_init(&what);
+	buf_addf(&prefix, "sigs/%s/%s/", name, version);
+	buf_addf(&what, "%s@%s (signature)", name, version);
+	w.s = s;
+	w.r = r;
+	w.release = what.s;
+	status = sv_store_list(s, prefix.s, sig_key, &w, e);
+	buf_release(&prefix);
+	buf_release(&what);
+	return status;
+}
+
 /* Decide about every version of name: referenced blobs go to keep, the
  * records and copies of the others to r. */
 static int
@@ -186,6 +230,8 @@ plan_release(struct sv_store *s, const struct sv_gc_request *req,
 		if (status == SV_OK)
 			status = plan_deltas(s, name, versions[i], kept, keep, r,
 			    e);
+		if (status == SV_OK && !kept)
+			status = plan_sigs(s, name, versions[i], r, e);
 		if (status)
 			goto out;
 	}

@@ -47,6 +47,8 @@ sv_config_init(struct sv_config *c)
 	c->release_name = NULL;
 	c->store_url = NULL;
 	c->tag_prefix = xstrdup("v");
+	c->trust_keys = NULL;
+	c->ntrust_keys = 0;
 	sv_rules_init(&c->rules);
 	buf_init(&c->warnings);
 }
@@ -57,6 +59,9 @@ sv_config_release(struct sv_config *c)
 	free(c->release_name);
 	free(c->tag_prefix);
 	free(c->store_url);
+	sv_strv_free(c->trust_keys, c->ntrust_keys);
+	c->trust_keys = NULL;
+	c->ntrust_keys = 0;
 	sv_rules_release(&c->rules);
 	buf_release(&c->warnings);
 	c->release_name = c->tag_prefix = c->store_url = NULL;
@@ -82,7 +87,23 @@ sv_config_check_prefix(const char *prefix, const char *source,
 struct file_walk {
 	struct sv_config *c;
 	const char *path;
+	const char *workdir;
 };
+
+static void
+add_trust_key(struct sv_config *c, const char *dir, const char *path,
+    size_t len)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (dir != NULL && len > 0 && path[0] != '/')
+		buf_adds(&b, dir);
+	buf_add(&b, path, len);
+	c->trust_keys = xrealloc(c->trust_keys, (c->ntrust_keys + 1) *
+	    sizeof(*c->trust_keys));
+	c->trust_keys[c->ntrust_keys++] = buf_detach(&b);
+}
 
 /* rule.GLOB.level / rule.GLOB.reason: rules in the order they appear. */
 static int
@@ -136,6 +157,10 @@ file_entry(const char *name, const char *value, void *data, struct sv_err *e)
 
 	if (strncmp(name, "rule.", 5) == 0)
 		return rule_entry(w, name, value, e);
+	if (strcmp(name, "trust.key") == 0) {
+		add_trust_key(w->c, w->workdir, value, strlen(value));
+		return SV_OK;
+	}
 
 	for (i = 0; i < NKEYS; i++) {
 		if (strcmp(name, keys[i].name) == 0) {
@@ -159,7 +184,7 @@ sv_config_load(struct sv_config *c, struct sv_git *g, struct sv_err *e)
 	buf_init(&path);
 	buf_init(&gitkey);
 	if (workdir != NULL) {
-		struct file_walk w = { c, NULL };
+		struct file_walk w = { c, NULL, workdir };
 
 		buf_addf(&path, "%s.smoothver", workdir);
 		w.path = path.s;
@@ -210,6 +235,17 @@ sv_config_load(struct sv_config *c, struct sv_git *g, struct sv_err *e)
 
 		if (val != NULL)
 			set(c, &keys[i], val);
+	}
+	{
+		const char *t = getenv("SMOOTHVER_TRUST");
+
+		while (t != NULL && *t != '\0') {
+			size_t n = strcspn(t, ":");
+
+			if (n > 0)
+				add_trust_key(c, NULL, t, n);
+			t += n + (t[n] == ':');
+		}
 	}
 	if (getenv("SMOOTHVER_TAG_PREFIX") != NULL)
 		status = sv_config_check_prefix(c->tag_prefix,

@@ -21,6 +21,11 @@ struct sv_config {
 	char *tag_prefix;   /* tag.prefix, default "v"; owned, never NULL */
 	char *store_url;    /* store.url, or NULL; owned (a relative path
 	                       from .smoothver is made absolute) */
+	char **trust_keys;  /* trust.key (repeatable) in .smoothver, then
+	                       SMOOTHVER_TRUST (paths joined by ':'): public
+	                       key files; owned (relative paths from
+	                       .smoothver made absolute) */
+	size_t ntrust_keys;
 	struct sv_rules rules; /* [rule "GLOB"] sections of .smoothver, in
 	                          order (without the built-in defaults) */
 	struct buf warnings; /* one line per warning (unknown keys, ...) */

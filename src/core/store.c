@@ -13,6 +13,7 @@
 #include "adapt/json.h"
 #include "base/outfile.h"
 #include "base/xalloc.h"
+#include "core/trust.h"
 #include "core/version.h"
 
 #define RECORD_SCHEMA "smoothver.release/1"
@@ -279,6 +280,11 @@ record_read(struct sv_store *s, const char *key, const char *name,
 	buf_addf(&what, "'%s' in store '%s'", key, sv_store_url(s));
 	status = sv_record_parse(text.s ? text.s : "", text.len, name, version,
 	    from, what.s, r, e);
+	/* A reader that trusts keys takes no record without a signature by
+	 * one of them over its exact bytes. */
+	if (status == SV_OK && sv_store_trust(s) != NULL)
+		status = sv_trust_check_record(sv_store_trust(s), s, name,
+		    version, from, text.s ? text.s : "", text.len, e);
 out:
 	buf_release(&text);
 	buf_release(&what);
@@ -935,7 +941,10 @@ sv_release_resolve(struct sv_store *s, const char *name, const char *version,
 	int status;
 
 	if (version == NULL) {
-		if ((status = sv_latest_read(s, name, &latest, e)))
+		/* With trusted keys, latest is the signed statement's. */
+		if ((status = sv_store_trust(s) != NULL ?
+		    sv_trust_latest(sv_store_trust(s), s, name, &latest, e) :
+		    sv_latest_read(s, name, &latest, e)))
 			return status;
 		if (latest == NULL)
 			return sv_err_set(e, SV_INPUT, "store '%s' has no release "

@@ -26,6 +26,7 @@
 #include "base/proc.h"
 #include "base/xalloc.h"
 #include "core/fetch.h"
+#include "core/trust.h"
 #include "core/version.h"
 #include "otp/ctl.h"
 #include "otp/otpinst.h"
@@ -404,6 +405,15 @@ dep_open(struct dep *d, const struct sv_deploy_opts *o, bool create,
 	}
 	if (o->name != NULL)
 		d->name = xstrdup(o->name);
+	/* A node keeps what it saw of the store (the highest signed latest)
+	 * in its root, which lives as long as the node's release does. */
+	if (sv_store_trust(o->store) != NULL &&
+	    getenv("SMOOTHVER_STATE_DIR") == NULL) {
+		struct sv_trust *t = sv_store_trust(o->store);
+
+		free(t->state_dir);
+		t->state_dir = xstrdup(d->dot);
+	}
 	return SV_OK;
 }
 

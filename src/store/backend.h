@@ -38,6 +38,8 @@ struct sv_store_ops {
 struct sv_store {
 	const struct sv_store_ops *ops;
 	char *url;                     /* owned by the backend */
+	struct sv_trust *trust;        /* owned; NULL: none */
+	void (*trust_free)(struct sv_trust *t);
 };
 
 /*

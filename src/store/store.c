@@ -71,8 +71,27 @@ sv_store_open(const char *url, enum sv_store_mode mode,
 void
 sv_store_close(struct sv_store *s)
 {
-	if (s != NULL)
-		s->ops->close(s);
+	if (s == NULL)
+		return;
+	if (s->trust != NULL && s->trust_free != NULL)
+		s->trust_free(s->trust);
+	s->ops->close(s);
+}
+
+void
+sv_store_set_trust(struct sv_store *s, struct sv_trust *t,
+    void (*free_fn)(struct sv_trust *t))
+{
+	if (s->trust != NULL && s->trust_free != NULL)
+		s->trust_free(s->trust);
+	s->trust = t;
+	s->trust_free = free_fn;
+}
+
+struct sv_trust *
+sv_store_trust(const struct sv_store *s)
+{
+	return s->trust;
 }
 
 const char *

@@ -58,6 +58,15 @@ void sv_store_close(struct sv_store *s);
 /* The store's location as given (for messages). */
 const char *sv_store_url(const struct sv_store *s);
 
+struct sv_trust; /* core/trust.h */
+
+/* The keys the reader of s trusts (core/store.c checks every record and
+ * takes latest from its signed statement when set), or NULL. The store
+ * owns t: sv_store_close calls free_fn(t). */
+void sv_store_set_trust(struct sv_store *s, struct sv_trust *t,
+    void (*free_fn)(struct sv_trust *t));
+struct sv_trust *sv_store_trust(const struct sv_store *s);
+
 /* Create key with the content of the local file src. *created is false
  * if the key already existed (its content is left alone). */
 int sv_store_put_file(struct sv_store *s, const char *key, const char *src,

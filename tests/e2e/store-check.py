@@ -85,10 +85,19 @@ def main(root):
                         bad.append("%s: manifest describes another package" % p)
     for f in sorted(os.listdir(root)):
         p = os.path.join(root, f)
-        if f in ("blobs", "releases", "deltas", "tmp", "lock", "smoothver-store"):
+        if f in ("blobs", "releases", "deltas", "sigs", "tmp", "lock",
+                 "smoothver-store"):
             continue
         if f.startswith("."):
             bad.append("hidden file at the top: " + f)
+        elif f.endswith("-latest.sig"):
+            with open(p, "rb") as fh:
+                st = json.loads(fh.read())
+            if (st.get("schema") != "smoothver.latest/1"
+                    or st.get("name") != f[:-11]
+                    or (f[:-11], st.get("version")) not in records):
+                bad.append("%s is not a signed latest of a published "
+                           "version" % f)
         elif f.endswith("-latest"):
             with open(p, "rb") as fh:
                 text = fh.read()

@@ -24,7 +24,7 @@ test_expect_success '-h wins over missing arguments and needs no repository' '
 
 test_expect_success 'help --json is the command table' '
 	sv 0 help --json && expect_json .schema smoothver.help/1 &&
-	expect_json "[.commands[].name] | join(\",\")" compare,bump,version,tag,log,index,diff,appup,relup,check,pack,try-upgrade,publish,fetch,verify,ls,gc,deploy,help &&
+	expect_json "[.commands[].name] | join(\",\")" compare,bump,version,tag,log,index,diff,appup,relup,check,pack,try-upgrade,publish,fetch,verify,ls,gc,deploy,keygen,help &&
 	expect_json ".commands[3].usage" "smoothver tag [-m MSG] [-n] [--allow-dirty] [--auto] [--from OLD] [-f] [--prefix PREFIX] LEVEL|VERSION [VERSION]" &&
 	expect_json ".commands[3].options[0].short" m &&
 	expect_json ".commands[3].options[1].value" null &&
