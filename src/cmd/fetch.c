@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "adapt/json.h"
+#include "base/msg.h"
 #include "base/quote.h"
 #include "base/xalloc.h"
 #include "cli/output.h"
@@ -146,6 +147,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	req.prepare_ctx = &wrote;
 	if ((status = sv_fetch(s, &req, &r, &e)))
 		goto fail;
+	if (r.delta_skipped != NULL)
+		msg_warn("%s", r.delta_skipped);
 	print_result(ctx, output, &r, wrote);
 	goto out;
 fail:

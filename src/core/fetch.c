@@ -32,6 +32,7 @@ sv_fetch_result_release(struct sv_fetch_result *r)
 {
 	sv_record_release(&r->rec);
 	sv_manifest_release(&r->m);
+	free(r->delta_skipped);
 	sv_fetch_result_init(r);
 }
 
@@ -594,9 +595,41 @@ sv_fetch(struct sv_store *s, const struct sv_fetch_request *req,
 			return status;
 		}
 		if (found) {
-			sv_record_release(&r->rec);
-			r->rec = d;
-			r->delta = true;
+			struct sv_manifest dm;
+			unsigned char whole[SV_SHA256_LEN];
+
+			/* The delta must have been made from the build that was
+			 * published whole (its manifest names that package's
+			 * digest, for the same file name); else the whole
+			 * package is the safe choice. */
+			sv_manifest_init(&dm);
+			memcpy(whole, r->rec.package, SV_SHA256_LEN);
+			status = sv_record_manifest(s, &d, &dm, e);
+			if (status == SV_OK && dm.delta_derived &&
+			    strcmp(dm.file, r->rec.file) == 0 &&
+			    memcmp(dm.delta_full_sha256, whole, SV_SHA256_LEN) != 0) {
+				char a[SV_SHA256_HEX], b[SV_SHA256_HEX];
+				struct buf why;
+
+				sv_sha256_hex(dm.delta_full_sha256, a);
+				sv_sha256_hex(whole, b);
+				buf_init(&why);
+				buf_addf(&why, "the delta of %s %s from %s was made from "
+				    "another build (whole package %.12s, the store's "
+				    "%.12s): the whole package was fetched instead",
+				    req->name, r->rec.version, req->delta_from, a, b);
+				r->delta_skipped = buf_detach(&why);
+				sv_record_release(&d);
+			} else if (status == SV_OK) {
+				sv_record_release(&r->rec);
+				r->rec = d;
+				r->delta = true;
+			} else {
+				sv_record_release(&d);
+			}
+			sv_manifest_release(&dm);
+			if (status)
+				return status;
 		}
 	}
 	if ((status = sv_record_manifest(s, &r->rec, &r->m, e)))

@@ -46,6 +46,9 @@ struct sv_fetch_result {
 	bool extracted;        /* output is a directory */
 	bool delta;            /* the delta package was fetched (rec is its
 	                          record, m its manifest) */
+	char *delta_skipped;   /* owned, or NULL: why the store's delta was
+	                          not taken (it was not made from the
+	                          published whole package) */
 };
 
 void sv_fetch_result_init(struct sv_fetch_result *r);

@@ -1002,3 +1002,33 @@ sv_index_path(struct sv_index *idx, const char *path, struct sv_err *e)
 		return sv_index_dir(idx, path, e);
 	return sv_index_tarball(idx, path, e);
 }
+
+void
+sv_index_digest(const struct sv_index *idx, unsigned char out[32])
+{
+	struct sv_sha256 *h = sv_sha256_new();
+	char hex[SV_SHA256_HEX];
+	struct buf line;
+	size_t i;
+
+	buf_init(&line);
+	for (i = 0; i < idx->n; i++) {
+		const struct sv_entry *ent = &idx->v[i];
+
+		buf_reset(&line);
+		if (ent->type == SV_ENTRY_DIR)
+			snprintf(hex, sizeof(hex), "-");
+		else
+			sv_sha256_hex(ent->sha256, hex);
+		buf_addf(&line, "%s %04o %ju %s %s", ent->type == SV_ENTRY_DIR ?
+		    "d" : ent->type == SV_ENTRY_SYMLINK ? "l" : "f", ent->mode,
+		    (uintmax_t)ent->size, hex, ent->path);
+		if (ent->type == SV_ENTRY_SYMLINK && ent->target != NULL)
+			buf_addf(&line, " -> %s", ent->target);
+		buf_addc(&line, '\n');
+		sv_sha256_update(h, line.s, line.len);
+	}
+	sv_sha256_final(h, out);
+	sv_sha256_free(h);
+	buf_release(&line);
+}

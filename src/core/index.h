@@ -79,6 +79,15 @@ const char *sv_entry_type_name(enum sv_entry_type t);
 /* Make idx empty. */
 void sv_index_init(struct sv_index *idx);
 
+/*
+ * The tree digest of a sorted index: the SHA-256 of one line per entry,
+ * "TYPE MODE SIZE SHA256 PATH\n" (TYPE f, d or l; MODE four octal digits;
+ * SHA256 in hex, "-" for a directory; a symlink's target after " -> ").
+ * Two trees with the same entries have the same digest, whatever their
+ * file systems' timestamps or order.
+ */
+void sv_index_digest(const struct sv_index *idx, unsigned char out[32]);
+
 /* Free everything idx owns and make it empty. */
 void sv_index_release(struct sv_index *idx);
 

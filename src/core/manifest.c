@@ -23,7 +23,19 @@ tail(const struct sv_manifest_info *m)
 	if (m->delta_from) {
 		struct sv_json *delta = sv_json_object();
 
+		if (m->delta_base_kind != NULL) {
+			struct sv_json *base = sv_json_object();
+
+			sv_json_set_str(base, "kind", m->delta_base_kind);
+			sv_sha256_hex(m->delta_base_sha256, hex);
+			sv_json_set_str(base, "sha256", hex);
+			sv_json_set(delta, "base", base);
+		}
 		sv_json_set_str(delta, "from", m->delta_from);
+		if (m->delta_full_sha256 != NULL) {
+			sv_sha256_hex(m->delta_full_sha256, hex);
+			sv_json_set_str(delta, "full_sha256", hex);
+		}
 		sv_json_set_int(delta, "full_size", (int64_t)m->delta_full_size);
 		sv_json_set(doc, "delta", delta);
 	} else {
@@ -135,6 +147,7 @@ sv_manifest_release(struct sv_manifest *m)
 	free(m->level);
 	free(m->file);
 	free(m->delta_from);
+	free(m->delta_base_kind);
 	sv_strv_free(m->relup_from, m->nrelup_from);
 	sv_index_release(&m->content);
 	sv_manifest_init(m);
@@ -288,6 +301,25 @@ sv_manifest_parse(struct sv_manifest *m, const char *text, size_t n,
 		    &m->delta_full_size, what, "delta", e))
 			goto out;
 		m->delta_from = xstrdup(from);
+		/* What it was derived from: optional (older manifests). */
+		if (sv_json_get(c, "full_sha256") != NULL) {
+			const struct sv_json *base = sv_json_get(c, "base");
+			const char *kind = sv_json_str(sv_json_get(base, "kind"));
+
+			if (!sv_sha256_parse_hex(sv_json_str(sv_json_get(c,
+			    "full_sha256")), m->delta_full_sha256) ||
+			    kind == NULL || (strcmp(kind, "package") != 0 &&
+			    strcmp(kind, "tree") != 0) ||
+			    !sv_sha256_parse_hex(sv_json_str(sv_json_get(base,
+			    "sha256")), m->delta_base_sha256)) {
+				sv_err_set(e, SV_INPUT, "manifest %s: delta.full_sha256 "
+				    "and delta.base (kind package or tree, sha256) "
+				    "must be digests", what);
+				goto out;
+			}
+			m->delta_base_kind = xstrdup(kind);
+			m->delta_derived = true;
+		}
 	} else if (c != NULL && !sv_json_is_null(c)) {
 		sv_err_set(e, SV_INPUT, "manifest %s: a delta package must "
 		    "have schema '%s'", what, SV_MANIFEST_DELTA);

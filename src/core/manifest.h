@@ -36,6 +36,13 @@ struct sv_manifest_info {
 	                              upgrades from; NULL for a whole one */
 	uint64_t delta_full_size;  /* a delta: the size of the whole
 	                              package of the same release */
+	const unsigned char *delta_full_sha256; /* a delta: that whole
+	                              package's SHA-256 (the build it was
+	                              derived from), or NULL */
+	const char *delta_base_kind; /* a delta: "package" or "tree": what
+	                              --delta-from named, or NULL */
+	const unsigned char *delta_base_sha256; /* its SHA-256 (a package
+	                              file's, or a tree's digest) */
 	bool otp;                  /* an OTP release package: "otp" is
 	                              written */
 	bool fresh_only;           /* for fresh installs only (--no-relup) */
@@ -63,6 +70,11 @@ struct sv_manifest {
 	char *delta_from;          /* owned; a delta package: the version it
 	                              upgrades from; NULL for a whole one */
 	uint64_t delta_full_size;  /* a delta: the whole package's size */
+	bool delta_derived;        /* a delta records what it was derived
+	                              from (the members below) */
+	unsigned char delta_full_sha256[SV_SHA256_LEN];
+	char *delta_base_kind;     /* owned: "package" or "tree" */
+	unsigned char delta_base_sha256[SV_SHA256_LEN];
 	bool otp;                  /* the manifest has an "otp" object */
 	bool fresh_only;           /* otp.fresh_install_only */
 	char **relup_from;         /* owned: otp.relup_from */

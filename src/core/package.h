@@ -59,6 +59,10 @@ struct sv_package {
 	struct sv_otp_pack plan;
 	uint64_t full_size;                /* a delta: the whole package's
 	                                      compressed size, measured */
+	unsigned char full_sha256[SV_SHA256_LEN]; /* a delta: the whole
+	                                      package's digest */
+	const char *base_kind;             /* a delta: "package" or "tree" */
+	unsigned char base_sha256[SV_SHA256_LEN]; /* --delta-from's digest */
 };
 
 void sv_package_init(struct sv_package *p);

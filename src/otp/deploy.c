@@ -1185,6 +1185,7 @@ upgrade(struct dep *d, const char *from, const struct rel *rels, size_t nrels,
 	ev_init(&ev, d, "fetched");
 	ev.version = vsn;
 	ev.from = from;
+	ev.detail = fr.delta_skipped;
 	ev.package = fr.delta ? "delta" : "whole";
 	ev.bytes = (int64_t)fr.m.size;
 	ev.seconds = sv_now() - t;

@@ -312,6 +312,24 @@ test_expect_success 'publish puts the delta beside the release, never as a versi
 	test -n "$(find st2/blobs -type f -size +1000k)"
 '
 
+test_expect_success 'a delta records what it was derived from; one made from another build is not taken' '
+	mkdir full other delta delta2 &&
+	sv 0 pack "$B/old" -o old.tar.gz &&
+	sv 0 pack "$B/new" -o full/petal-1.0.1.tar.gz --json && whole=$(json .sha256) &&
+	sv 0 pack "$B/new" --delta-from old.tar.gz -o delta/petal-1.0.1.tar.gz &&
+	jq -e ".delta.full_sha256 == \"$whole\" and .delta.base.kind == \"package\" and .delta.base.sha256 == \"$(sha256sum old.tar.gz | cut -c1-64)\"" delta/petal-1.0.1.manifest.json &&
+	sv 0 pack "$B/new" --delta-from "$B/old" -o delta2/petal-1.0.1.tar.gz &&
+	jq -e ".delta.base.kind == \"tree\" and .delta.full_sha256 == \"$whole\"" delta2/petal-1.0.1.manifest.json &&
+	"$SMOOTHVER" publish old.tar.gz --store st --expect-empty >/dev/null &&
+	"$SMOOTHVER" publish delta/petal-1.0.1.tar.gz --store st >/dev/null &&
+	SOURCE_DATE_EPOCH=5 "$SMOOTHVER" pack "$B/new" -o other/petal-1.0.1.tar.gz >/dev/null &&
+	"$SMOOTHVER" publish other/petal-1.0.1.tar.gz --store st --expect-latest 1.0.0 >/dev/null &&
+	sv 0 --json fetch petal --delta-from 1.0.0 --store st -o x.tar.gz &&
+	expect_json .delta_from null &&
+	contains err "smoothver: warning: the delta of petal 1.0.1 from 1.0.0 was made from another build" &&
+	cmp x.tar.gz other/petal-1.0.1.tar.gz
+'
+
 test_expect_success 'fetch refuses a record that leads to a delta' '
 	mkdir delta && sv 0 pack "$B/new" --delta-from "$B/old" -o delta/petal-1.0.1.tar.gz &&
 	sv 0 publish "$B/old" --store st --expect-empty &&
