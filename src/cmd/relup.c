@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/msg.h"
 #include "base/outfile.h"
+#include "core/index.h"
 #include "base/xalloc.h"
 #include "cli/output.h"
 #include "otp/input.h"
@@ -128,6 +129,42 @@ open_base(struct inputs *ins, size_t nold, char **paths, size_t npaths,
 	sv_err_set(e, SV_INPUT, "release %s not found in %s", vsn, where.s);
 	buf_release(&where);
 	return SV_INPUT;
+}
+
+/* The relup's provenance, as comment lines before it in a file (pack
+ * copies them into the manifest, release_handler skips comments): what
+ * each base came from and NEW, by digest. */
+static int
+provenance(struct buf *out, const struct inputs *ins, size_t nold,
+    char **argv, const struct sv_otp_input *newin, const char *newpath,
+    struct sv_otp_release **bases, size_t nbases, struct sv_err *e)
+{
+	unsigned char d[32];
+	char hex[SV_SHA256_HEX];
+	const char *kind;
+	size_t i, k;
+	int status;
+
+	for (i = 0; i < nbases; i++) {
+		const char *src = bases[i]->root;
+
+		if (bases[i] == &newin->rel)
+			src = newpath;
+		for (k = 0; k < ins->n; k++)
+			if (&ins->v[k]->rel == bases[i])
+				src = k < nold ? argv[k] : ins->v[k]->rel.root;
+		if ((status = sv_build_digest(src, &kind, d, e)))
+			return status;
+		sv_sha256_hex(d, hex);
+		buf_addf(out, "%%%% smoothver derived-from %s %s %s\n",
+		    bases[i]->vsn, kind, hex);
+	}
+	if ((status = sv_build_digest(newpath, &kind, d, e)))
+		return status;
+	sv_sha256_hex(d, hex);
+	buf_addf(out, "%%%% smoothver derived-to %s %s %s\n", newin->rel.vsn,
+	    kind, hex);
+	return SV_OK;
 }
 
 static void
@@ -336,9 +373,26 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	} else if (output != NULL) {
 		dest = xstrdup(output);
 	}
-	if (dest != NULL &&
-	    (status = sv_write_file_nosync(dest, text.s, text.len, &e)))
-		goto fail;
+	if (dest != NULL) {
+		struct buf file;
+
+		const char *body = text.s;
+
+		buf_init(&file);
+		/* The encoding comment stays on the first line. */
+		if (strncmp(body, "%% coding", 9) == 0 && strchr(body, '\n')) {
+			buf_add(&file, body, (size_t)(strchr(body, '\n') + 1 - body));
+			body = strchr(body, '\n') + 1;
+		}
+		if ((status = provenance(&file, &ins, nold, a->argv, &newin,
+		    newpath, bases, nbases, &e)) == SV_OK) {
+			buf_adds(&file, body);
+			status = sv_write_file_nosync(dest, file.s, file.len, &e);
+		}
+		buf_release(&file);
+		if (status)
+			goto fail;
+	}
 	if (ctx->json)
 		print_json(&r, newin.rel.name, ro.systools, dest, text.s);
 	else if (dest == NULL)

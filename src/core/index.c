@@ -1032,3 +1032,24 @@ sv_index_digest(const struct sv_index *idx, unsigned char out[32])
 	sv_sha256_free(h);
 	buf_release(&line);
 }
+
+int
+sv_build_digest(const char *path, const char **kind, unsigned char out[32],
+    struct sv_err *e)
+{
+	struct sv_index idx;
+	struct stat st;
+	uint64_t size;
+	int status;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		*kind = "package";
+		return sv_sha256_file(path, out, &size, e);
+	}
+	*kind = "tree";
+	sv_index_init(&idx);
+	if ((status = sv_index_dir(&idx, path, e)) == SV_OK)
+		sv_index_digest(&idx, out);
+	sv_index_release(&idx);
+	return status;
+}

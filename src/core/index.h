@@ -88,6 +88,14 @@ void sv_index_init(struct sv_index *idx);
  */
 void sv_index_digest(const struct sv_index *idx, unsigned char out[32]);
 
+/*
+ * A build's digest, for provenance: a package file's SHA-256 (*kind
+ * "package"), or a directory's tree digest (*kind "tree"). Errors are
+ * SV_INPUT naming path.
+ */
+int sv_build_digest(const char *path, const char **kind,
+    unsigned char out[32], struct sv_err *e);
+
 /* Free everything idx owns and make it empty. */
 void sv_index_release(struct sv_index *idx);
 

@@ -47,6 +47,35 @@ tail(const struct sv_manifest_info *m)
 		size_t i;
 
 		sv_json_set_bool(otp, "fresh_install_only", m->fresh_only);
+		if (m->nrelup_derived > 0) {
+			struct sv_json *der = sv_json_object();
+			struct sv_json *bases = sv_json_array(), *to = NULL;
+
+			for (i = 0; i < m->nrelup_derived; i++) {
+				char dir[8], vsn[128], kind[16], sha[72];
+				struct sv_json *b;
+
+				if (sscanf(m->relup_derived[i], "%7s %127s %15s %71s",
+				    dir, vsn, kind, sha) != 4)
+					continue;
+				b = sv_json_object();
+				sv_json_set_str(b, "kind", kind);
+				sv_json_set_str(b, "sha256", sha);
+				sv_json_set_str(b, "version", vsn);
+				if (strcmp(dir, "to") == 0) {
+					sv_json_free(to);
+					to = b;
+				} else {
+					sv_json_push(bases, b);
+				}
+			}
+			sv_json_set(der, "from", bases);
+			if (to != NULL)
+				sv_json_set(der, "to", to);
+			else
+				sv_json_set_null(der, "to");
+			sv_json_set(otp, "relup_derived", der);
+		}
 		for (i = 0; i < m->nrelup_from; i++)
 			sv_json_push(from, sv_json_string(m->relup_from[i]));
 		sv_json_set(otp, "relup_from", from);

@@ -48,6 +48,9 @@ struct sv_manifest_info {
 	bool fresh_only;           /* for fresh installs only (--no-relup) */
 	char *const *relup_from;   /* the versions its relup upgrades from */
 	size_t nrelup_from;
+	char *const *relup_derived; /* what the relup was made from: "from|to
+	                              VSN package|tree SHA256" each */
+	size_t nrelup_derived;
 };
 
 /* Write the manifest text to sink, one content entry at a time (memory

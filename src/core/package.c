@@ -364,30 +364,6 @@ write_manifest(struct sv_package *p, struct sv_err *e)
 	return sv_outfile_commit(&out, e);
 }
 
-/* What --delta-from named, by digest: a package file's SHA-256, or a
- * release root's tree digest (sv_index_digest). */
-static int
-base_digest(const char *from, struct sv_package *p, struct sv_err *e)
-{
-	struct stat st;
-	uint64_t size;
-	int status;
-
-	if (stat(from, &st) == 0 && S_ISREG(st.st_mode)) {
-		p->base_kind = "package";
-		return sv_sha256_file(from, p->base_sha256, &size, e);
-	} else {
-		struct sv_index idx;
-
-		sv_index_init(&idx);
-		p->base_kind = "tree";
-		if ((status = sv_index_dir(&idx, from, e)) == SV_OK)
-			sv_index_digest(&idx, p->base_sha256);
-		sv_index_release(&idx);
-		return status;
-	}
-}
-
 /* What an OTP release package holds (checked, nothing written yet);
  * for a delta, the whole package is measured first. */
 static int
@@ -414,8 +390,8 @@ otp_select(const struct sv_package_spec *spec, struct sv_package *p,
 		p->full_size = fr.size;
 		memcpy(p->full_sha256, fr.sha256, SV_SHA256_LEN);
 		sv_pack_result_release(&fr);
-		if (status != SV_OK || (status = base_digest(spec->delta_from, p,
-		    e)) != SV_OK)
+		if (status != SV_OK || (status = sv_build_digest(spec->delta_from,
+		    &p->base_kind, p->base_sha256, e)) != SV_OK)
 			return status;
 		if (sv_version_normalise(from, "", &p->delta_from, e) != SV_OK) {
 			sv_err_init(e);
@@ -464,6 +440,8 @@ sv_package_build(const struct sv_package_spec *spec, struct sv_package *p,
 		p->info.fresh_only = p->plan.fresh_only;
 		p->info.relup_from = p->plan.relup_from;
 		p->info.nrelup_from = p->plan.nrelup_from;
+		p->info.relup_derived = p->plan.relup_derived;
+		p->info.nrelup_derived = p->plan.nrelup_derived;
 	}
 	return write_manifest(p, e);
 }

@@ -8,11 +8,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "base/buf.h"
+#include "base/outfile.h"
 #include "base/xalloc.h"
 #include "core/version.h"
 #include "otp/term.h"
@@ -38,6 +40,7 @@ sv_otp_pack_release(struct sv_otp_pack *p)
 	sv_strv_free(p->apps, p->napps);
 	sv_strv_free(p->kept, p->nkept);
 	sv_strv_free(p->relup_from, p->nrelup_from);
+	sv_strv_free(p->relup_derived, p->nrelup_derived);
 	sv_strv_free(p->others, p->nothers);
 	sv_strv_free(p->strings, p->nstrings);
 	sv_otp_pack_init(p);
@@ -316,6 +319,33 @@ other_versions(struct sv_otp_pack *p)
 	buf_release(&rel);
 }
 
+/* The relup's provenance comments (see relpack.h): lines
+ * "%% smoothver derived-from VSN KIND SHA256" and "... derived-to ...". */
+static void
+read_derived(struct sv_otp_pack *p, const char *path)
+{
+	char *text = sv_file_part(path, 0, 8192), *line, *save = NULL;
+
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char dir[16], vsn[128], kind[16], hex[72];
+		struct buf b;
+
+		if (strncmp(line, "%% smoothver derived-", 21) != 0 ||
+		    sscanf(line + 21, "%15s %127s %15s %71s", dir, vsn, kind,
+		    hex) != 4 || (strcmp(dir, "from") != 0 &&
+		    strcmp(dir, "to") != 0) || (strcmp(kind, "package") != 0 &&
+		    strcmp(kind, "tree") != 0) || strlen(hex) != 64)
+			continue;
+		buf_init(&b);
+		buf_addf(&b, "%s %s %s %s", dir, vsn, kind, hex);
+		p->relup_derived = xrealloc(p->relup_derived,
+		    (p->nrelup_derived + 1) * sizeof(*p->relup_derived));
+		p->relup_derived[p->nrelup_derived++] = buf_detach(&b);
+	}
+	free(text);
+}
+
 /* Read releases/VSN/relup, if there is one: the versions it upgrades
  * from. A relup that is not one is SV_INPUT naming it. */
 static int
@@ -337,6 +367,7 @@ read_relup(struct sv_otp_pack *p, struct sv_err *e)
 	p->has_relup = true;
 	if ((status = sv_terms_load(&ts, path.s, 64u << 20, e)))
 		goto out;
+	read_derived(p, path.s);
 	t = ts.n == 1 ? ts.v[0] : NULL;
 	up = t && t->kind == SV_TERM_TUPLE && t->n == 3 ? t->v[1] : NULL;
 	if (up == NULL || up->kind != SV_TERM_LIST) {

@@ -63,6 +63,11 @@ struct sv_otp_pack {
 	char **relup_from;           /* owned: the versions its relup
 	                                upgrades from, in its order */
 	size_t nrelup_from;
+	char **relup_derived;        /* owned: what its relup was made from,
+	                                as `smoothver relup` wrote it in the
+	                                relup's comments: "from|to VSN KIND
+	                                SHA256" (KIND package or tree) */
+	size_t nrelup_derived;
 	char **others;               /* owned: the earlier versions of the
 	                                release the root holds, sorted */
 	size_t nothers;

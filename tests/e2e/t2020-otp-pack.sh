@@ -327,7 +327,11 @@ test_expect_success 'a delta records what it was derived from; one made from ano
 	sv 0 --json fetch petal --delta-from 1.0.0 --store st -o x.tar.gz &&
 	expect_json .delta_from null &&
 	contains err "smoothver: warning: the delta of petal 1.0.1 from 1.0.0 was made from another build" &&
-	cmp x.tar.gz other/petal-1.0.1.tar.gz
+	cmp x.tar.gz other/petal-1.0.1.tar.gz &&
+	cp -R "$B/new" n2 && sv 0 relup old.tar.gz n2 --write &&
+	sed -n 2p n2/releases/1.0.1/relup | grep -q "^%% smoothver derived-from 1.0.0 package $(sha256sum old.tar.gz | cut -c1-64)$" &&
+	mkdir n2pk && sv 0 pack n2 -o n2pk/petal-1.0.1.tar.gz &&
+	jq -e ".otp.relup_derived.from[0].version == \"1.0.0\" and .otp.relup_derived.from[0].kind == \"package\" and .otp.relup_derived.to.version == \"1.0.1\" and .otp.relup_derived.to.kind == \"tree\"" n2pk/petal-1.0.1.manifest.json
 '
 
 test_expect_success 'fetch refuses a record that leads to a delta' '
