@@ -3,7 +3,8 @@
 #
 # Installs the build and test dependencies if they are missing (Debian 12,
 # as root; and action-validator, with npm, for t2060), then: autoreconf,
-# configure --enable-werror, make, make check, make distcheck with gcc; and
+# configure --enable-werror, make, make check, make distcheck (its quick
+# tests: Makefile.am's print-quick-tests) with gcc; and
 # the same suite again built with clang and AddressSanitizer +
 # UndefinedBehaviorSanitizer; then each libFuzzer target for 60 s (make
 # fuzz-smoke). Ends with one line
@@ -32,7 +33,7 @@ autoreconf -fi
 mkdir -p _build/gcc _build/sanitize
 step sh -c 'cd _build/gcc && ../../configure -q --enable-werror CC=gcc && make -j2'
 step sh -c 'cd _build/gcc && make -j2 check'
-step sh -c 'cd _build/gcc && make -j2 distcheck >distcheck.log 2>&1 || { tail -50 distcheck.log; exit 1; }'
+step sh -c 'cd _build/gcc && make -j2 distcheck TESTS="$(make -s print-quick-tests)" >distcheck.log 2>&1 || { tail -50 distcheck.log; exit 1; }'
 step sh -c 'cd _build/sanitize && ../../configure -q --enable-werror --enable-sanitizers CC=clang && make -j2'
 step sh -c 'cd _build/sanitize && LSAN_OPTIONS=suppressions=$SV_TOP/tests/lsan.supp ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 make -j2 check'
 # The libFuzzer targets, 60 s each (a crash fails the run; tests/fuzz/).
