@@ -23,6 +23,22 @@ def sha(path):
     return h.hexdigest()
 
 
+def check_record(p, r, names, blobs, name, vsn, delta_from, bad):
+    """The blobs a record names exist, and its manifest describes its
+    package: name@vsn, a whole release or the delta from delta_from."""
+    for key in ("manifest", "package"):
+        if r[key] not in names:
+            bad.append("%s: %s blob missing" % (p, key))
+    if r["manifest"] not in names:
+        return
+    with open(os.path.join(blobs, r["manifest"]), "rb") as fh:
+        m = json.loads(fh.read())
+    delta = m.get("delta") or {}
+    if (m["package"]["sha256"] != r["package"] or m["name"] != name
+            or m["version"] != vsn or delta.get("from") != delta_from):
+        bad.append("%s: manifest describes another package" % p)
+
+
 def main(root):
     bad = []
     blobs = os.path.join(root, "blobs", "sha256")
@@ -51,15 +67,7 @@ def main(root):
                 bad.append("record is not JSON: " + p)
                 continue
             records[(name, f[:-5])] = r
-            for key in ("manifest", "package"):
-                if r[key] not in names:
-                    bad.append("%s: %s blob missing" % (p, key))
-            if r["manifest"] in names:
-                with open(os.path.join(blobs, r["manifest"]), "rb") as fh:
-                    m = json.loads(fh.read())
-                if (m["package"]["sha256"] != r["package"]
-                        or m["name"] != name or m["version"] != f[:-5]):
-                    bad.append("%s: manifest describes another package" % p)
+            check_record(p, r, names, blobs, name, f[:-5], None, bad)
     deltas = os.path.join(root, "deltas")
     for name in sorted(os.listdir(deltas)) if os.path.isdir(deltas) else []:
         for vsn in sorted(os.listdir(os.path.join(deltas, name))):
@@ -73,16 +81,7 @@ def main(root):
                 if (r.get("schema") != "smoothver.delta/1" or r["name"] != name
                         or r["version"] != vsn or r["delta_from"] != f[:-5]):
                     bad.append("%s: not the delta record of its place" % p)
-                for key in ("manifest", "package"):
-                    if r[key] not in names:
-                        bad.append("%s: %s blob missing" % (p, key))
-                if r["manifest"] in names:
-                    with open(os.path.join(blobs, r["manifest"]), "rb") as fh:
-                        m = json.loads(fh.read())
-                    if (m["package"]["sha256"] != r["package"]
-                            or not m.get("delta")
-                            or m["delta"].get("from") != f[:-5]):
-                        bad.append("%s: manifest describes another package" % p)
+                check_record(p, r, names, blobs, name, vsn, f[:-5], bad)
     for f in sorted(os.listdir(root)):
         p = os.path.join(root, f)
         if f in ("blobs", "releases", "deltas", "sigs", "tmp", "lock",
