@@ -20,7 +20,7 @@ validate() {
 
 test_expect_success 'the example manifests are valid Kubernetes objects' '
 	validate "$K8S/tally.yaml" "$K8S/tally-shared-volume.yaml" >out &&
-	expect_out "$K8S/tally.yaml: 6 documents valid
+	expect_out "$K8S/tally.yaml: 7 documents valid
 $K8S/tally-shared-volume.yaml: 2 documents valid"
 '
 
@@ -28,8 +28,8 @@ test_expect_success 'the validator refuses wrong types, unknown members and kind
 	sed "s/containerPort: 4000/containerPort: \"4000\"/; s/        - name: bootstrap/        - name: bootstrap\n          imagePullPolice: Always/; s/  maxUnavailable: 1/  maxUnavailable: 1\n  minAvailables: 2/; s/kind: Service\$/kind: Servise/" \
 		"$K8S/tally.yaml" >bad.yaml &&
 	! validate bad.yaml >out &&
-	contains out "bad.yaml: document 4 (PodDisruptionBudget tally): /spec/minAvailables: PodDisruptionBudgetSpec has no member \"minAvailables\"" &&
-	contains out "bad.yaml: document 5 (Servise tally): unknown apiVersion/kind v1/Servise" &&
+	contains out "bad.yaml: document 5 (PodDisruptionBudget tally): /spec/minAvailables: PodDisruptionBudgetSpec has no member \"minAvailables\"" &&
+	contains out "bad.yaml: document 6 (Servise tally): unknown apiVersion/kind v1/Servise" &&
 	contains out "(Deployment tally): /spec/template/spec/containers/0/ports/0/containerPort: must be integer" &&
 	contains out "(Deployment tally): /spec/template/spec/initContainers/0/imagePullPolice: Container has no member \"imagePullPolice\"" &&
 	printf "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {}\n" >missing.yaml &&
