@@ -155,7 +155,7 @@ test_expect_success 'a large package goes up in parts, killed at any part the st
 '
 
 test_expect_success 'delta packages: published before their release, fetched by --delta-from, kept and removed by gc' '
-	mkotp o1 1.0.0 1 && mkotp o2 1.0.1 2 && mkotp o3 1.0.2 3 &&
+	mkotp o1 1.0.0 1 && mkotp o2 1.0.1 2 && mkotp o3 1.0.2 3 && mkdir d d3 &&
 	"$SMOOTHVER" pack o1 -o app-1.0.0.tar.gz >/dev/null &&
 	"$SMOOTHVER" pack o2 -o app-1.0.1.tar.gz >/dev/null &&
 	"$SMOOTHVER" pack o2 --delta-from o1 -o d/app-1.0.1.tar.gz >/dev/null &&
