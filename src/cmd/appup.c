@@ -19,6 +19,7 @@
 #include "base/msg.h"
 #include "base/outfile.h"
 #include "base/xalloc.h"
+#include "cli/explain.h"
 #include "cli/output.h"
 #include "otp/appup.h"
 #include "otp/input.h"
@@ -37,6 +38,9 @@ static const struct sv_option options[] = {
 	  SV_COMPLETE_NONE, NULL, false },
 	{ "merge", 0, NULL, "complete hand-written appups that miss changed "
 	  "modules instead of failing", SV_COMPLETE_NONE, NULL, false },
+	{ "explain", 0, NULL, "also print each changed module's level with "
+	  "the evidence for it (as Erlang comments)", SV_COMPLETE_NONE, NULL,
+	  false },
 	SV_OPT_END
 };
 
@@ -82,7 +86,8 @@ instrs_text(struct buf *text, const struct sv_otp_modchange *m, bool up)
 
 static void
 print_json(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
-    const char *const *written, const char *out_dir)
+    const char *const *written, const char *out_dir,
+    const struct sv_otp_explain *x)
 {
 	struct sv_json *doc = sv_out_json_doc("appup");
 	struct sv_json *apps = sv_json_array(), *reasons = sv_json_array();
@@ -154,6 +159,8 @@ print_json(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
 		sv_json_set_bytes(doc, "out", out_dir);
 	else
 		sv_json_set_null(doc, "out");
+	if (x != NULL)
+		sv_json_set(doc, "explain", sv_out_explain_json(x));
 	sv_out_json(doc);
 	buf_release(&text);
 }
@@ -225,6 +232,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	struct sv_otp_input oldin, newin;
 	struct sv_otp_options opts;
 	struct sv_otp_upgrade u;
+	struct sv_otp_explain x;
 	const char *from = sv_arg(a, "from"), *to = sv_arg(a, "to");
 	const char *out_dir = sv_arg(a, "out");
 	const char *newpath = a->argc == 2 ? a->argv[1] : a->argv[0];
@@ -241,6 +249,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_otp_input_init(&newin);
 	sv_otp_options_init(&opts);
 	sv_otp_upgrade_init(&u);
+	sv_otp_explain_init(&x);
 	opts.merge = sv_flag(a, "merge");
 	if (a->argc == 1 && (from == NULL || to == NULL)) {
 		status = sv_err_set(&e, SV_USAGE, "'appup' needs OLD NEW (or "
@@ -308,8 +317,11 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		if (status)
 			goto fail;
 	}
+	if (sv_flag(a, "explain"))
+		sv_otp_explain_take(&x, &u);
 	if (ctx->json) {
-		print_json(&u, &newin, (const char *const *)written, out_dir);
+		print_json(&u, &newin, (const char *const *)written, out_dir,
+		    sv_flag(a, "explain") ? &x : NULL);
 	} else if (!ctx->quiet) {
 		for (i = 0; i < u.napps; i++) {
 			const struct sv_otp_appchange *c = &u.apps[i];
@@ -341,6 +353,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 			sv_out_write(line.s, line.len);
 		}
 	}
+	if (!ctx->json && sv_flag(a, "explain"))
+		sv_out_explain(&x, "%% ");
 	status = SV_OK;
 	goto out;
 fail:
@@ -348,6 +362,7 @@ fail:
 out:
 	if (written != NULL)
 		sv_strv_free(written, u.napps);
+	sv_otp_explain_release(&x);
 	sv_otp_upgrade_release(&u);
 	sv_otp_options_release(&opts);
 	sv_otp_input_release(&oldin);

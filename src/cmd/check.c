@@ -25,6 +25,7 @@
 #include "base/msg.h"
 #include "base/outfile.h"
 #include "base/xalloc.h"
+#include "cli/explain.h"
 #include "cli/output.h"
 #include "core/fetch.h"
 #include "core/rules.h"
@@ -38,6 +39,8 @@ static const struct sv_option options[] = {
 	{ "version", 0, "VSN", "the candidate's release version (default: "
 	  "the one CANDIDATE names in start_erl.data)", SV_COMPLETE_NONE,
 	  NULL, false },
+	{ "explain", 0, NULL, "print each changed module's level with the "
+	  "evidence for it", SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_STORE,
 	SV_OPT_TRUST,
 	SV_OPT_END
@@ -136,7 +139,7 @@ set_str_or_null(struct sv_json *o, const char *key, const char *v)
 }
 
 static void
-print_json(const struct sv_check *c)
+print_json(const struct sv_check *c, bool explain)
 {
 	struct sv_json *doc = sv_out_json_doc("check");
 	struct sv_json *errs = sv_json_array(), *warns = sv_json_array();
@@ -159,6 +162,8 @@ print_json(const struct sv_check *c)
 		sv_json_set_null(doc, "required_by");
 	}
 	sv_json_set_str(doc, "relup", sv_check_relup_name(c->relup));
+	if (explain)
+		sv_json_set(doc, "explain", sv_out_explain_json(&c->explain));
 	for (i = 0; i < c->n; i++) {
 		const struct sv_check_finding *f = &c->v[i];
 		struct sv_json *o = sv_json_object();
@@ -407,9 +412,11 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	    "version"), &rules, &e)))
 		goto fail;
 	if (ctx->json)
-		print_json(&c);
+		print_json(&c, sv_flag(a, "explain"));
 	else if (!ctx->quiet || c.n > 0)
 		print_human(&c);
+	if (!ctx->json && sv_flag(a, "explain"))
+		sv_out_explain(&c.explain, "");
 	if (gha != NULL && strcmp(gha, "true") == 0 &&
 	    (status = github(&c, ctx->json, &e)))
 		goto fail;

@@ -15,6 +15,7 @@
 #include "adapt/json.h"
 #include "base/msg.h"
 #include "base/quote.h"
+#include "cli/explain.h"
 #include "cli/output.h"
 #include "core/plan.h"
 #include "otp/diff.h"
@@ -24,6 +25,8 @@ static const struct sv_option options[] = {
 	  "OLD names in start_erl.data)", SV_COMPLETE_NONE, NULL, false },
 	{ "to", 0, "VSN", "the new OTP release version (default: the one "
 	  "NEW names)", SV_COMPLETE_NONE, NULL, false },
+	{ "explain", 0, NULL, "print each changed module's level with the "
+	  "evidence for it (OTP releases)", SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_END
 };
 
@@ -75,7 +78,8 @@ otp_json(const struct sv_build_diff *d)
 static const char change_code[SV_CHANGE_KINDS] = { 'A', 'D', 'M', 'P', 'T' };
 
 static void
-print_json(const struct sv_build_diff *d, const char *old, const char *new)
+print_json(const struct sv_build_diff *d, const char *old, const char *new,
+    const struct sv_otp_explain *x)
 {
 	const struct sv_plan *p = &d->plan;
 	struct sv_json *doc = sv_out_json_doc("plan");
@@ -120,6 +124,8 @@ print_json(const struct sv_build_diff *d, const char *old, const char *new)
 		sv_json_push(arr, o);
 	}
 	sv_json_set(doc, "changes", arr);
+	if (x != NULL)
+		sv_json_set(doc, "explain", sv_out_explain_json(x));
 	sv_out_json(doc);
 }
 
@@ -180,6 +186,7 @@ static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
 	struct sv_build_diff d;
+	struct sv_otp_explain x;
 	struct sv_rules rules;
 	struct sv_err e;
 	const char *from = sv_arg(a, "from"), *to = sv_arg(a, "to");
@@ -188,6 +195,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_err_init(&e);
 	sv_rules_init(&rules);
 	sv_build_diff_init(&d);
+	sv_otp_explain_init(&x);
 	sv_ctx_rules(ctx, &rules);
 	if (a->argc == 1 && (from == NULL || to == NULL)) {
 		status = sv_err_set(&e, SV_USAGE, "'diff' needs OLD NEW (or "
@@ -197,16 +205,21 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	if ((status = sv_build_diff_run(&d, a->argv[0], a->argc == 2 ?
 	    a->argv[1] : NULL, from, to, &rules, &e)))
 		goto fail;
+	if (sv_flag(a, "explain") && d.otp)
+		sv_otp_explain_take(&x, &d.up);
 	if (ctx->json)
 		print_json(&d, a->argv[0], a->argc == 2 ? a->argv[1] :
-		    a->argv[0]);
+		    a->argv[0], sv_flag(a, "explain") && d.otp ? &x : NULL);
 	else if (!ctx->quiet && (d.plan.n > 0 || d.required > SV_LEVEL_NONE))
 		print_human(&d);
+	if (!ctx->json && sv_flag(a, "explain") && d.otp)
+		sv_out_explain(&x, "");
 	status = d.plan.n > 0 || (d.otp && d.up.nreasons > 0) ? SV_NO : SV_OK;
 	goto out;
 fail:
 	sv_out_error(a->cmd, &e);
 out:
+	sv_otp_explain_release(&x);
 	sv_build_diff_release(&d);
 	sv_rules_release(&rules);
 	return status;

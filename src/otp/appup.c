@@ -16,6 +16,7 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "otp/modcmp.h"
+#include "otp/relupdecide.h"
 #include "otp/supspec.h"
 
 #define APPUP_MAX (16u << 20)
@@ -164,6 +165,7 @@ modchange_release(struct sv_otp_modchange *m)
 	sv_term_free(m->up_after);
 	sv_term_free(m->down_before);
 	sv_term_free(m->down_after);
+	sv_strv_free(m->evidence, m->nevidence);
 }
 
 void
@@ -210,6 +212,9 @@ sv_otp_upgrade_release(struct sv_otp_upgrade *u)
 		sv_strv_free(a->gaps_down, a->ngaps_down);
 	}
 	free(u->apps);
+	sv_strv_free(u->state_warnings, u->nstate_warnings);
+	free(u->relup_path);
+	sv_strv_free(u->relup_gaps, u->nrelup_gaps);
 	sv_strv_free(u->protocols_up, u->nprotocols_up);
 	sv_strv_free(u->protocols_down, u->nprotocols_down);
 	for (i = 0; i < u->nreasons; i++) {
@@ -251,8 +256,23 @@ add_reason(struct sv_otp_upgrade *u, enum sv_level level,
 	r->level = level;
 	r->subject = xstrdup(subject);
 	r->reason = buf_detach(&b);
+	r->instruction = false;
 	if (level > u->level)
 		u->level = level;
+}
+
+void
+sv_otp_upgrade_add_reason(struct sv_otp_upgrade *u, enum sv_level level,
+    const char *subject, const char *reason)
+{
+	add_reason(u, level, subject, "%s", reason);
+}
+
+/* Mark the reason added last as coming from an appup instruction. */
+static void
+last_from_instruction(struct sv_otp_upgrade *u)
+{
+	u->reasons[u->nreasons - 1].instruction = true;
 }
 
 static struct sv_otp_appchange *
@@ -728,6 +748,63 @@ out:
 	sv_otp_supspec_release(&ns);
 }
 
+/* The OTP behaviour whose state the analysis compares: the first of
+ * gen_server, gen_statem and gen_event the module declares; NULL if
+ * none. */
+static const char *
+state_behaviour(const struct sv_beam *b)
+{
+	static const char *const known[] = { "gen_server", "gen_statem",
+	    "gen_event", NULL };
+	size_t i, j;
+
+	for (i = 0; i < b->nbehaviours; i++)
+		for (j = 0; known[j]; j++)
+			if (strcmp(b->behaviours[i], known[j]) == 0)
+				return known[j];
+	return NULL;
+}
+
+/*
+ * A changed process module (k K_ADVANCED) or supervisor: compare the
+ * state both builds keep (otp/stateshape.h). Unchanged, it is loaded
+ * (K_LOAD); otherwise k stays. The verdict is added to why and its
+ * evidence kept in m.
+ */
+static enum kind
+analyse_state(struct sv_otp_modchange *m, const struct sv_otp_module *om,
+    const struct sv_otp_module *nm, enum kind k, const struct names *up_set,
+    struct buf *why)
+{
+	const char *be = k == K_SUPERVISOR ? "supervisor" :
+	    state_behaviour(nm->beam);
+	struct sv_otp_shape sh;
+	struct sv_err e;
+
+	if (be == NULL)
+		return k; /* a special process, or a behaviour of its own */
+	sv_otp_shape_init(&sh);
+	sv_err_init(&e);
+	if (sv_otp_shape_compare(&sh, om->path, nm->path, be, up_set->v,
+	    up_set->n, &e) != SV_OK) {
+		sv_otp_shape_release(&sh);
+		sv_otp_shape_init(&sh);
+		sh.verdict = SV_OTP_SHAPE_UNKNOWN;
+		sh.summary = fmt("its code cannot be read: %s", e.msg);
+	}
+	m->analysed = true;
+	m->shape = sh.verdict;
+	m->evidence = sh.evidence;
+	m->nevidence = sh.nevidence;
+	sh.evidence = NULL;
+	sh.nevidence = 0;
+	buf_addf(why, "; %s", sh.summary);
+	if (sh.verdict == SV_OTP_SHAPE_SAME)
+		k = K_LOAD;
+	sv_otp_shape_release(&sh);
+	return k;
+}
+
 /* Build the generated instructions of an upgraded application. */
 static void
 generate(struct sv_otp_upgrade *u, struct pending *p,
@@ -760,6 +837,8 @@ generate(struct sv_otp_upgrade *u, struct pending *p,
 
 		buf_reset(&why);
 		k = module_kind(nm->beam, &why);
+		if (k != K_LOAD)
+			k = analyse_state(m, om, nm, k, up_set, &why);
 		if (k == K_SUPERVISOR) {
 			m->up = sv_term_tuplev(3, sv_term_atom("update"),
 			    sv_term_atom(m->module), sv_term_atom("supervisor"));
@@ -788,8 +867,10 @@ generate(struct sv_otp_upgrade *u, struct pending *p,
 			if (sv_beam_has_behaviour(nm->beam, "application"))
 				app_children(u, p->new->name, m, om, nm, &why);
 		}
+		if (m->level == SV_LEVEL_RESTART)
+			m->floor = SV_LEVEL_RESTART; /* app_children */
 		if (nm->beam->loads_nif || om->beam->loads_nif) {
-			m->level = SV_LEVEL_RESTART;
+			m->level = m->floor = SV_LEVEL_RESTART;
 			buf_adds(&why, "; loads a NIF library, which cannot be "
 			    "reloaded in place");
 		}
@@ -1086,49 +1167,132 @@ out:
 	return status;
 }
 
+/* The module an appup instruction names ({Tag, Mod, ...}), or NULL. */
+static const char *
+instr_module(const struct sv_term *t)
+{
+	return t->kind == SV_TERM_TUPLE && t->n >= 2 &&
+	    t->v[1]->kind == SV_TERM_ATOM ? t->v[1]->s : NULL;
+}
+
+static struct sv_otp_modchange *
+find_mod(struct sv_otp_appchange *a, const char *module)
+{
+	size_t j;
+
+	for (j = 0; module != NULL && j < a->nmods; j++)
+		if (strcmp(a->mods[j].module, module) == 0)
+			return &a->mods[j];
+	return NULL;
+}
+
+/*
+ * A hand-written appup decides: each module it names takes the level of
+ * the instructions naming it (never below its floor), and the reason
+ * says so, with what smoothver would have generated when that differs.
+ * Reloading a module whose state changed is a state warning.
+ */
+static void
+hand_levels(struct sv_otp_upgrade *u, struct sv_otp_appchange *a,
+    const struct sv_term *instrs)
+{
+	enum sv_level *lv = xcalloc(a->nmods + 1, sizeof(*lv));
+	const char **tag = xcalloc(a->nmods + 1, sizeof(*tag));
+	size_t i, j;
+
+	for (i = 0; i < instrs->n; i++) {
+		const char *what;
+		enum sv_level l = instr_level(instrs->v[i], &what);
+		const char *mod = instr_module(instrs->v[i]);
+
+		for (j = 0; mod != NULL && j < a->nmods; j++)
+			if (strcmp(a->mods[j].module, mod) == 0 &&
+			    (tag[j] == NULL || l > lv[j])) {
+				lv[j] = l;
+				tag[j] = what;
+			}
+	}
+	for (j = 0; j < a->nmods; j++) {
+		struct sv_otp_modchange *m = &a->mods[j];
+		enum sv_level l = lv[j] > m->floor ? lv[j] : m->floor;
+		const char *gen = m->up->kind == SV_TERM_TUPLE ?
+		    m->up->v[0]->s : "?";
+		char *r;
+
+		if (tag[j] == NULL)
+			continue;
+		if (l == m->level && strcmp(gen, tag[j]) == 0)
+			r = fmt("%s in the hand-written appup (%s)", tag[j],
+			    m->reason);
+		else
+			r = fmt("%s in the hand-written appup, where smoothver "
+			    "would write %s (%s)", tag[j], gen, m->reason);
+		if (l == SV_LEVEL_RELOAD && m->analysed &&
+		    m->shape == SV_OTP_SHAPE_CHANGED) {
+			u->state_warnings = xrealloc(u->state_warnings,
+			    (u->nstate_warnings + 1) *
+			    sizeof(*u->state_warnings));
+			u->state_warnings[u->nstate_warnings++] = fmt("%s: the "
+			    "hand-written appup reloads %s (%s) but its state "
+			    "changed (%s): its processes keep the state the old "
+			    "code built", a->name, m->module, tag[j],
+			    m->reason);
+		}
+		free(m->reason);
+		m->reason = r;
+		m->level = l;
+		m->decided = true;
+	}
+	free(lv);
+	free(tag);
+}
+
 /* The level of the settled appup's up entry, with its first reason. */
 static void
 appup_level(struct sv_otp_upgrade *u, struct sv_otp_appchange *a)
 {
 	struct sv_term *ent = entry_for(a->appup->v[1], a->old_vsn);
+	bool hand = a->source == SV_OTP_APPUP_KEPT ||
+	    a->source == SV_OTP_APPUP_MERGED;
+	const char *where = a->source == SV_OTP_APPUP_GENERATED ?
+	    "the appup" : "the hand-written appup";
 	size_t i;
 
 	a->level = SV_LEVEL_NONE;
+	if (hand && ent != NULL && ent->v[1]->kind == SV_TERM_LIST)
+		hand_levels(u, a, ent->v[1]);
 	for (i = 0; ent != NULL && ent->v[1]->kind == SV_TERM_LIST &&
 	    i < ent->v[1]->n; i++) {
 		const struct sv_term *t = ent->v[1]->v[i];
 		const char *what;
 		enum sv_level lv = instr_level(t, &what);
-		const struct sv_term *mod = t->kind == SV_TERM_TUPLE &&
-		    t->n >= 2 && t->v[1]->kind == SV_TERM_ATOM ? t->v[1] : NULL;
-		const struct sv_otp_modchange *mc = NULL;
-		size_t j;
+		const char *mod = instr_module(t);
+		const struct sv_otp_modchange *mc = find_mod(a, mod);
 
-		for (j = 0; mod != NULL && j < a->nmods; j++)
-			if (strcmp(a->mods[j].module, mod->s) == 0)
-				mc = &a->mods[j];
 		if (mc != NULL && mc->level > lv)
 			lv = mc->level;
 		if (lv > a->level) {
 			a->level = lv;
 			free(a->reason);
 			if (mc != NULL)
-				a->reason = fmt("%s %s (%s)", what,
-				    mc->module, mc->reason);
+				a->reason = hand ? xstrdup(mc->reason) :
+				    fmt("%s %s (%s)", what, mc->module,
+				    mc->reason);
 			else if (mod != NULL)
-				a->reason = fmt("%s %s", what, mod->s);
+				a->reason = fmt("%s %s in %s", what, mod, where);
 			else
-				a->reason = fmt("%s in %s", what,
-				    a->source == SV_OTP_APPUP_GENERATED ?
-				    "the appup" : "the hand-written appup");
+				a->reason = fmt("%s in %s", what, where);
 		}
-		if (mc != NULL || mod != NULL)
-			add_reason(u, lv, mod->s, "%s (%s %s -> %s)",
-			    mc != NULL ? mc->reason : what, a->name,
-			    a->old_vsn, a->new_vsn);
+		if (mc != NULL)
+			add_reason(u, lv, mod, "%s (%s %s -> %s)", mc->reason,
+			    a->name, a->old_vsn, a->new_vsn);
+		else if (mod != NULL)
+			add_reason(u, lv, mod, "%s in %s (%s %s -> %s)", what,
+			    where, a->name, a->old_vsn, a->new_vsn);
 		else
-			add_reason(u, lv, a->name, "%s in the appup (%s -> %s)",
-			    what, a->old_vsn, a->new_vsn);
+			add_reason(u, lv, a->name, "%s in %s (%s -> %s)",
+			    what, where, a->old_vsn, a->new_vsn);
+		last_from_instruction(u);
 	}
 	/* Modules a hand-written appup misses still change. */
 	for (i = 0; i < a->ngaps_up; i++) {
@@ -1142,6 +1306,7 @@ appup_level(struct sv_otp_upgrade *u, struct sv_otp_appchange *a)
 			add_reason(u, m->level, m->module, "%s, missing from the "
 			    "hand-written appup (%s %s -> %s)", m->reason,
 			    a->name, a->old_vsn, a->new_vsn);
+			last_from_instruction(u);
 			if (m->level > a->level) {
 				a->level = m->level;
 				free(a->reason);
@@ -1455,6 +1620,8 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 			    old->apps[i].name, old->apps[i].vsn);
 		}
 	if ((status = compare_protocols(u, old, new, e)))
+		goto out;
+	if (o->relup_decides && (status = sv_otp_upgrade_use_relup(u, e)))
 		goto out;
 	if (u->nreasons > 1)
 		qsort(u->reasons, u->nreasons, sizeof(*u->reasons), cmp_reason);

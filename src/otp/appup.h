@@ -22,6 +22,10 @@
  *        (any behaviour but application/supervisor, exporting
  *        code_change/3,4 or system_code_change/4)
  *      other changed module    {load_module, M, Pre, Post, Deps}
+ *    except that a gen_server, gen_statem, gen_event or supervisor whose
+ *    state the code shows unchanged (otp/stateshape.h: the same state
+ *    records and code_change; for a supervisor the same init/1) gets
+ *    load_module, as nothing needs migrating;
  *    Deps are the modules M calls that this upgrade also loads, in any
  *    application (never one of a removed application); the downgrade is
  *    the inverse of each instruction, in reverse order. kernel, stdlib
@@ -32,7 +36,14 @@
  *  - only in one release: add_application / remove_application, which
  *    systools:make_relup adds by itself.
  *
- * Each finding carries the Smoothver level it requires and why.
+ * Each finding carries the Smoothver level it requires and why. When a
+ * hand-written appup covers the change, its instructions decide the
+ * level (load_module, add_module, delete_module: RELOAD; update, apply,
+ * application and supervisor changes: RELUP; restart_new_emulator,
+ * restart_emulator: RESTART), never below what no instruction changes (a
+ * NIF library, an Elixir application's children). With relup_decides, a
+ * relup in the new build with a script from the old version decides the
+ * same way from its low-level instructions.
  */
 #ifndef SV_OTP_APPUP_H
 #define SV_OTP_APPUP_H
@@ -43,6 +54,7 @@
 #include "base/err.h"
 #include "core/version.h"
 #include "otp/relmodel.h"
+#include "otp/stateshape.h"
 #include "otp/term.h"
 
 /* Purge methods for one module (or the default). */
@@ -58,6 +70,11 @@ struct sv_otp_options {
 	                        appups instead of failing */
 	bool keep_unbumped;  /* code changed without a vsn bump is recorded
 	                        in the upgrade's unbumped, not an error */
+	bool relup_decides;  /* a relup in NEW (releases/VSN/relup) with a
+	                        script from OLD's vsn decides the level
+	                        (what release_handler will run), not the
+	                        appups; for diff and check, never for
+	                        making a relup */
 };
 
 void sv_otp_options_init(struct sv_otp_options *o);
@@ -86,8 +103,22 @@ struct sv_otp_modchange {
 	                                             instructions around up */
 	struct sv_term *down_before, *down_after; /* likewise around down */
 	enum sv_level level;
-	char *reason;                /* owned: e.g. "gen_server, exports
-	                                code_change/3" */
+	char *reason;                /* owned: e.g. "gen_server with
+	                                code_change/3; record #state{}
+	                                gained field label" */
+	bool decided;                /* level and reason come from the
+	                                hand-written appup or a relup in the
+	                                build (the reason names the
+	                                instructions), not from up */
+	enum sv_level floor;         /* what no instruction lowers (a NIF
+	                                library, an Elixir application's
+	                                children: RESTART), else NONE */
+	bool analysed;               /* the state analysis ran (process
+	                                modules with code_change, and
+	                                supervisors): */
+	enum sv_otp_shape_verdict shape; /* its verdict */
+	char **evidence;             /* owned: its lines (otp/stateshape.h) */
+	size_t nevidence;
 };
 
 enum sv_otp_app_change {
@@ -127,6 +158,9 @@ struct sv_otp_reason {
 	enum sv_level level;
 	char *subject;                  /* owned: an app, module or file */
 	char *reason;                   /* owned */
+	bool instruction;               /* it comes from an appup
+	                                   instruction (a relup that decides
+	                                   replaces these) */
 };
 
 /* An application whose code changed while its vsn did not. */
@@ -156,6 +190,19 @@ struct sv_otp_upgrade {
 	                                   may miss (a supervisor whose
 	                                   children cannot be read) */
 	size_t nwarnings;
+	char **state_warnings;          /* owned: hand-written instructions
+	                                   that reload a module whose state
+	                                   changed (the processes keep the
+	                                   old state) */
+	size_t nstate_warnings;
+	char *relup_path;               /* owned: NEW's relup when its script
+	                                   from OLD decided the level (with
+	                                   relup_decides), else NULL */
+	bool relup_written;             /* that relup names its sources as
+	                                   smoothver writes them */
+	char **relup_gaps;              /* owned: changed modules that relup
+	                                   neither loads nor removes */
+	size_t nrelup_gaps;
 	char **protocols_up;            /* owned: Elixir's consolidated
 	                                   protocols (mix releases) that the
 	                                   relup reloads from NEW's
@@ -183,6 +230,11 @@ void sv_otp_upgrade_release(struct sv_otp_upgrade *u);
 int sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
     struct sv_otp_release *new, const struct sv_otp_options *o,
     struct sv_err *e);
+
+/* Add a reason (level, subject and text copied) to u, raising u->level
+ * to it. */
+void sv_otp_upgrade_add_reason(struct sv_otp_upgrade *u, enum sv_level level,
+    const char *subject, const char *reason);
 
 /* Append the instructions of m going up (up true) or down to list: the
  * main instruction with those before and after it. */

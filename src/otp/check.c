@@ -20,7 +20,7 @@ sv_check_kind_name(enum sv_check_kind k)
 {
 	static const char *const names[] = {
 		"unbumped", "version", "level", "coverage", "relup", "higher",
-		"children"
+		"children", "state"
 	};
 
 	return names[k];
@@ -58,6 +58,7 @@ sv_check_release(struct sv_check *c)
 	free(c->version);
 	free(c->required_subject);
 	free(c->required_reason);
+	sv_otp_explain_release(&c->explain);
 	sv_check_init(c);
 }
 
@@ -76,7 +77,8 @@ add(struct sv_check *c, enum sv_check_kind kind, const char *subject,
 	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
 	f = &c->v[c->n++];
 	f->kind = kind;
-	f->warning = kind == SV_CHECK_HIGHER || kind == SV_CHECK_CHILDREN;
+	f->warning = kind == SV_CHECK_HIGHER || kind == SV_CHECK_CHILDREN ||
+	    kind == SV_CHECK_STATE;
 	f->subject = xstrdup(subject);
 	f->file = file ? xstrdup(file) : NULL;
 	buf_init(&b);
@@ -213,6 +215,18 @@ coverage_findings(struct sv_check *c, const struct sv_build_diff *d)
 		    "modules: %s", a->name, a->new_vsn, b.s);
 		buf_release(&b);
 	}
+	if (d->up.nrelup_gaps > 0) {
+		struct buf b;
+
+		buf_init(&b);
+		for (j = 0; j < d->up.nrelup_gaps; j++)
+			buf_addf(&b, "%s%s", j ? ", " : "", d->up.relup_gaps[j]);
+		add(c, SV_CHECK_COVERAGE, c->release, d->up.relup_path, "the "
+		    "relup of %s %s neither loads nor removes changed modules "
+		    "from %s: %s", c->release, c->version, c->base_version,
+		    b.s);
+		buf_release(&b);
+	}
 }
 
 static void
@@ -285,6 +299,7 @@ sv_check_run(struct sv_check *c, const char *base, const char *candidate,
 	c->base_version = xstrdup(d.oldin.rel.vsn);
 	c->version = xstrdup(d.newin.rel.vsn);
 	c->required = d.required;
+	sv_otp_explain_take(&c->explain, &d.up);
 	if (d.subject != NULL && d.required > SV_LEVEL_NONE) {
 		c->required_subject = xstrdup(d.subject);
 		c->required_reason = xstrdup(d.reason ? d.reason : "");
@@ -332,6 +347,9 @@ sv_check_run(struct sv_check *c, const char *base, const char *candidate,
 			for (i = 0; i < d.up.nwarnings; i++)
 				add(c, SV_CHECK_CHILDREN, c->release, NULL, "%s",
 				    d.up.warnings[i]);
+			for (i = 0; i < d.up.nstate_warnings; i++)
+				add(c, SV_CHECK_STATE, c->release, NULL, "%s",
+				    d.up.state_warnings[i]);
 			coverage_findings(c, &d);
 			/* The relup is worth making only from code that may
 			 * ship at this level. */

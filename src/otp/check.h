@@ -13,7 +13,9 @@
  *    candidate's) is below the level the change requires: one finding per
  *    reason above it;
  *  - for a RELOAD or RELUP bump: a hand-written appup misses changed
- *    modules, or the relup cannot be made (relup's and systools' errors).
+ *    modules, a relup in the candidate (which then decides the level)
+ *    neither loads nor removes one, or the relup cannot be made (relup's
+ *    and systools' errors).
  *
  * A bump above the required level is a warning. A RESTART bump needs no
  * relup (the node reboots), so none is made.
@@ -27,6 +29,7 @@
 #include "base/err.h"
 #include "core/rules.h"
 #include "core/version.h"
+#include "otp/explain.h"
 
 enum sv_check_kind {
 	SV_CHECK_UNBUMPED,   /* code changed, application vsn did not */
@@ -36,12 +39,14 @@ enum sv_check_kind {
 	SV_CHECK_COVERAGE,   /* a hand-written appup misses changes */
 	SV_CHECK_RELUP,      /* the relup cannot be made */
 	SV_CHECK_HIGHER,     /* (warning) the bump is above what is needed */
-	SV_CHECK_CHILDREN    /* (warning) a changed supervisor whose
+	SV_CHECK_CHILDREN,   /* (warning) a changed supervisor whose
 	                        children the appup cannot start or stop */
+	SV_CHECK_STATE       /* (warning) a hand-written appup reloads a
+	                        module whose state changed */
 };
 
-/* "unbumped", "version", "level", "coverage", "relup", "higher" or
- * "children". */
+/* "unbumped", "version", "level", "coverage", "relup", "higher",
+ * "children" or "state". */
 const char *sv_check_kind_name(enum sv_check_kind k);
 
 struct sv_check_finding {
@@ -80,6 +85,8 @@ struct sv_check {
 	                                   order of the list above, then
 	                                   warnings */
 	size_t n, nerrors, nwarnings;
+	struct sv_otp_explain explain;  /* each changed module's level and
+	                                   evidence */
 };
 
 void sv_check_init(struct sv_check *c);

@@ -20,6 +20,7 @@ sv_build_diff_init(struct sv_build_diff *d)
 	sv_otp_input_init(&d->oldin);
 	sv_otp_input_init(&d->newin);
 	sv_otp_options_init(&d->opts);
+	d->opts.relup_decides = true;
 	sv_otp_upgrade_init(&d->up);
 	sv_index_init(&d->old);
 	sv_index_init(&d->new);
@@ -475,9 +476,10 @@ classify(void *self, struct sv_plan *p, const struct sv_index *old,
 						break;
 				if (k < a->nmods) {
 					buf_reset(&b);
-					buf_addf(&b, "%s %s: %s",
-					    a->mods[k].up->v[0]->s,
-					    a->mods[k].module,
+					if (!a->mods[k].decided)
+						buf_addf(&b, "%s ",
+						    a->mods[k].up->v[0]->s);
+					buf_addf(&b, "%s: %s", a->mods[k].module,
 					    a->mods[k].reason);
 					sv_change_classify(c, a->mods[k].level,
 					    b.s);
