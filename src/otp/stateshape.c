@@ -853,8 +853,8 @@ items_same(const struct sv_term *of, const struct sv_term *nf,
 				buf_addf(&b, "record #%s{} is defined only in "
 				    "the %s build", it + 1, a ? "old" : "new");
 			else
-				buf_addf(&b, "type %s() is defined only in the "
-				    "%s build", it, a ? "old" : "new");
+				buf_addf(&b, "type %s is defined only in the %s "
+				    "build", it, a ? "old" : "new");
 			break;
 		}
 		if (it[0] == '#' && !same_code(a, c)) {
@@ -863,7 +863,7 @@ items_same(const struct sv_term *of, const struct sv_term *nf,
 		}
 		if (it[0] != '#' && !(same_code(a->v[1], c->v[1]) &&
 		    same_code(a->v[2], c->v[2]))) {
-			buf_addf(&b, "type %s() changed", it);
+			buf_addf(&b, "type %s changed", it);
 			break;
 		}
 	}
@@ -1149,7 +1149,7 @@ compare_process(struct sv_otp_shape *s, const struct sv_term *of,
 	buf_reset(&b);
 	for (i = 0; i < items.n; i++)
 		buf_addf(&b, "%s%s%s", i ? ", " : "", items.v[i],
-		    items.v[i][0] == '#' ? "{}" : "()");
+		    items.v[i][0] == '#' ? "{}" : "");
 	evidence(s, "%s: the same definition in both builds", b.s);
 	if (statem) {
 		struct strs ofs = { 0 }, nfs = { 0 };
@@ -1161,7 +1161,6 @@ compare_process(struct sv_otp_shape *s, const struct sv_term *of,
 			evidence(s, "callback_mode/0: changed");
 			verdict(s, SV_OTP_SHAPE_CHANGED, "callback_mode/0 "
 			    "changed");
-			free(what);
 			goto out;
 		}
 		free(what);

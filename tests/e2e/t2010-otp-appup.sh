@@ -95,7 +95,7 @@ test_expect_success 'deps: DepMods cross applications, callee app first' '
 	sv 0 appup --json "$B/old" "$B/deps" &&
 	expect_json "[.apps[].name] | join(\",\")" "stem,petal" &&
 	expect_json ".apps[1].modules[0].up" \
-		"{update,petal_server,{advanced,[]},brutal_purge,brutal_purge,[stem_fmt]}"
+		"{load_module,petal_server,brutal_purge,brutal_purge,[stem_fmt]}"
 '
 
 test_expect_success 'apps: added and removed applications, never a removed module as dep' '
@@ -110,7 +110,7 @@ test_expect_success 'apps: added and removed applications, never a removed modul
 
 test_expect_success 'diff: the required level of every scenario, with its reason' '
 	for pair in reload:reload state:relup sup:relup modules:reload \
-	    deps:relup apps:relup deponly:reload multi:relup erts:restart \
+	    deps:reload apps:relup deponly:reload multi:reload erts:restart \
 	    handwritten:relup nodebug:reload; do
 		s=${pair%%:*} want=${pair#*:}
 		sv 1 diff --json "$(old_of $s)" "$B/$s" &&
@@ -120,7 +120,9 @@ test_expect_success 'diff: the required level of every scenario, with its reason
 	done &&
 	sv 1 diff "$B/old" "$B/state" &&
 	contains out "required: relup" &&
-	contains out "M relup   lib/petal-1.1.0/ebin/petal_server.beam  (update petal_server: gen_server with code_change/3)" &&
+	contains out "M relup   lib/petal-1.1.0/ebin/petal_server.beam  (update petal_server: gen_server with code_change/3; record #state{} gained field label)" &&
+	sv 1 diff "$B/old" "$B/deps" &&
+	contains out "M reload  lib/petal-1.1.0/ebin/petal_server.beam  (load_module petal_server: gen_server with code_change/3; state record #state{} unchanged, code_change/3 unchanged)" &&
 	contains out "M none    lib/petal-1.1.0/ebin/petal_util.beam  (same code (beam_lib:md5 is equal))" &&
 	sv 1 diff --json "$B/old" "$B/erts" &&
 	expect_json ".otp.erts_to" 13.2 &&

@@ -1,0 +1,8 @@
+-module(srv_case).
+-behaviour(gen_server).
+-export([init/1, handle_call/3, handle_cast/2, code_change/3]).
+-record(state, {mode}).
+init(Arg) -> case Arg of fast -> {ok, #state{mode = fast}}; _ -> S = #state{mode = slow}, {ok, S, hibernate} end.
+handle_call(_, _From, S) -> {reply, ok, S}.
+handle_cast(_Msg, S) -> {noreply, S}.
+code_change(_Old, S, _Extra) -> {ok, S}.

@@ -1,0 +1,8 @@
+-module(srv_default).
+-behaviour(gen_server).
+-export([init/1, handle_call/3, handle_cast/2, code_change/3]).
+-record(state, {limit = 10, used = 0}).
+init(_) -> {ok, #state{}}.
+handle_call(_, _From, S) -> {reply, ok, S}.
+handle_cast(_Msg, S) -> {noreply, S}.
+code_change(_Old, S, _Extra) -> {ok, S}.

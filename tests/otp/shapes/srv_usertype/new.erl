@@ -1,0 +1,9 @@
+-module(srv_usertype).
+-behaviour(gen_server).
+-export([init/1, handle_call/3, handle_cast/2, code_change/3]).
+-type items() :: #{atom() => true}.
+-record(state, {items = [] :: items()}).
+init(Arg) -> {ok, #state{}}.
+handle_call(_, _From, S) -> {reply, {ok, items}, S}.
+handle_cast(_Msg, S) -> {noreply, S}.
+code_change(_Old, S, _Extra) -> {ok, S}.

@@ -1,0 +1,11 @@
+-module(statem_same).
+-behaviour(gen_statem).
+-export([init/1, callback_mode/0, idle/3, code_change/4, terminate/3, busy/3]).
+-record(data, {hits = 0}).
+init([]) -> {ok, idle, #data{}}.
+callback_mode() -> state_functions.
+idle({call, From}, hit, #data{hits = H} = D) -> {keep_state, D#data{hits = H + 1}, [{reply, From, H}]};
+idle(_Type, _Msg, D) -> {keep_state, D}.
+busy(_Type, _Msg, D) -> {next_state, idle, D}.
+terminate(_Why, _State, _D) -> ok.
+code_change(_Old, State, D, _Extra) -> {ok, State, D}.
