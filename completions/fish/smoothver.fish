@@ -51,6 +51,7 @@ complete -c smoothver -n '__fish_seen_subcommand_from log' -l prefix -x -d 'tag 
 complete -c smoothver -n '__fish_seen_subcommand_from index' -F
 complete -c smoothver -n '__fish_seen_subcommand_from diff' -l from -x -d 'the old OTP release version (default: the one OLD names in start_erl.data)'
 complete -c smoothver -n '__fish_seen_subcommand_from diff' -l to -x -d 'the new OTP release version (default: the one NEW names)'
+complete -c smoothver -n '__fish_seen_subcommand_from diff' -l explain -d 'print each changed module\'s level with the evidence for it (OTP releases)'
 complete -c smoothver -n '__fish_seen_subcommand_from diff' -F
 complete -c smoothver -n '__fish_seen_subcommand_from appup' -l from -x -d 'the old release version (default: the one OLD names in start_erl.data)'
 complete -c smoothver -n '__fish_seen_subcommand_from appup' -l to -x -d 'the new release version (default: the one NEW names)'
@@ -58,6 +59,7 @@ complete -c smoothver -n '__fish_seen_subcommand_from appup' -s w -l write -d 'w
 complete -c smoothver -n '__fish_seen_subcommand_from appup' -s o -l out -x -a '(__fish_complete_directories)' -d 'write the appups into DIR instead'
 complete -c smoothver -n '__fish_seen_subcommand_from appup' -l purge -x -d 'purge methods, e.g. "default=soft;mod_a=soft/brutal" (default: brutal)'
 complete -c smoothver -n '__fish_seen_subcommand_from appup' -l merge -d 'complete hand-written appups that miss changed modules instead of failing'
+complete -c smoothver -n '__fish_seen_subcommand_from appup' -l explain -d 'also print each changed module\'s level with the evidence for it (as Erlang comments)'
 complete -c smoothver -n '__fish_seen_subcommand_from appup' -F
 complete -c smoothver -n '__fish_seen_subcommand_from relup' -l from -x -d 'the base release versions, found in OLD or NEW (default: each OLD\'s own)'
 complete -c smoothver -n '__fish_seen_subcommand_from relup' -l to -x -d 'the release version to upgrade to (default: the one NEW names)'
@@ -69,6 +71,7 @@ complete -c smoothver -n '__fish_seen_subcommand_from relup' -l merge -d 'comple
 complete -c smoothver -n '__fish_seen_subcommand_from relup' -F
 complete -c smoothver -n '__fish_seen_subcommand_from check' -s b -l base -r -F -d 'the deployed release: a release root, a package, or NAME@VERSION or NAME@latest in the store (required)'
 complete -c smoothver -n '__fish_seen_subcommand_from check' -l version -x -d 'the candidate\'s release version (default: the one CANDIDATE names in start_erl.data)'
+complete -c smoothver -n '__fish_seen_subcommand_from check' -l explain -d 'print each changed module\'s level with the evidence for it'
 complete -c smoothver -n '__fish_seen_subcommand_from check' -l store -x -a '(__fish_complete_directories)' -d 'the store: a directory, file:///PATH, s3://BUCKET[/PREFIX] or (read-only) https://HOST/PATH (default: store.url from the configuration, else ~/.local/share/smoothver/store)'
 complete -c smoothver -n '__fish_seen_subcommand_from check' -l trust -r -F -d 'accept only releases signed by this public key: records, and latest with its expiry and no rollback (repeatable; also trust.key in .smoothver)'
 complete -c smoothver -n '__fish_seen_subcommand_from check' -F

@@ -21,8 +21,9 @@ sv_out_explain(const struct sv_otp_explain *x, const char *prefix)
 		const struct sv_otp_explained *m = &x->v[i];
 
 		if (i == 0 || strcmp(m->app, x->v[i - 1].app) != 0)
-			buf_addf(&b, "%sexplain: %s %s -> %s%s%s\n", prefix, m->app,
-			    m->from, m->to, x->relup ? ", levels from " : "",
+			buf_addf(&b, "%sexplain: %s %s -> %s%s%s\n", prefix,
+			    m->app, m->from, m->to,
+			    x->relup ? ", levels from " : "",
 			    x->relup ? x->relup : "");
 		buf_addf(&b, "%s  %s: %s (%s): %s\n", prefix, m->module,
 		    sv_level_name(m->level), m->change, m->reason);

@@ -161,6 +161,130 @@ drop_instruction_reasons(struct sv_otp_upgrade *u)
 	u->nreasons = k;
 }
 
+/* Add a reason from the script (it replaces the appups' instructions). */
+static void
+script_reason(struct sv_otp_upgrade *u, enum sv_level level,
+    const char *subject, const struct buf *text)
+{
+	sv_otp_upgrade_add_reason(u, level, subject, text->s);
+	u->reasons[u->nreasons - 1].instruction = true;
+}
+
+/* What the script does, module by module, into fs; true if it restarts
+ * the emulator. A restart is a reason of its own. */
+static bool
+read_script(struct sv_otp_upgrade *u, const struct sv_term *script,
+    const char *where, struct fates *fs)
+{
+	bool restarts = false;
+	size_t i, j;
+
+	for (i = 0; i < script->n; i++) {
+		const struct sv_term *in = script->v[i], *arg;
+		const char *tag;
+		enum sv_level lv = low_level(in, &tag);
+
+		if (lv == SV_LEVEL_RESTART) {
+			struct buf r;
+
+			restarts = true;
+			buf_init(&r);
+			buf_addf(&r, "%s in the relup %s", tag, where);
+			script_reason(u, lv, u->new->name, &r);
+			buf_release(&r);
+			continue;
+		}
+		if (in->kind != SV_TERM_TUPLE || in->n < 2)
+			continue;
+		arg = in->v[1];
+		if (strcmp(tag, "load_object_code") == 0 &&
+		    arg->kind == SV_TERM_TUPLE && arg->n == 3) {
+			for (j = 0; sv_term_is_list(arg->v[2]) &&
+			    j < arg->v[2]->n; j++)
+				names_module(fs, arg->v[2]->v[j], tag, lv,
+				    true, false);
+		} else if ((strcmp(tag, "load") == 0 ||
+		    strcmp(tag, "remove") == 0) && arg->kind == SV_TERM_TUPLE &&
+		    arg->n == 3) {
+			names_module(fs, arg, tag, lv, tag[0] == 'l',
+			    tag[0] == 'r');
+		} else if (strcmp(tag, "code_change") == 0 && in->n == 3) {
+			names_modules(fs, in->v[2], tag, lv);
+		} else if (strcmp(tag, "apply") == 0 &&
+		    arg->kind == SV_TERM_TUPLE && arg->n == 3 &&
+		    arg->v[0]->kind == SV_TERM_ATOM) {
+			names_module(fs, arg->v[0], tag, lv, false, false);
+		} else if (sv_term_is_list(arg)) {
+			names_modules(fs, arg, tag, lv);
+		}
+	}
+	return restarts;
+}
+
+static void
+state_warning(struct sv_otp_upgrade *u, const struct sv_otp_appchange *a,
+    const struct sv_otp_modchange *m, const char *where)
+{
+	struct buf w;
+
+	buf_init(&w);
+	buf_addf(&w, "%s: the relup %s loads %s without suspend and "
+	    "code_change, but its state changed (%s): its processes keep the "
+	    "state the old code built", a->name, where, m->module, m->reason);
+	u->state_warnings = xrealloc(u->state_warnings,
+	    (u->nstate_warnings + 1) * sizeof(*u->state_warnings));
+	u->state_warnings[u->nstate_warnings++] = buf_detach(&w);
+}
+
+/* One upgraded module: the level the script gives it, or a gap. */
+static void
+decide_module(struct sv_otp_upgrade *u, const struct sv_otp_appchange *a,
+    struct sv_otp_modchange *m, struct fates *fs, bool restarts,
+    const char *where)
+{
+	struct modfate *f = NULL;
+	struct buf r;
+	size_t k;
+
+	for (k = 0; k < fs->n && f == NULL; k++)
+		if (strcmp(fs->v[k].module, m->module) == 0)
+			f = &fs->v[k];
+	buf_init(&r);
+	if (!restarts && (f == NULL || (m->change == SV_OTP_MOD_DELETED ?
+	    !f->removed : !f->loaded))) {
+		u->relup_gaps = xrealloc(u->relup_gaps, (u->nrelup_gaps + 1) *
+		    sizeof(*u->relup_gaps));
+		u->relup_gaps[u->nrelup_gaps++] = xstrdup(m->module);
+		buf_addf(&r, "%s, missing from the relup %s (%s %s -> %s)",
+		    m->reason, where, a->name, a->old_vsn, a->new_vsn);
+		script_reason(u, m->level, m->module, &r);
+		goto out;
+	}
+	if (f == NULL) /* covered by the restart */
+		goto out;
+	if (f->level < m->floor)
+		f->level = m->floor;
+	if (f->level == SV_LEVEL_RELOAD && m->analysed &&
+	    m->shape == SV_OTP_SHAPE_CHANGED)
+		state_warning(u, a, m, where);
+	if (f->level == m->level)
+		buf_addf(&r, "%s in the relup %s (%s)", f->tags.s, where,
+		    m->reason);
+	else
+		buf_addf(&r, "%s in the relup %s, where the appups say %s (%s)",
+		    f->tags.s, where, sv_level_name(m->level), m->reason);
+	free(m->reason);
+	m->reason = buf_detach(&r);
+	m->level = f->level;
+	m->decided = true;
+	f->module = ""; /* reported */
+	buf_addf(&r, "%s (%s %s -> %s)", m->reason, a->name, a->old_vsn,
+	    a->new_vsn);
+	script_reason(u, m->level, m->module, &r);
+out:
+	buf_release(&r);
+}
+
 int
 sv_otp_upgrade_use_relup(struct sv_otp_upgrade *u, struct sv_err *e)
 {
@@ -168,8 +292,7 @@ sv_otp_upgrade_use_relup(struct sv_otp_upgrade *u, struct sv_err *e)
 	struct buf path, text, why;
 	struct fates fs = { 0 };
 	const struct sv_term *t, *script;
-	const char *where;
-	bool restarts = false;
+	bool restarts;
 	size_t i, j;
 	int status = SV_OK;
 
@@ -198,119 +321,12 @@ sv_otp_upgrade_use_relup(struct sv_otp_upgrade *u, struct sv_err *e)
 		goto out;
 	u->relup_written = strstr(text.s, "%% smoothver derived-") != NULL;
 	buf_addf(&why, "releases/%s/relup", u->new->vsn);
-	where = why.s;
 	drop_instruction_reasons(u);
-	for (i = 0; i < script->n; i++) {
-		const struct sv_term *in = script->v[i], *arg;
-		const char *tag;
-		enum sv_level lv = low_level(in, &tag);
-		struct buf r;
-
-		if (lv == SV_LEVEL_RESTART) {
-			restarts = true;
-			buf_init(&r);
-			buf_addf(&r, "%s in the relup %s", tag, where);
-			sv_otp_upgrade_add_reason(u, lv, u->new->name, r.s);
-			u->reasons[u->nreasons - 1].instruction = true;
-			buf_release(&r);
-			continue;
-		}
-		if (in->kind != SV_TERM_TUPLE || in->n < 2)
-			continue;
-		arg = in->v[1];
-		if (strcmp(tag, "load_object_code") == 0 &&
-		    arg->kind == SV_TERM_TUPLE && arg->n == 3) {
-			for (j = 0; sv_term_is_list(arg->v[2]) &&
-			    j < arg->v[2]->n; j++)
-				names_module(&fs, arg->v[2]->v[j], tag, lv, true,
-				    false);
-		} else if ((strcmp(tag, "load") == 0 ||
-		    strcmp(tag, "remove") == 0) && arg->kind == SV_TERM_TUPLE &&
-		    arg->n == 3) {
-			names_module(&fs, arg, tag, lv, tag[0] == 'l',
-			    tag[0] == 'r');
-		} else if (strcmp(tag, "code_change") == 0 && in->n == 3) {
-			names_modules(&fs, in->v[2], tag, lv);
-		} else if (strcmp(tag, "apply") == 0 &&
-		    arg->kind == SV_TERM_TUPLE && arg->n == 3 &&
-		    arg->v[0]->kind == SV_TERM_ATOM) {
-			names_module(&fs, arg->v[0], tag, lv, false, false);
-		} else if (sv_term_is_list(arg)) {
-			names_modules(&fs, arg, tag, lv);
-		}
-	}
-	/* Every upgraded module: the script's level, or a gap. */
-	for (i = 0; i < u->napps; i++) {
-		struct sv_otp_appchange *a = &u->apps[i];
-
-		for (j = 0; j < a->nmods; j++) {
-			struct sv_otp_modchange *m = &a->mods[j];
-			struct modfate *f = NULL;
-			size_t k;
-			struct buf r;
-
-			for (k = 0; k < fs.n && f == NULL; k++)
-				if (strcmp(fs.v[k].module, m->module) == 0)
-					f = &fs.v[k];
-			buf_init(&r);
-			if (!restarts && (f == NULL ||
-			    (m->change == SV_OTP_MOD_DELETED ? !f->removed :
-			    !f->loaded))) {
-				u->relup_gaps = xrealloc(u->relup_gaps,
-				    (u->nrelup_gaps + 1) *
-				    sizeof(*u->relup_gaps));
-				u->relup_gaps[u->nrelup_gaps++] =
-				    xstrdup(m->module);
-				buf_addf(&r, "%s, missing from the relup %s (%s "
-				    "%s -> %s)", m->reason, where, a->name,
-				    a->old_vsn, a->new_vsn);
-				sv_otp_upgrade_add_reason(u, m->level, m->module,
-				    r.s);
-				u->reasons[u->nreasons - 1].instruction = true;
-				buf_release(&r);
-				continue;
-			}
-			if (f == NULL) { /* covered by the restart */
-				buf_release(&r);
-				continue;
-			}
-			if (f->level < m->floor)
-				f->level = m->floor;
-			if (f->level == m->level)
-				buf_addf(&r, "%s in the relup %s (%s)", f->tags.s,
-				    where, m->reason);
-			else
-				buf_addf(&r, "%s in the relup %s, where the "
-				    "appups say %s (%s)", f->tags.s, where,
-				    sv_level_name(m->level), m->reason);
-			if (f->level == SV_LEVEL_RELOAD && m->analysed &&
-			    m->shape == SV_OTP_SHAPE_CHANGED) {
-				struct buf w;
-
-				buf_init(&w);
-				buf_addf(&w, "%s: the relup %s loads %s without "
-				    "suspend and code_change, but its state "
-				    "changed (%s): its processes keep the state "
-				    "the old code built", a->name, where,
-				    m->module, m->reason);
-				u->state_warnings = xrealloc(u->state_warnings,
-				    (u->nstate_warnings + 1) *
-				    sizeof(*u->state_warnings));
-				u->state_warnings[u->nstate_warnings++] =
-				    buf_detach(&w);
-			}
-			free(m->reason);
-			m->reason = buf_detach(&r);
-			m->level = f->level;
-			m->decided = true;
-			f->module = ""; /* reported */
-			buf_addf(&r, "%s (%s %s -> %s)", m->reason, a->name,
-			    a->old_vsn, a->new_vsn);
-			sv_otp_upgrade_add_reason(u, m->level, m->module, r.s);
-			u->reasons[u->nreasons - 1].instruction = true;
-			buf_release(&r);
-		}
-	}
+	restarts = read_script(u, script, why.s, &fs);
+	for (i = 0; i < u->napps; i++)
+		for (j = 0; j < u->apps[i].nmods; j++)
+			decide_module(u, &u->apps[i], &u->apps[i].mods[j], &fs,
+			    restarts, why.s);
 	/* Modules the script names that did not change. */
 	for (i = 0; i < fs.n; i++) {
 		struct buf r;
@@ -318,9 +334,8 @@ sv_otp_upgrade_use_relup(struct sv_otp_upgrade *u, struct sv_err *e)
 		if (fs.v[i].module[0] == '\0' || fs.v[i].level == SV_LEVEL_NONE)
 			continue;
 		buf_init(&r);
-		buf_addf(&r, "%s in the relup %s", fs.v[i].tags.s, where);
-		sv_otp_upgrade_add_reason(u, fs.v[i].level, fs.v[i].module, r.s);
-		u->reasons[u->nreasons - 1].instruction = true;
+		buf_addf(&r, "%s in the relup %s", fs.v[i].tags.s, why.s);
+		script_reason(u, fs.v[i].level, fs.v[i].module, &r);
 		buf_release(&r);
 	}
 	u->relup_path = buf_detach(&path);

@@ -18,11 +18,12 @@
 #include "base/buf.h"
 #include "base/outfile.h"
 #include "base/xalloc.h"
+#include "otp/abstract.h"
 #include "otp/beam.h"
 #include "otp/term.h"
 
 #define FOLLOW_DEPTH 8   /* local calls followed from init/1, at most */
-#define RESOLVE_DEPTH 32 /* variables bound to variables, at most */
+#define MAX_RESULTS 1024 /* expressions an init/1 may end in, at most */
 
 void
 sv_otp_shape_init(struct sv_otp_shape *s)
@@ -86,22 +87,6 @@ verdict(struct sv_otp_shape *s, enum sv_otp_shape_verdict v, const char *f,
 
 /* ---- the abstract format ---- */
 
-/* A tuple {Tag, ...} of n elements (n 0: any size of at least 2). */
-static bool
-is(const struct sv_term *t, const char *tag, size_t n)
-{
-	return t != NULL && t->kind == SV_TERM_TUPLE && t->n >= 2 &&
-	    (n == 0 || t->n == n) && sv_term_is_atom(t->v[0], tag);
-}
-
-/* {atom, A, Name}: Name is name (or any atom, name NULL). */
-static bool
-is_atom_expr(const struct sv_term *t, const char *name)
-{
-	return is(t, "atom", 3) && t->v[2]->kind == SV_TERM_ATOM &&
-	    (name == NULL || strcmp(t->v[2]->s, name) == 0);
-}
-
 /* An annotation: a line, {Line, Column}, or a list of {Key, Value}. */
 static bool
 is_anno(const struct sv_term *t)
@@ -164,23 +149,6 @@ same_code(const struct sv_term *a, const struct sv_term *b)
 	return sv_term_equal(a, b);
 }
 
-/* The function form name/arity, or NULL. */
-static const struct sv_term *
-fun_find(const struct sv_term *forms, const char *name, int64_t arity)
-{
-	size_t i;
-
-	for (i = 0; i < forms->n; i++) {
-		const struct sv_term *f = forms->v[i];
-
-		if (is(f, "function", 5) && sv_term_is_atom(f->v[2], name) &&
-		    f->v[3]->kind == SV_TERM_INT && f->v[3]->i == arity &&
-		    sv_term_is_list(f->v[4]))
-			return f;
-	}
-	return NULL;
-}
-
 /* The definition of record name (its field list), or NULL. */
 static const struct sv_term *
 record_find(const struct sv_term *forms, const char *name)
@@ -190,7 +158,7 @@ record_find(const struct sv_term *forms, const char *name)
 	for (i = 0; i < forms->n; i++) {
 		const struct sv_term *f = forms->v[i], *v;
 
-		if (!is(f, "attribute", 4) || !sv_term_is_atom(f->v[2],
+		if (!sv_abs_is(f, "attribute", 4) || !sv_term_is_atom(f->v[2],
 		    "record"))
 			continue;
 		v = f->v[3];
@@ -210,12 +178,13 @@ type_find(const struct sv_term *forms, const char *name, int64_t arity)
 	for (i = 0; i < forms->n; i++) {
 		const struct sv_term *f = forms->v[i], *v;
 
-		if (!is(f, "attribute", 4) || (!sv_term_is_atom(f->v[2],
+		if (!sv_abs_is(f, "attribute", 4) || (!sv_term_is_atom(f->v[2],
 		    "type") && !sv_term_is_atom(f->v[2], "opaque")))
 			continue;
 		v = f->v[3];
 		if (v->kind == SV_TERM_TUPLE && v->n == 3 &&
-		    sv_term_is_atom(v->v[0], name) && sv_term_is_list(v->v[2]) &&
+		    sv_term_is_atom(v->v[0], name) &&
+		    sv_term_is_list(v->v[2]) &&
 		    (int64_t)v->v[2]->n == arity)
 			return v;
 	}
@@ -231,7 +200,7 @@ exported(const struct sv_term *forms, const char *name, int64_t arity)
 	for (i = 0; i < forms->n; i++) {
 		const struct sv_term *f = forms->v[i];
 
-		if (!is(f, "attribute", 4) || !sv_term_is_atom(f->v[2],
+		if (!sv_abs_is(f, "attribute", 4) || !sv_term_is_atom(f->v[2],
 		    "export") || !sv_term_is_list(f->v[3]))
 			continue;
 		for (j = 0; j < f->v[3]->n; j++) {
@@ -305,40 +274,12 @@ records_text(struct buf *b, const struct strs *s)
 
 /* ---- following expressions ---- */
 
-/* What variable expression x is bound to in body (single assignment),
- * through variables bound to variables; x itself if not bound there. */
-static const struct sv_term *
-resolve(const struct sv_term *x, const struct sv_term *body)
-{
-	int depth;
-	size_t i;
-
-	for (depth = 0; depth < RESOLVE_DEPTH && is(x, "var", 3); depth++) {
-		const struct sv_term *found = NULL;
-
-		for (i = 0; body != NULL && i < body->n && found == NULL; i++) {
-			const struct sv_term *m = body->v[i];
-
-			while (is(m, "match", 4) && found == NULL) {
-				if (is(m->v[2], "var", 3) &&
-				    sv_term_equal(m->v[2]->v[2], x->v[2]))
-					found = m->v[3];
-				m = m->v[3];
-			}
-		}
-		if (found == NULL)
-			return x;
-		while (is(found, "match", 4))
-			found = found->v[3];
-		x = found;
-	}
-	return x;
-}
-
 struct exprs {
 	const struct sv_term **v;
 	const struct sv_term **body;   /* the body each was found in */
 	size_t n, alloc;
+	bool overflow;                 /* more than MAX_RESULTS: not all
+	                                  were followed */
 };
 
 static void
@@ -368,7 +309,7 @@ clause_results(const struct sv_term *forms, const struct sv_term *cls,
 	for (i = 0; sv_term_is_list(cls) && i < cls->n; i++) {
 		const struct sv_term *cl = cls->v[i];
 
-		if (is(cl, "clause", 5) && sv_term_is_list(cl->v[4]) &&
+		if (sv_abs_is(cl, "clause", 5) && sv_term_is_list(cl->v[4]) &&
 		    cl->v[4]->n > 0)
 			results(forms, cl->v[4]->v[cl->v[4]->n - 1], cl->v[4],
 			    depth, out);
@@ -385,31 +326,35 @@ results(const struct sv_term *forms, const struct sv_term *x,
 {
 	const struct sv_term *f;
 
-	x = resolve(x, body);
-	if (is(x, "match", 4)) {
+	if (out->n >= MAX_RESULTS) {
+		out->overflow = true;
+		return;
+	}
+	x = sv_abs_resolve(x, body);
+	if (sv_abs_is(x, "match", 4)) {
 		results(forms, x->v[3], body, depth, out);
-	} else if (is(x, "case", 4)) {
+	} else if (sv_abs_is(x, "case", 4)) {
 		clause_results(forms, x->v[3], depth, out);
-	} else if (is(x, "if", 3) || is(x, "receive", 3)) {
+	} else if (sv_abs_is(x, "if", 3) || sv_abs_is(x, "receive", 3)) {
 		clause_results(forms, x->v[2], depth, out);
-	} else if (is(x, "receive", 5)) {
+	} else if (sv_abs_is(x, "receive", 5)) {
 		clause_results(forms, x->v[2], depth, out);
 		if (sv_term_is_list(x->v[4]) && x->v[4]->n > 0)
 			results(forms, x->v[4]->v[x->v[4]->n - 1], x->v[4],
 			    depth, out);
-	} else if (is(x, "block", 3) && sv_term_is_list(x->v[2]) &&
+	} else if (sv_abs_is(x, "block", 3) && sv_term_is_list(x->v[2]) &&
 	    x->v[2]->n > 0) {
 		results(forms, x->v[2]->v[x->v[2]->n - 1], x->v[2], depth, out);
-	} else if (is(x, "try", 6)) {
+	} else if (sv_abs_is(x, "try", 6)) {
 		if (sv_term_is_list(x->v[3]) && x->v[3]->n > 0)
 			clause_results(forms, x->v[3], depth, out);
 		else if (sv_term_is_list(x->v[2]) && x->v[2]->n > 0)
 			results(forms, x->v[2]->v[x->v[2]->n - 1], x->v[2],
 			    depth, out);
 		clause_results(forms, x->v[4], depth, out);
-	} else if (is(x, "call", 4) && is_atom_expr(x->v[2], NULL) &&
+	} else if (sv_abs_is(x, "call", 4) && sv_abs_is_atom(x->v[2], NULL) &&
 	    sv_term_is_list(x->v[3]) && depth > 0 &&
-	    (f = fun_find(forms, x->v[2]->v[2]->s,
+	    (f = sv_abs_function(forms, x->v[2]->v[2]->s,
 	    (int64_t)x->v[3]->n)) != NULL) {
 		clause_results(forms, f->v[4], depth - 1, out);
 	} else {
@@ -421,23 +366,25 @@ results(const struct sv_term *forms, const struct sv_term *x,
 static const char *
 kind_words(const struct sv_term *x)
 {
-	if (is(x, "map", 3) || is(x, "map", 4))
+	if (sv_abs_is(x, "map", 3) || sv_abs_is(x, "map", 4))
 		return "a map";
-	if (is(x, "tuple", 3))
+	if (sv_abs_is(x, "tuple", 3))
 		return "a tuple";
-	if (is(x, "cons", 4) || is(x, "nil", 2) || is(x, "string", 3) ||
-	    is(x, "lc", 4))
+	if (sv_abs_is(x, "cons", 4) || sv_abs_is(x, "nil", 2) ||
+	    sv_abs_is(x, "string", 3) ||
+	    sv_abs_is(x, "lc", 4))
 		return "a list";
-	if (is(x, "bin", 3))
+	if (sv_abs_is(x, "bin", 3))
 		return "a binary";
-	if (is(x, "atom", 3) || is(x, "integer", 3) || is(x, "float", 3) ||
-	    is(x, "char", 3))
+	if (sv_abs_is(x, "atom", 3) || sv_abs_is(x, "integer", 3) ||
+	    sv_abs_is(x, "float", 3) ||
+	    sv_abs_is(x, "char", 3))
 		return "a literal";
-	if (is(x, "var", 3))
+	if (sv_abs_is(x, "var", 3))
 		return "a variable bound outside (an argument or a pattern)";
-	if (is(x, "call", 4) && is(x->v[2], "remote", 4))
+	if (sv_abs_is(x, "call", 4) && sv_abs_is(x->v[2], "remote", 4))
 		return "the result of another module's function";
-	if (is(x, "call", 4))
+	if (sv_abs_is(x, "call", 4))
 		return "the result of a call";
 	return "an expression smoothver does not follow";
 }
@@ -499,13 +446,17 @@ state_expr(struct state_info *si, const struct sv_term *forms,
 	size_t i;
 
 	results(forms, x, body, FOLLOW_DEPTH, &rs);
+	if (rs.overflow)
+		info_other(si, "%s has more paths than smoothver follows",
+		    where);
 	for (i = 0; i < rs.n; i++) {
 		const struct sv_term *r = rs.v[i];
 
-		if (is(r, "record", 4) && r->v[2]->kind == SV_TERM_ATOM) {
+		if (sv_abs_is(r, "record", 4) &&
+		    r->v[2]->kind == SV_TERM_ATOM) {
 			strs_add(&si->records, r->v[2]->s);
 			seen_at(si, where);
-		} else if (is(r, "record", 5) && r->v[3]->kind ==
+		} else if (sv_abs_is(r, "record", 5) && r->v[3]->kind ==
 		    SV_TERM_ATOM) {
 			strs_add(&si->records, r->v[3]->s);
 			seen_at(si, where);
@@ -523,14 +474,14 @@ static void
 state_pattern(struct state_info *si, const struct sv_term *p,
     const char *where)
 {
-	if (is(p, "var", 3))
+	if (sv_abs_is(p, "var", 3))
 		return;
-	if (is(p, "match", 4)) {
+	if (sv_abs_is(p, "match", 4)) {
 		state_pattern(si, p->v[2], where);
 		state_pattern(si, p->v[3], where);
 		return;
 	}
-	if (is(p, "record", 4) && p->v[2]->kind == SV_TERM_ATOM) {
+	if (sv_abs_is(p, "record", 4) && p->v[2]->kind == SV_TERM_ATOM) {
 		strs_add(&si->records, p->v[2]->s);
 		seen_at(si, where);
 		return;
@@ -543,7 +494,7 @@ static void
 state_arg(struct state_info *si, const struct sv_term *forms,
     const char *name, int64_t arity, size_t pos)
 {
-	const struct sv_term *f = fun_find(forms, name, arity);
+	const struct sv_term *f = sv_abs_function(forms, name, arity);
 	struct buf where;
 	size_t i;
 
@@ -554,7 +505,7 @@ state_arg(struct state_info *si, const struct sv_term *forms,
 	for (i = 0; i < f->v[4]->n; i++) {
 		const struct sv_term *cl = f->v[4]->v[i];
 
-		if (is(cl, "clause", 5) && sv_term_is_list(cl->v[2]) &&
+		if (sv_abs_is(cl, "clause", 5) && sv_term_is_list(cl->v[2]) &&
 		    cl->v[2]->n > pos)
 			state_pattern(si, cl->v[2]->v[pos], where.s);
 	}
@@ -565,7 +516,7 @@ state_arg(struct state_info *si, const struct sv_term *forms,
 static bool
 state_functions_mode(const struct sv_term *forms)
 {
-	const struct sv_term *f = fun_find(forms, "callback_mode", 0);
+	const struct sv_term *f = sv_abs_function(forms, "callback_mode", 0);
 	struct exprs rs = { 0 };
 	bool yes = false;
 	size_t i;
@@ -576,10 +527,10 @@ state_functions_mode(const struct sv_term *forms)
 	for (i = 0; i < rs.n; i++) {
 		const struct sv_term *r = rs.v[i];
 
-		if (is_atom_expr(r, "state_functions"))
+		if (sv_abs_is_atom(r, "state_functions"))
 			yes = true;
-		while (is(r, "cons", 4)) {
-			if (is_atom_expr(r->v[2], "state_functions"))
+		while (sv_abs_is(r, "cons", 4)) {
+			if (sv_abs_is_atom(r->v[2], "state_functions"))
 				yes = true;
 			r = r->v[3];
 		}
@@ -598,7 +549,8 @@ state_functions(const struct sv_term *forms, struct strs *out)
 	for (i = 0; i < forms->n; i++) {
 		const struct sv_term *f = forms->v[i];
 
-		if (is(f, "function", 5) && f->v[2]->kind == SV_TERM_ATOM &&
+		if (sv_abs_is(f, "function", 5) &&
+		    f->v[2]->kind == SV_TERM_ATOM &&
 		    f->v[3]->kind == SV_TERM_INT && f->v[3]->i == 3 &&
 		    strcmp(f->v[2]->s, "terminate") != 0 &&
 		    exported(forms, f->v[2]->s, 3))
@@ -625,7 +577,7 @@ read_state(struct state_info *si, const struct sv_term *forms,
 		{ "gen_event", "handle_info", 2, 1 },
 		{ "gen_event", "terminate", 2, 1 },
 	};
-	const struct sv_term *init = fun_find(forms, "init", 1);
+	const struct sv_term *init = sv_abs_function(forms, "init", 1);
 	bool statem = strcmp(behaviour, "gen_statem") == 0;
 	size_t i, k;
 
@@ -637,7 +589,7 @@ read_state(struct state_info *si, const struct sv_term *forms,
 		const struct sv_term *cl = init->v[4]->v[i], *body;
 		struct exprs rs = { 0 };
 
-		if (!is(cl, "clause", 5) || !sv_term_is_list(cl->v[4]) ||
+		if (!sv_abs_is(cl, "clause", 5) || !sv_term_is_list(cl->v[4]) ||
 		    cl->v[4]->n == 0) {
 			info_other(si, "init/1 has a clause smoothver cannot "
 			    "read");
@@ -645,22 +597,26 @@ read_state(struct state_info *si, const struct sv_term *forms,
 		}
 		body = cl->v[4];
 		results(forms, body->v[body->n - 1], body, FOLLOW_DEPTH, &rs);
+		if (rs.overflow)
+			info_other(si, "init/1 has more paths than smoothver "
+			    "follows");
 		for (k = 0; k < rs.n; k++) {
 			const struct sv_term *r = rs.v[k], *el;
 
-			if (is_atom_expr(r, "ignore"))
+			if (sv_abs_is_atom(r, "ignore"))
 				continue;
-			if (!is(r, "tuple", 3) || !sv_term_is_list(r->v[2]) ||
+			if (!sv_abs_is(r, "tuple", 3) ||
+			    !sv_term_is_list(r->v[2]) ||
 			    r->v[2]->n < 2) {
 				info_other(si, "init/1 ends in %s, not {ok, "
 				    "...} written out", kind_words(r));
 				continue;
 			}
 			el = r->v[2];
-			if (is_atom_expr(el->v[0], "stop") ||
-			    is_atom_expr(el->v[0], "error"))
+			if (sv_abs_is_atom(el->v[0], "stop") ||
+			    sv_abs_is_atom(el->v[0], "error"))
 				continue;
-			if (!is_atom_expr(el->v[0], "ok") ||
+			if (!sv_abs_is_atom(el->v[0], "ok") ||
 			    (statem && el->n < 3)) {
 				info_other(si, "init/1 returns a tuple that is "
 				    "not {ok, ...}");
@@ -692,10 +648,11 @@ read_state(struct state_info *si, const struct sv_term *forms,
 static const char *
 field_name(const struct sv_term *f)
 {
-	if (is(f, "typed_record_field", 3))
+	if (sv_abs_is(f, "typed_record_field", 3))
 		f = f->v[1];
-	if ((is(f, "record_field", 3) || is(f, "record_field", 4)) &&
-	    is_atom_expr(f->v[2], NULL))
+	if ((sv_abs_is(f, "record_field", 3) ||
+	    sv_abs_is(f, "record_field", 4)) &&
+	    sv_abs_is_atom(f->v[2], NULL))
 		return f->v[2]->v[2]->s;
 	return NULL;
 }
@@ -713,13 +670,14 @@ refs_below(const struct sv_term *t, struct strs *out)
 		struct buf b;
 
 		buf_init(&b);
-		if (is(t, "record", 4) && t->v[2]->kind == SV_TERM_ATOM)
+		if (sv_abs_is(t, "record", 4) && t->v[2]->kind == SV_TERM_ATOM)
 			buf_addf(&b, "#%s", t->v[2]->s);
-		else if (is(t, "type", 4) && sv_term_is_atom(t->v[2], "record") &&
+		else if (sv_abs_is(t, "type", 4) &&
+		    sv_term_is_atom(t->v[2], "record") &&
 		    sv_term_is_list(t->v[3]) && t->v[3]->n > 0 &&
-		    is_atom_expr(t->v[3]->v[0], NULL))
+		    sv_abs_is_atom(t->v[3]->v[0], NULL))
 			buf_addf(&b, "#%s", t->v[3]->v[0]->v[2]->s);
-		else if (is(t, "user_type", 4) && t->v[2]->kind ==
+		else if (sv_abs_is(t, "user_type", 4) && t->v[2]->kind ==
 		    SV_TERM_ATOM && sv_term_is_list(t->v[3]))
 			buf_addf(&b, "%s/%zu", t->v[2]->s, t->v[3]->n);
 		if (b.len > 0)
@@ -853,8 +811,8 @@ items_same(const struct sv_term *of, const struct sv_term *nf,
 				buf_addf(&b, "record #%s{} is defined only in "
 				    "the %s build", it + 1, a ? "old" : "new");
 			else
-				buf_addf(&b, "type %s is defined only in the %s "
-				    "build", it, a ? "old" : "new");
+				buf_addf(&b, "type %s is defined only in "
+				    "the %s build", it, a ? "old" : "new");
 			break;
 		}
 		if (it[0] == '#' && !same_code(a, c)) {
@@ -917,15 +875,15 @@ walk_calls(const struct sv_term *forms, const struct sv_term *t,
 
 	if (t == NULL || (t->kind != SV_TERM_TUPLE && t->kind != SV_TERM_LIST))
 		return;
-	if (is(t, "call", 4) && sv_term_is_list(t->v[3])) {
-		if (is_atom_expr(t->v[2], NULL)) {
-			f = fun_find(forms, t->v[2]->v[2]->s,
+	if (sv_abs_is(t, "call", 4) && sv_term_is_list(t->v[3])) {
+		if (sv_abs_is_atom(t->v[2], NULL)) {
+			f = sv_abs_function(forms, t->v[2]->v[2]->s,
 			    (int64_t)t->v[3]->n);
 			if (f != NULL && !fns_has(s, f))
 				fns_add(s, f);
-		} else if (is(t->v[2], "remote", 4) &&
-		    is_atom_expr(t->v[2]->v[2], NULL) &&
-		    is_atom_expr(t->v[2]->v[3], NULL)) {
+		} else if (sv_abs_is(t->v[2], "remote", 4) &&
+		    sv_abs_is_atom(t->v[2]->v[2], NULL) &&
+		    sv_abs_is_atom(t->v[2]->v[3], NULL)) {
 			struct buf b;
 
 			buf_init(&b);
@@ -937,11 +895,11 @@ walk_calls(const struct sv_term *forms, const struct sv_term *t,
 			c->dynamic = true;
 		}
 	}
-	if (is(t, "fun", 3) && t->v[2]->kind == SV_TERM_TUPLE &&
+	if (sv_abs_is(t, "fun", 3) && t->v[2]->kind == SV_TERM_TUPLE &&
 	    t->v[2]->n == 3 && sv_term_is_atom(t->v[2]->v[0], "function") &&
 	    t->v[2]->v[1]->kind == SV_TERM_ATOM &&
 	    t->v[2]->v[2]->kind == SV_TERM_INT) {
-		f = fun_find(forms, t->v[2]->v[1]->s, t->v[2]->v[2]->i);
+		f = sv_abs_function(forms, t->v[2]->v[1]->s, t->v[2]->v[2]->i);
 		if (f != NULL && !fns_has(s, f))
 			fns_add(s, f);
 	}
@@ -990,8 +948,8 @@ static int
 closure_same(const struct sv_term *of, const struct sv_term *nf,
     const char *name, int64_t arity, struct calls *nc, char **what)
 {
-	const struct sv_term *a = fun_find(of, name, arity),
-	    *b = fun_find(nf, name, arity);
+	const struct sv_term *a = sv_abs_function(of, name, arity),
+	    *b = sv_abs_function(nf, name, arity);
 	struct fns os = { 0 }, ns = { 0 };
 	struct calls oc = { 0 };
 	struct strs recs = { 0 };
@@ -1249,8 +1207,7 @@ compare_supervisor(struct sv_otp_shape *s, const struct sv_term *of,
 	}
 	if (r != 0) {
 		evidence(s, "%s", what);
-		verdict(s, SV_OTP_SHAPE_CHANGED, "%s, and init/1 gives the "
-		    "child specs", what);
+		verdict(s, SV_OTP_SHAPE_CHANGED, "%s", what);
 		goto out;
 	}
 	evidence(s, "init/1 (with the local functions it calls): the same "
@@ -1275,10 +1232,11 @@ compare_supervisor(struct sv_otp_shape *s, const struct sv_term *of,
 		for (j = 0; j < nchanging; j++)
 			if (strncmp(changing[j], call, mlen) == 0 &&
 			    changing[j][mlen] == '\0') {
-				evidence(s, "init/1 calls %s, whose module this "
-				    "upgrade changes", call);
-				verdict(s, SV_OTP_SHAPE_UNKNOWN, "init/1 calls %s, "
-				    "whose module this upgrade changes", call);
+				evidence(s, "init/1 calls %s, whose module "
+				    "this upgrade changes", call);
+				verdict(s, SV_OTP_SHAPE_UNKNOWN, "init/1 calls "
+				    "%s, whose module this upgrade changes",
+				    call);
 				goto out;
 			}
 	}

@@ -17,6 +17,7 @@
 #include "base/buf.h"
 #include "base/outfile.h"
 #include "base/xalloc.h"
+#include "otp/abstract.h"
 #include "otp/beam.h"
 
 #define RESOLVE_DEPTH 32 /* variables bound to variables, at most */
@@ -41,22 +42,6 @@ sv_otp_supspec_release(struct sv_otp_supspec *s)
 	sv_otp_supspec_init(s);
 }
 
-/* A tuple {Tag, ...} of n elements (n 0: any size of at least 1). */
-static bool
-is(const struct sv_term *t, const char *tag, size_t n)
-{
-	return t != NULL && t->kind == SV_TERM_TUPLE && t->n >= 1 &&
-	    (n == 0 || t->n == n) && sv_term_is_atom(t->v[0], tag);
-}
-
-/* {atom, A, Name}: Name is name (or any atom, name NULL). */
-static bool
-is_atom_expr(const struct sv_term *t, const char *name)
-{
-	return is(t, "atom", 3) && t->v[2]->kind == SV_TERM_ATOM &&
-	    (name == NULL || strcmp(t->v[2]->s, name) == 0);
-}
-
 /* The Erlang term a literal expression stands for; NULL if it is not
  * one. */
 static struct sv_term *
@@ -65,12 +50,13 @@ literal(const struct sv_term *x)
 	struct sv_term *t, *c;
 	size_t i;
 
-	if (is(x, "atom", 3) || is(x, "integer", 3) || is(x, "char", 3) ||
-	    is(x, "float", 3) || is(x, "string", 3))
+	if (sv_abs_is(x, "atom", 3) || sv_abs_is(x, "integer", 3) ||
+	    sv_abs_is(x, "char", 3) ||
+	    sv_abs_is(x, "float", 3) || sv_abs_is(x, "string", 3))
 		return sv_term_copy(x->v[2]);
-	if (is(x, "nil", 2))
+	if (sv_abs_is(x, "nil", 2))
 		return sv_term_list();
-	if (is(x, "tuple", 3) && sv_term_is_list(x->v[2])) {
+	if (sv_abs_is(x, "tuple", 3) && sv_term_is_list(x->v[2])) {
 		t = sv_term_tuple();
 		for (i = 0; i < x->v[2]->n; i++) {
 			if ((c = literal(x->v[2]->v[i])) == NULL) {
@@ -81,9 +67,9 @@ literal(const struct sv_term *x)
 		}
 		return t;
 	}
-	if (is(x, "cons", 4)) {
+	if (sv_abs_is(x, "cons", 4)) {
 		t = sv_term_list();
-		while (is(x, "cons", 4)) {
+		while (sv_abs_is(x, "cons", 4)) {
 			if ((c = literal(x->v[2])) == NULL) {
 				sv_term_free(t);
 				return NULL;
@@ -91,45 +77,13 @@ literal(const struct sv_term *x)
 			sv_term_push(t, c);
 			x = x->v[3];
 		}
-		if (!is(x, "nil", 2)) {
+		if (!sv_abs_is(x, "nil", 2)) {
 			sv_term_free(t);
 			return NULL;
 		}
 		return t;
 	}
 	return NULL;
-}
-
-/* What the variable expression x is bound to in body (a clause body,
- * single assignment), followed through variables bound to variables;
- * x itself when it is not a variable or is not bound there. */
-static const struct sv_term *
-resolve(const struct sv_term *x, const struct sv_term *body)
-{
-	int depth;
-	size_t i;
-
-	for (depth = 0; depth < RESOLVE_DEPTH && is(x, "var", 3); depth++) {
-		const struct sv_term *found = NULL;
-
-		for (i = 0; body != NULL && i < body->n && found == NULL; i++) {
-			const struct sv_term *m = body->v[i];
-
-			/* A = B = Expr binds A and B to Expr. */
-			while (is(m, "match", 4) && found == NULL) {
-				if (is(m->v[2], "var", 3) &&
-				    sv_term_equal(m->v[2]->v[2], x->v[2]))
-					found = m->v[3];
-				m = m->v[3];
-			}
-		}
-		if (found == NULL)
-			return x;
-		while (is(found, "match", 4))
-			found = found->v[3];
-		x = found;
-	}
-	return x;
 }
 
 /* The id of the child spec expression x; NULL with *why if it cannot be
@@ -141,24 +95,26 @@ spec_id(const struct sv_term *x, const struct sv_term *body,
 	struct sv_term *id;
 	size_t i;
 
-	x = resolve(x, body);
-	if (is(x, "map", 3) && sv_term_is_list(x->v[2])) {
+	x = sv_abs_resolve(x, body);
+	if (sv_abs_is(x, "map", 3) && sv_term_is_list(x->v[2])) {
 		for (i = 0; i < x->v[2]->n; i++) {
 			const struct sv_term *a = x->v[2]->v[i];
 
-			if (!is(a, "map_field_assoc", 4) ||
-			    !is_atom_expr(a->v[2], "id"))
+			if (!sv_abs_is(a, "map_field_assoc", 4) ||
+			    !sv_abs_is_atom(a->v[2], "id"))
 				continue;
-			if ((id = literal(resolve(a->v[3], body))) == NULL)
-				*why = "a child's id is computed, not written out";
+			id = literal(sv_abs_resolve(a->v[3], body));
+			if (id == NULL)
+				*why = "a child's id is computed, not "
+				    "written out";
 			return id;
 		}
 		*why = "a child spec map has no id";
 		return NULL;
 	}
-	if (is(x, "tuple", 3) && sv_term_is_list(x->v[2]) &&
+	if (sv_abs_is(x, "tuple", 3) && sv_term_is_list(x->v[2]) &&
 	    x->v[2]->n == 6) {
-		if ((id = literal(resolve(x->v[2]->v[0], body))) == NULL)
+		if ((id = literal(sv_abs_resolve(x->v[2]->v[0], body))) == NULL)
 			*why = "a child's id is computed, not written out";
 		return id;
 	}
@@ -173,19 +129,19 @@ static bool
 children(const struct sv_term *x, const struct sv_term *body,
     struct sv_term ***ids, size_t *n, const char **why)
 {
-	x = resolve(x, body);
-	while (is(x, "cons", 4)) {
+	x = sv_abs_resolve(x, body);
+	while (sv_abs_is(x, "cons", 4)) {
 		struct sv_term *id = spec_id(x->v[2], body, why);
 
 		if (id == NULL)
 			return false;
 		*ids = xrealloc(*ids, (*n + 1) * sizeof(**ids));
 		(*ids)[(*n)++] = id;
-		x = resolve(x->v[3], body);
+		x = sv_abs_resolve(x->v[3], body);
 	}
-	if (is(x, "nil", 2))
+	if (sv_abs_is(x, "nil", 2))
 		return true;
-	if (is(x, "op", 5) && sv_term_is_atom(x->v[2], "++"))
+	if (sv_abs_is(x, "op", 5) && sv_term_is_atom(x->v[2], "++"))
 		return children(x->v[3], body, ids, n, why) &&
 		    children(x->v[4], body, ids, n, why);
 	*why = "init/1's child list is not written out (it is computed)";
@@ -198,21 +154,22 @@ flags_simple(const struct sv_term *x, const struct sv_term *body)
 {
 	size_t i;
 
-	x = resolve(x, body);
-	if (is(x, "map", 3) && sv_term_is_list(x->v[2])) {
+	x = sv_abs_resolve(x, body);
+	if (sv_abs_is(x, "map", 3) && sv_term_is_list(x->v[2])) {
 		for (i = 0; i < x->v[2]->n; i++) {
 			const struct sv_term *a = x->v[2]->v[i];
 
-			if (is(a, "map_field_assoc", 4) &&
-			    is_atom_expr(a->v[2], "strategy"))
-				return is_atom_expr(resolve(a->v[3], body),
+			if (sv_abs_is(a, "map_field_assoc", 4) &&
+			    sv_abs_is_atom(a->v[2], "strategy"))
+				return sv_abs_is_atom(
+				    sv_abs_resolve(a->v[3], body),
 				    "simple_one_for_one");
 		}
 		return false;
 	}
-	if (is(x, "tuple", 3) && sv_term_is_list(x->v[2]) &&
+	if (sv_abs_is(x, "tuple", 3) && sv_term_is_list(x->v[2]) &&
 	    x->v[2]->n == 3)
-		return is_atom_expr(resolve(x->v[2]->v[0], body),
+		return sv_abs_is_atom(sv_abs_resolve(x->v[2]->v[0], body),
 		    "simple_one_for_one");
 	return false;
 }
@@ -250,7 +207,7 @@ read_init(struct sv_otp_supspec *s, const struct sv_term *forms)
 	size_t i;
 
 	for (i = 0; i < forms->n && fn == NULL; i++)
-		if (is(forms->v[i], "function", 5) &&
+		if (sv_abs_is(forms->v[i], "function", 5) &&
 		    sv_term_is_atom(forms->v[i]->v[2], "init") &&
 		    forms->v[i]->v[3]->kind == SV_TERM_INT &&
 		    forms->v[i]->v[3]->i == 1)
@@ -265,18 +222,19 @@ read_init(struct sv_otp_supspec *s, const struct sv_term *forms)
 		size_t n = 0;
 		bool simple;
 
-		if (!is(cl, "clause", 5) || !sv_term_is_list(cl->v[4]) ||
+		if (!sv_abs_is(cl, "clause", 5) || !sv_term_is_list(cl->v[4]) ||
 		    cl->v[4]->n == 0) {
 			why = "init/1 has a clause smoothver cannot read";
 			goto unknown;
 		}
 		body = cl->v[4];
-		r = resolve(body->v[body->n - 1], body);
-		if (is_atom_expr(r, "ignore"))
+		r = sv_abs_resolve(body->v[body->n - 1], body);
+		if (sv_abs_is_atom(r, "ignore"))
 			continue;
-		if (!is(r, "tuple", 3) || !sv_term_is_list(r->v[2]) ||
-		    r->v[2]->n != 2 || !is_atom_expr(r->v[2]->v[0], "ok") ||
-		    !is((in = resolve(r->v[2]->v[1], body)), "tuple", 3) ||
+		if (!sv_abs_is(r, "tuple", 3) || !sv_term_is_list(r->v[2]) ||
+		    r->v[2]->n != 2 || !sv_abs_is_atom(r->v[2]->v[0], "ok") ||
+		    !sv_abs_is((in = sv_abs_resolve(r->v[2]->v[1], body)),
+		    "tuple", 3) ||
 		    !sv_term_is_list(in->v[2]) || in->v[2]->n != 2) {
 			why = "init/1 does not end in {ok, {Flags, Children}} "
 			    "written out (a case, or a call, decides it)";
@@ -322,14 +280,14 @@ find_ref(struct sv_otp_supspec *s, const struct sv_term *t, const char *self,
 
 	if (t == NULL)
 		return;
-	if (is(t, "call", 4) && is(t->v[2], "remote", 4) &&
-	    is_atom_expr(t->v[2]->v[2], "supervisor") &&
-	    is_atom_expr(t->v[2]->v[3], "start_link") &&
+	if (sv_abs_is(t, "call", 4) && sv_abs_is(t->v[2], "remote", 4) &&
+	    sv_abs_is_atom(t->v[2]->v[2], "supervisor") &&
+	    sv_abs_is_atom(t->v[2]->v[3], "start_link") &&
 	    sv_term_is_list(t->v[3])) {
 		const struct sv_term *args = t->v[3];
 		struct sv_term *name = NULL;
 
-		if (args->n == 2 && is_atom_expr(args->v[0], self)) {
+		if (args->n == 2 && sv_abs_is_atom(args->v[0], self)) {
 			if (*found == 0) {
 				free(s->refwhy);
 				s->refwhy = xstrdup("it is started without a "
@@ -338,7 +296,7 @@ find_ref(struct sv_otp_supspec *s, const struct sv_term *t, const char *self,
 			}
 			return;
 		}
-		if (args->n != 3 || !is_atom_expr(args->v[1], self))
+		if (args->n != 3 || !sv_abs_is_atom(args->v[1], self))
 			return;
 		if ((name = literal(args->v[0])) == NULL ||
 		    name->kind != SV_TERM_TUPLE || name->n < 2) {
@@ -901,7 +859,7 @@ sv_otp_supspec_read(struct sv_otp_supspec *s, const void *beam, size_t len,
 	if (forms == NULL)
 		return read_elixir(s, beam, len, name, false, why, e);
 	for (i = 0; i < forms->n && self == NULL; i++)
-		if (is(forms->v[i], "attribute", 4) &&
+		if (sv_abs_is(forms->v[i], "attribute", 4) &&
 		    sv_term_is_atom(forms->v[i]->v[2], "module") &&
 		    forms->v[i]->v[3]->kind == SV_TERM_ATOM)
 			self = forms->v[i]->v[3]->s;

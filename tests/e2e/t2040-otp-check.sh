@@ -67,7 +67,7 @@ test_expect_success 'a release version not greater than the base'"'"'s fails' '
 test_expect_success 'a bump below the required level fails, one line per reason' '
 	revsn "$B/state" low 1.0.1 &&
 	sv 1 check --base "$B/base" low &&
-	contains out "error: needs relup: petal_server: gen_server with code_change/3 (petal 1.0.0 -> 1.1.0), but 1.0.0 -> 1.0.1 is a reload bump" &&
+	contains out "error: needs relup: petal_server: gen_server with code_change/3; record #state{} gained field label (petal 1.0.0 -> 1.1.0), but 1.0.0 -> 1.0.1 is a reload bump" &&
 	contains out "petal 1.0.0 -> 1.0.1: 1 problem; the change needs relup"
 '
 
@@ -103,7 +103,7 @@ test_expect_success 'a restart-level change under a relup or reload bump always 
 test_expect_success 'a bump above the required level passes with a warning' '
 	revsn "$B/state" high 2.0.0 &&
 	sv 0 check --base "$B/base" high &&
-	contains out "warning: 1.0.0 -> 2.0.0 is a restart bump, but the change needs relup (update petal_server: gen_server with code_change/3)" &&
+	contains out "warning: 1.0.0 -> 2.0.0 is a restart bump, but the change needs relup (update petal_server: gen_server with code_change/3; record #state{} gained field label)" &&
 	contains out "ok, a restart bump"
 '
 
@@ -141,7 +141,7 @@ test_expect_success '--json: smoothver.check/1' '
 	expect_json ".warnings | length" 0 &&
 	sv 0 --json check --base "$B/base" "$B/state" &&
 	expect_json .ok true && expect_json .relup made &&
-	expect_json .required_by.reason "update petal_server: gen_server with code_change/3"
+	expect_json .required_by.reason "update petal_server: gen_server with code_change/3; record #state{} gained field label"
 '
 
 test_expect_success 'the base from the store: NAME@latest and NAME@VERSION' '
@@ -162,7 +162,7 @@ test_expect_success 'GitHub Actions: annotations, step summary, outputs' '
 	GITHUB_ACTIONS=true GITHUB_STEP_SUMMARY=$PWD/summary \
 	GITHUB_OUTPUT=$PWD/outputs GITHUB_WORKSPACE=$PWD \
 		sv 1 check --base "$B/base" low &&
-	contains out "::error file=low/lib/petal-1.1.0/ebin/petal_server.beam,title=smoothver check::needs relup: petal_server: gen_server with code_change/3 (petal 1.0.0 -> 1.1.0), but 1.0.0 -> 1.0.1 is a reload bump" &&
+	contains out "::error file=low/lib/petal-1.1.0/ebin/petal_server.beam,title=smoothver check::needs relup: petal_server: gen_server with code_change/3; record #state{} gained field label (petal 1.0.0 -> 1.1.0), but 1.0.0 -> 1.0.1 is a reload bump" &&
 	printf "ok=false\nrequired-level=relup\nversion=1.0.1\nbase-version=1.0.0\n" >want &&
 	cmp want outputs &&
 	contains summary "### smoothver check: petal 1.0.0 → 1.0.1: ❌ failed" &&

@@ -37,7 +37,13 @@ mkdir -p "$B/pkg" "$B/delta" "$B/norelup" "$B/slow"
 		echo '{"1.0.1", [{"1.0.0", [{load_module, petal_util}, {apply, {timer, sleep, [60000]}}]}], [{"1.0.0", [{load_module, petal_util}]}]}.' \
 			>"$B/sl/lib/petal-1.0.1/ebin/petal.appup" &&
 		"$SMOOTHVER" relup "$B/old" "$B/sl" --write &&
-		"$SMOOTHVER" pack "$B/sl" -o "$B/slow/petal-1.0.1.tar.gz"
+		"$SMOOTHVER" pack "$B/sl" -o "$B/slow/petal-1.0.1.tar.gz" &&
+		for s in deps state; do
+			otp_build $s "$B/$s" && mkdir -p "$B/pk-$s" &&
+			"$SMOOTHVER" relup "$B/old" "$B/$s" --write &&
+			"$SMOOTHVER" pack "$B/$s" -o "$B/pk-$s/petal-1.1.0.tar.gz" ||
+			exit 1
+		done
 } >"$B/log" 2>&1 || { cat "$B/log" >&2; exit 1; }
 
 free_port() { escript "$OTP_DIR/otp.escript" free-ports 1; }
@@ -96,6 +102,35 @@ test_expect_success 'a live upgrade, with a probe connected throughout' '
 	grep "probe-end" out | grep -q "answers, the last: petal 1\.0\.1 count=[0-9]* srv=v1 sup=5 thorn=up stem=v1 fmt=v2\$" &&
 	grep -q "^  ok *stop .*init:stop(); OS process [0-9]* ended" out &&
 	test "$(sed -n "\$p" out)" = "petal 1.0.0 -> 1.0.1: the live upgrade worked"
+'
+
+# kept_state SCENARIO: OLDPKG -> the scenario's 1.1.0 and back, with the
+# probe connected throughout: petal_server counts the pings it answers,
+# so its state was kept (no process restarted, nothing reset) when the
+# count in the last answer is the number of answers.
+kept_state() {
+	P=$(free_port) &&
+	try 0 "$OLDPKG" "$B/pk-$1/petal-1.1.0.tar.gz" --downgrade \
+		--erl-args "-petal port $P" \
+		--probe "escript $OTP_DIR/probe.escript $P" &&
+	contains out "release_handler:install_release(\"1.1.0\") -> {ok,\"1.0.0\",[]}" &&
+	contains out "the live upgrade worked, and the downgrade" &&
+	end=$(grep "probe-end" out) &&
+	n=$(echo "$end" | sed -n "s/.*: \([0-9]*\) answers, the last: .*/\1/p") &&
+	c=$(echo "$end" | sed -n "s/.* count=\([0-9]*\) .*/\1/p") &&
+	{ [ -n "$n" ] && [ "$n" = "$c" ] ||
+	  { echo "state lost: $end" >&2; return 1; }; }
+}
+
+test_expect_success 'the state kept: load_module when petal_server'"'"'s record is the same (deps)' '
+	contains "$B/deps/releases/1.1.0/relup" "{load,{petal_server,brutal_purge,brutal_purge}}" &&
+	lacks "$B/deps/releases/1.1.0/relup" suspend &&
+	kept_state deps
+'
+
+test_expect_success 'the state migrated: code_change when its record gained a field (state)' '
+	contains "$B/state/releases/1.1.0/relup" "{code_change,up,[{petal_server,[]}]}" &&
+	kept_state state
 '
 
 test_expect_success '--downgrade: back to the old release, made permanent again' '

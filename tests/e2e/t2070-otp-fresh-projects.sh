@@ -101,7 +101,7 @@ test_expect_success 'a worker added to the supervisor: started after the update,
 	contains flat "[{apply,{supervisor,terminate_child,[myrel_sup,myrel_worker]}},{apply,{supervisor,delete_child,[myrel_sup,myrel_worker]}},{update,myrel_sup,supervisor},{delete_module,myrel_worker}]" &&
 	sv 0 --json appup "$R" --from 0.1.0 --to 0.2.0 &&
 	json ".apps[0].modules[] | select(.module == \"myrel_sup\") | .reason" >reason &&
-	contains reason "supervisor; child myrel_worker added (restart_child)" &&
+	contains reason "supervisor; init/1 changed; child myrel_worker added (restart_child)" &&
 	json ".apps[0].modules[] | select(.module == \"myrel_sup\") | .up" >up &&
 	expect_out_file up "{update,myrel_sup,supervisor}, {apply,{supervisor,restart_child,[myrel_sup,myrel_worker]}}"
 '
@@ -163,6 +163,89 @@ test_expect_success 'a NIF added in priv/ under a reload bump fails check; the t
 	echo "[{myrel, [{limit, 3}]}]." >"$cfg" &&
 	sv 1 diff "$R" cfg &&
 	contains out "changed: myrel.limit"
+'
+
+# ---- the worker's state decides (a copy of the project, on from 0.2.1) ----
+
+# v4 DIR: myrel 0.3.0, the worker's state record gains a field, with the
+# code_change/3 that migrates it both ways.
+v4() {
+	sed -i 's/^-record(state, {n = 0})\./-record(state, {n = 0, resets = 0})./;
+		s/^-export(\[init\/1, handle_call\/3, handle_cast\/2\])\./-export([init\/1, handle_call\/3, handle_cast\/2, code_change\/3])./;
+		s/^handle_cast(reset, S) -> {noreply, S#state{n = 0}};/handle_cast(reset, S = #state{resets = R}) -> {noreply, S#state{n = 0, resets = R + 1}};/' \
+		"$1/apps/myrel/src/myrel_worker.erl" &&
+	cat >>"$1/apps/myrel/src/myrel_worker.erl" <<-'EOF'
+	code_change({down, _}, #state{n = N}, _Extra) -> {ok, {state, N}};
+	code_change(_Old, {state, N}, _Extra) -> {ok, #state{n = N}}.
+	EOF
+	sed -i 's/"0.2.1"/"0.3.0"/' "$1/apps/myrel/src/myrel.app.src" "$1/rebar.config"
+}
+
+# v5 DIR: myrel 0.3.1, a handle_call clause added; the record and
+# code_change/3 as they were.
+v5() {
+	sed -i 's/^handle_call(get, _From, S = #state{n = N}) -> {reply, N, S#state{n = N + 1}}\./handle_call(resets, _From, S = #state{resets = R}) -> {reply, R, S};\nhandle_call(get, _From, S = #state{n = N}) -> {reply, N, S#state{n = N + 1}}./' \
+		"$1/apps/myrel/src/myrel_worker.erl" &&
+	sed -i 's/"0.3.0"/"0.3.1"/' "$1/apps/myrel/src/myrel.app.src" "$1/rebar.config"
+}
+
+(
+	set -e
+	cd "$B"
+	cp -R myrel myrel3
+	cd myrel3
+	"$SMOOTHVER" pack -q --no-relup _build/default/rel/myrel -o "$B/pk/myrel-0.2.1.tar.gz"
+	v4 .
+	grep -q "resets = 0" apps/myrel/src/myrel_worker.erl
+	rm -rf _build/default/lib/myrel
+	rebar3 release
+	"$SMOOTHVER" relup -q _build/default/rel/myrel --from 0.2.1 --write
+	"$SMOOTHVER" pack -q _build/default/rel/myrel -o "$B/pk/myrel-0.3.0.tar.gz"
+	v5 .
+	grep -q "handle_call(resets" apps/myrel/src/myrel_worker.erl
+	rm -rf _build/default/lib/myrel
+	rebar3 release
+	"$SMOOTHVER" relup -q _build/default/rel/myrel --from 0.3.0 --write
+	"$SMOOTHVER" pack -q _build/default/rel/myrel -o "$B/pk/myrel-0.3.1.tar.gz"
+) >"$B/rebar3-v3.log" 2>&1 || { cat "$B/rebar3-v3.log" >&2; echo "Bail out! the rebar3 project, 0.3"; exit 1; }
+R3=$B/myrel3/_build/default/rel/myrel
+
+test_expect_success 'the worker'"'"'s state decides: a record field is a relup, a handle_call clause a reload' '
+	sv 1 diff --explain "$R3" --from 0.2.1 --to 0.3.0 &&
+	contains out "required: relup" &&
+	contains out "explain: myrel 0.2.1 -> 0.3.0, levels from $R3/releases/0.3.0/relup" &&
+	contains out "  myrel_worker: relup (changed): load_object_code, suspend, load, code_change, resume in the relup releases/0.3.0/relup (gen_server with code_change/3; record #state{} gained field resets)" &&
+	contains out "      record #state{} gained field resets" &&
+	contains out "      state: record #state{} (init/1, handle_call/3, handle_cast/2)" &&
+	sv 1 diff --explain "$R3" --from 0.3.0 --to 0.3.1 &&
+	contains out "required: reload" &&
+	contains out "M reload  lib/myrel-0.3.1/ebin/myrel_worker.beam  (myrel_worker: load_object_code, load in the relup releases/0.3.1/relup (gen_server with code_change/3; state record #state{} unchanged, code_change/3 unchanged))" &&
+	contains out "      #state{}: the same definition in both builds" &&
+	contains out "      code_change/3: the same code in both builds" &&
+	sv 0 appup "$R3" --from 0.3.0 --to 0.3.1 &&
+	tr -d " \n" <out >flat &&
+	contains flat "[{\"0.3.0\",[{load_module,myrel_worker,brutal_purge,brutal_purge,[]}]}]"
+'
+
+# worker_kept LOG: the probe'"'"'s last line in LOG says the counter in the
+# worker'"'"'s state went on through the upgrade in one process.
+worker_kept() {
+	grep "probe-end" "$1" | grep -q "answers, the last: [0-9]*, one myrel_worker process throughout" ||
+		{ grep probe "$1" >&2; return 1; }
+}
+
+test_expect_success 'try-upgrade, a client calling the worker throughout: code_change keeps the count (0.2.1 -> 0.3.0 and back)' '
+	sv 0 try-upgrade "$B/pk/myrel-0.2.1.tar.gz" "$B/pk/myrel-0.3.0.tar.gz" --downgrade \
+		--probe "escript $SV_SRCDIR/tests/otp/callprobe.escript myrel_worker myrel_worker get" &&
+	contains out "the live upgrade worked, and the downgrade" &&
+	worker_kept out
+'
+
+test_expect_success 'try-upgrade, a client calling the worker throughout: load_module keeps the count (0.3.0 -> 0.3.1)' '
+	sv 0 try-upgrade "$B/pk/myrel-0.3.0.tar.gz" "$B/pk/myrel-0.3.1.tar.gz" \
+		--probe "escript $SV_SRCDIR/tests/otp/callprobe.escript myrel_worker myrel_worker get" &&
+	contains out "the live upgrade worked" &&
+	worker_kept out
 '
 
 # ---- mix ----
