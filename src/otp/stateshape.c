@@ -1044,59 +1044,64 @@ code_release(struct beam_code *c)
 	buf_release(&c->data);
 }
 
-/* The process kinds: the state, the state names, the migration. */
-static void
-compare_process(struct sv_otp_shape *s, const struct sv_term *of,
-    const struct sv_term *nf, const char *behaviour)
+/* Whether both builds' states could be read as records; if not, the
+ * verdict is UNKNOWN. */
+static bool
+states_readable(struct sv_otp_shape *s, const struct state_info *os,
+    const struct state_info *ns)
 {
-	struct state_info os, ns;
-	struct strs items = { 0 };
-	struct buf b;
-	struct calls nc = { 0 };
-	bool statem = strcmp(behaviour, "gen_statem") == 0;
-	const char *cc = statem ? "code_change/4" : "code_change/3";
-	char *what = NULL;
-	size_t i;
-	int r;
+	if (os->other != NULL || ns->other != NULL) {
+		const char *why = ns->other ? ns->other : os->other;
 
-	info_init(&os);
-	info_init(&ns);
-	buf_init(&b);
-	read_state(&os, of, behaviour);
-	read_state(&ns, nf, behaviour);
-	if (os.other != NULL || ns.other != NULL) {
-		evidence(s, "state: %s (%s build)", ns.other ? ns.other :
-		    os.other, ns.other ? "new" : "old");
+		evidence(s, "state: %s (%s build)", why, ns->other ? "new" :
+		    "old");
 		verdict(s, SV_OTP_SHAPE_UNKNOWN, "its state cannot be "
-		    "compared: %s", ns.other ? ns.other : os.other);
-		goto out;
+		    "compared: %s", why);
+		return false;
 	}
-	if (ns.records.n == 0 || os.records.n == 0) {
+	if (ns->records.n == 0 || os->records.n == 0) {
 		evidence(s, "state: no record found in init/1 or the "
-		    "callbacks (%s build)", ns.records.n ? "old" : "new");
+		    "callbacks (%s build)", ns->records.n ? "old" : "new");
 		verdict(s, SV_OTP_SHAPE_UNKNOWN, "its state cannot be "
 		    "compared: no state record found");
-		goto out;
+		return false;
 	}
-	records_text(&b, &ns.records);
-	evidence(s, "state: %s %s (%s)", ns.records.n > 1 ? "records" :
-	    "record", b.s, ns.seen.s);
-	for (i = 0; i < os.records.n; i++)
-		if (!strs_has(&ns.records, os.records.v[i]))
+	return true;
+}
+
+/* Whether the state is the same records, defined the same way (with the
+ * records and types they name); if not, the verdict is CHANGED. */
+static bool
+same_records(struct sv_otp_shape *s, const struct sv_term *of,
+    const struct sv_term *nf, const struct state_info *os,
+    const struct state_info *ns)
+{
+	struct strs items = { 0 };
+	struct buf b;
+	char *what = NULL;
+	bool same = false;
+	size_t i;
+
+	buf_init(&b);
+	records_text(&b, &ns->records);
+	evidence(s, "state: %s %s (%s)", ns->records.n > 1 ? "records" :
+	    "record", b.s, ns->seen.s);
+	for (i = 0; i < os->records.n; i++)
+		if (!strs_has(&ns->records, os->records.v[i]))
 			break;
-	if (i < os.records.n || os.records.n != ns.records.n) {
+	if (i < os->records.n || os->records.n != ns->records.n) {
 		buf_reset(&b);
-		records_text(&b, &os.records);
+		records_text(&b, &os->records);
 		buf_adds(&b, " -> ");
-		records_text(&b, &ns.records);
+		records_text(&b, &ns->records);
 		evidence(s, "state records: %s", b.s);
 		verdict(s, SV_OTP_SHAPE_CHANGED, "its state is another record "
 		    "(%s)", b.s);
 		goto out;
 	}
-	for (i = 0; i < ns.records.n; i++) {
+	for (i = 0; i < ns->records.n; i++) {
 		buf_reset(&b);
-		buf_addf(&b, "#%s", ns.records.v[i]);
+		buf_addf(&b, "#%s", ns->records.v[i]);
 		strs_add(&items, b.s);
 	}
 	if (!items_same(of, nf, &items, &what)) {
@@ -1109,46 +1114,85 @@ compare_process(struct sv_otp_shape *s, const struct sv_term *of,
 		buf_addf(&b, "%s%s%s", i ? ", " : "", items.v[i],
 		    items.v[i][0] == '#' ? "{}" : "");
 	evidence(s, "%s: the same definition in both builds", b.s);
-	if (statem) {
-		struct strs ofs = { 0 }, nfs = { 0 };
-		bool osf = state_functions_mode(of), nsf =
-		    state_functions_mode(nf);
+	same = true;
+out:
+	free(what);
+	strs_free(&items);
+	buf_release(&b);
+	return same;
+}
 
-		r = closure_same(of, nf, "callback_mode", 0, &nc, &what);
-		if (r == 1 || r == 3 || osf != nsf) {
-			evidence(s, "callback_mode/0: changed");
-			verdict(s, SV_OTP_SHAPE_CHANGED, "callback_mode/0 "
-			    "changed");
+/* gen_statem: whether the callback mode is the same and, with state
+ * functions, every state of the old build is still there; if not, the
+ * verdict is CHANGED. */
+static bool
+same_state_names(struct sv_otp_shape *s, const struct sv_term *of,
+    const struct sv_term *nf)
+{
+	struct strs ofs = { 0 }, nfs = { 0 };
+	struct calls c = { 0 };
+	bool osf = state_functions_mode(of), nsf = state_functions_mode(nf);
+	bool same = false;
+	char *what = NULL;
+	size_t i;
+	int r;
+
+	r = closure_same(of, nf, "callback_mode", 0, &c, &what);
+	if (r == 1 || r == 3 || osf != nsf) {
+		evidence(s, "callback_mode/0: changed");
+		verdict(s, SV_OTP_SHAPE_CHANGED, "callback_mode/0 changed");
+		goto out;
+	}
+	if (!nsf) {
+		evidence(s, "callback mode: handle_event_function, unchanged");
+		same = true;
+		goto out;
+	}
+	state_functions(of, &ofs);
+	state_functions(nf, &nfs);
+	for (i = 0; i < ofs.n; i++)
+		if (!strs_has(&nfs, ofs.v[i])) {
+			evidence(s, "state function %s/3: only in the old build",
+			    ofs.v[i]);
+			verdict(s, SV_OTP_SHAPE_CHANGED, "state %s is gone "
+			    "(%s/3): a process in it would crash", ofs.v[i],
+			    ofs.v[i]);
 			goto out;
 		}
-		free(what);
-		what = NULL;
-		if (nsf) {
-			state_functions(of, &ofs);
-			state_functions(nf, &nfs);
-			for (i = 0; i < ofs.n; i++)
-				if (!strs_has(&nfs, ofs.v[i]))
-					break;
-			if (i < ofs.n) {
-				evidence(s, "state function %s/3: only in the "
-				    "old build", ofs.v[i]);
-				verdict(s, SV_OTP_SHAPE_CHANGED, "state %s is "
-				    "gone (%s/3): a process in it would crash",
-				    ofs.v[i], ofs.v[i]);
-				strs_free(&ofs);
-				strs_free(&nfs);
-				goto out;
-			}
-			evidence(s, "state functions: the old build's %zu all "
-			    "still there", ofs.n);
-			strs_free(&ofs);
-			strs_free(&nfs);
-		} else {
-			evidence(s, "callback mode: handle_event_function, "
-			    "unchanged");
-		}
-	}
-	r = closure_same(of, nf, "code_change", statem ? 4 : 3, &nc, &what);
+	evidence(s, "state functions: the old build's %zu all still there",
+	    ofs.n);
+	same = true;
+out:
+	free(what);
+	strs_free(&c.remote);
+	strs_free(&ofs);
+	strs_free(&nfs);
+	return same;
+}
+
+/* The process kinds: the state, the state names, the migration. */
+static void
+compare_process(struct sv_otp_shape *s, const struct sv_term *of,
+    const struct sv_term *nf, const char *behaviour)
+{
+	struct state_info os, ns;
+	struct calls c = { 0 };
+	struct buf b;
+	bool statem = strcmp(behaviour, "gen_statem") == 0;
+	const char *cc = statem ? "code_change/4" : "code_change/3";
+	char *what = NULL;
+	int r;
+
+	info_init(&os);
+	info_init(&ns);
+	buf_init(&b);
+	read_state(&os, of, behaviour);
+	read_state(&ns, nf, behaviour);
+	if (!states_readable(s, &os, &ns) ||
+	    !same_records(s, of, nf, &os, &ns) ||
+	    (statem && !same_state_names(s, of, nf)))
+		goto out;
+	r = closure_same(of, nf, "code_change", statem ? 4 : 3, &c, &what);
 	if (r == 1 || r == 3) {
 		evidence(s, "%s", what);
 		verdict(s, SV_OTP_SHAPE_CHANGED, "%s, which migrates the state",
@@ -1157,15 +1201,13 @@ compare_process(struct sv_otp_shape *s, const struct sv_term *of,
 	}
 	evidence(s, "%s: %s", cc, r == 2 ? "in neither build" :
 	    "the same code in both builds");
-	buf_reset(&b);
 	records_text(&b, &ns.records);
 	verdict(s, SV_OTP_SHAPE_SAME, "state %s %s unchanged, %s %s",
 	    ns.records.n > 1 ? "records" : "record", b.s, cc,
 	    r == 2 ? "absent" : "unchanged");
 out:
 	free(what);
-	strs_free(&items);
-	strs_free(&nc.remote);
+	strs_free(&c.remote);
 	info_release(&os);
 	info_release(&ns);
 	buf_release(&b);
