@@ -4,7 +4,7 @@
 #
 # usage: bench/run.sh [PATH-TO-SMOOTHVER] [SECTION...]
 #
-# SECTION is pack, diff or otp (default: all three).
+# SECTION is pack, diff, otp or cli (default: all four).
 # Corpora (built under a temporary directory):
 #   otp    a copy of the system's OTP tree (/usr/lib/erlang; symlinks that
 #          lead outside it and releases/ are dropped), about 3,500 files /
@@ -20,6 +20,9 @@
 #          tar --sort=name ... | pigz -n -p 2 + sha256sum of every file
 #   diff:  smoothver diff of two copies, cold (no cache) and warm (cache)
 #          vs a cold sha256sum of every file of both trees
+#   cli:   smoothver compare 1.2.3 1.3.0 (what a sidecar runs every few
+#          seconds) vs git --version and sort -V -C, the cheapest commands
+#          a script would run instead
 #   otp:   smoothver appup OLD NEW --write + smoothver relup OLD NEW --write
 #          (again on the same builds, and a first run: no module cache)
 #          vs erl -noshell running systools:make_relup on the same appups
@@ -28,14 +31,14 @@
 # Targets (bench/README.md): pack <= 0.5x the gzip pipeline and no slower
 # than pigz; warm diff < 100 ms, cold diff <= 1.5x sha256sum; peak RSS
 # < 64 MB; appup + relup < 50 ms and >= 20x faster than systools; delta
-# package <= 1 % of the full one.
+# package <= 1 % of the full one; compare no slower than git --version.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 sv=$top/_build/gcc/smoothver
-case ${1:-} in pack | diff | otp | '') ;; *) sv=$1; shift ;; esac
-[ $# -gt 0 ] || set -- pack diff otp
+case ${1:-} in pack | diff | otp | cli | '') ;; *) sv=$1; shift ;; esac
+[ $# -gt 0 ] || set -- pack diff otp cli
 for s in "$@"; do
-	case $s in pack | diff | otp) ;; *) echo "bench: unknown section $s (pack, diff, otp)" >&2; exit 2 ;; esac
+	case $s in pack | diff | otp | cli) ;; *) echo "bench: unknown section $s (pack, diff, otp, cli)" >&2; exit 2 ;; esac
 done
 sections=" $* "
 want() { case $sections in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -237,4 +240,18 @@ if want otp; then
 	else
 		row rel "smoothver pack --delta-from (not in this smoothver)" - - -
 	fi
+fi
+
+if want cli; then
+	# Process start and one comparison: best of 20, no shell in between.
+	cc -O2 -o "$work/timeit" "$top/bench/timeit.c"
+	printf '1.2.3\n1.3.0\n' >"$work/versions"
+	t_cmp=$("$work/timeit" 20 "" "$sv compare 1.2.3 1.3.0")
+	t_git=$("$work/timeit" 20 "" "git --version")
+	t_sort=$("$work/timeit" 20 "" "sort -V -C $work/versions")
+	loaded=$(cd "$work" && LD_DEBUG=files "$sv" compare 1.2.3 1.3.0 2>&1 >/dev/null | grep -c "file=libgit2" || true)
+	row cli "smoothver compare 1.2.3 1.3.0" "$t_cmp" - -
+	row cli "git --version" "$t_git" - -
+	row cli "sort -V -C (two versions)" "$t_sort" - -
+	echo "cli: compare/git = $(ratio "$t_cmp" "$t_git")x (target <= 1.0); libgit2 loaded by compare: $loaded times (target 0)"
 fi

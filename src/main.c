@@ -35,43 +35,6 @@ apply_color(const struct sv_globals *g)
 	msg_set_color(mode);
 }
 
-/* Open the repository and read the configuration as cmd needs. */
-static int
-setup(const struct sv_command *cmd, struct sv_ctx *ctx, struct sv_err *e)
-{
-	int status;
-
-	if (cmd->flags & SV_CMD_REPO) {
-		if ((status = sv_git_open(".", &ctx->repo, e)))
-			return status;
-	} else if (cmd->flags & SV_CMD_REPO_OPT) {
-		struct sv_err ignored;
-
-		/* Outside a repository there is no configuration to read; a
-		 * libgit2 that cannot be loaded is said, not taken for that. */
-		sv_err_init(&ignored);
-		if (sv_git_load(&ignored) != SV_OK)
-			msg_warn("%s: the repository's configuration is not read",
-			    ignored.msg);
-		else if (sv_git_open(".", &ctx->repo, &ignored) != SV_OK)
-			ctx->repo = NULL;
-	}
-	if (cmd->flags & (SV_CMD_REPO | SV_CMD_REPO_OPT)) {
-		if ((status = sv_config_load(&ctx->config, ctx->repo, e)))
-			return status;
-		if (ctx->config.warnings.len) {
-			char *line = ctx->config.warnings.s, *nl;
-
-			while ((nl = strchr(line, '\n')) != NULL) {
-				*nl = '\0';
-				msg_warn("%s", line);
-				line = nl + 1;
-			}
-		}
-	}
-	return SV_OK;
-}
-
 /* Flush stdout and report a failure to write it. */
 static int
 finish_stdout(int status)
@@ -181,7 +144,7 @@ main(int argc, char **argv)
 	}
 	ctx.json = g.json;
 	ctx.quiet = g.quiet;
-	status = setup(cmd, &ctx, &e);
+	status = sv_ctx_setup(&ctx, cmd->flags, &e);
 	if (status == SV_OK)
 		status = cmd->run(&ctx, &args);
 	else

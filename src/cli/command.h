@@ -44,6 +44,9 @@ struct sv_option {
 #define SV_CMD_REPO     0x1 /* needs a git repository (opened by main) */
 #define SV_CMD_REPO_OPT 0x2 /* reads the repository's config if there is one */
 #define SV_CMD_HIDDEN   0x4 /* internal: not listed, no man page */
+#define SV_CMD_REPO_LAZY 0x8 /* reads the repository's config only when
+                                the command asks (sv_ctx_setup), so that
+                                libgit2 is not loaded when not needed */
 
 struct sv_ctx;
 struct sv_args;
@@ -75,6 +78,7 @@ struct sv_ctx {
 	bool quiet;             /* -q */
 	struct sv_git *repo;    /* the repository, if opened (see flags) */
 	struct sv_config config;
+	bool loaded;            /* config has been read (sv_ctx_setup) */
 };
 
 /* Parsed command line of one command. */
@@ -116,6 +120,16 @@ struct sv_args {
 
 /* The tag prefix in force for this command: --prefix if given (checked),
  * else the configuration's. */
+/*
+ * Open the repository and read the configuration as flags say
+ * (SV_CMD_REPO: a repository is required; SV_CMD_REPO_OPT: the
+ * configuration of the repository around the working directory, if
+ * any). main calls it before a command runs; a SV_CMD_REPO_LAZY command
+ * calls it with SV_CMD_REPO_OPT when it needs the configuration. Once
+ * loaded, later calls do nothing.
+ */
+int sv_ctx_setup(struct sv_ctx *ctx, unsigned flags, struct sv_err *e);
+
 int sv_ctx_prefix(const struct sv_ctx *ctx, const struct sv_args *a,
     const char **prefix, struct sv_err *e);
 

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapt/git.h"
 #include "base/err.h"
+#include "base/msg.h"
 #include "base/xalloc.h"
 #include "core/rules.h"
 #include "core/store.h"
@@ -51,6 +53,45 @@ sv_flag(const struct sv_args *a, const char *name)
 	fprintf(stderr, "smoothver: bug: command '%s' has no option '%s'\n",
 	    a->cmd->name, name);
 	abort();
+}
+
+int
+sv_ctx_setup(struct sv_ctx *ctx, unsigned flags, struct sv_err *e)
+{
+	int status;
+
+	if (ctx->loaded)
+		return SV_OK;
+	if (flags & SV_CMD_REPO) {
+		if ((status = sv_git_open(".", &ctx->repo, e)))
+			return status;
+	} else if (flags & SV_CMD_REPO_OPT) {
+		struct sv_err ignored;
+
+		/* Outside a repository there is no configuration to read; a
+		 * libgit2 that cannot be loaded is said, not taken for that. */
+		sv_err_init(&ignored);
+		if (sv_git_load(&ignored) != SV_OK)
+			msg_warn("%s: the repository's configuration is not read",
+			    ignored.msg);
+		else if (sv_git_open(".", &ctx->repo, &ignored) != SV_OK)
+			ctx->repo = NULL;
+	}
+	if (flags & (SV_CMD_REPO | SV_CMD_REPO_OPT)) {
+		if ((status = sv_config_load(&ctx->config, ctx->repo, e)))
+			return status;
+		ctx->loaded = true;
+		if (ctx->config.warnings.len) {
+			char *line = ctx->config.warnings.s, *nl;
+
+			while ((nl = strchr(line, '\n')) != NULL) {
+				*nl = '\0';
+				msg_warn("%s", line);
+				line = nl + 1;
+			}
+		}
+	}
+	return SV_OK;
 }
 
 int

@@ -67,6 +67,13 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_err_init(&e);
 	sv_version_init(&v);
 	sv_version_init(&next);
+	/* The repository and its configuration (the tag prefix) matter for
+	 * the latest tag, a version that does not parse as it is, and the
+	 * tag --json prints; else libgit2 is not loaded. */
+	if ((a->argc < 2 || ctx->json || (sv_arg(a, "prefix") == NULL &&
+	    !sv_version_is_plain(a->argv[1]))) &&
+	    (status = sv_ctx_setup(ctx, SV_CMD_REPO_OPT, &e)))
+		goto fail;
 	if ((status = sv_ctx_prefix(ctx, a, &prefix, &e)))
 		goto fail;
 	if (!sv_level_parse(a->argv[0], false, &level)) {
@@ -128,7 +135,7 @@ const struct sv_command sv_cmd_bump = {
 	.max_args = 2,
 	.arg_complete = SV_COMPLETE_CHOICES,
 	.arg_choices = "reload relup restart",
-	.flags = SV_CMD_REPO_OPT,
+	.flags = SV_CMD_REPO_LAZY,
 	.options = options,
 	.run = run,
 };

@@ -31,6 +31,13 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_err_init(&e);
 	sv_version_init(&from);
 	sv_version_init(&to);
+	/* The configuration (its tag prefix) matters only for versions
+	 * that do not parse as they are: a sidecar comparing plain versions
+	 * every few seconds never loads libgit2. */
+	if (sv_arg(a, "prefix") == NULL && (!sv_version_is_plain(a->argv[0]) ||
+	    !sv_version_is_plain(a->argv[1])) &&
+	    (status = sv_ctx_setup(ctx, SV_CMD_REPO_OPT, &e)))
+		goto fail;
 	if ((status = sv_ctx_prefix(ctx, a, &prefix, &e)))
 		goto fail;
 	if (sv_version_parse(&from, a->argv[0], prefix, &e) ||
@@ -75,7 +82,7 @@ const struct sv_command sv_cmd_compare = {
 	.min_args = 2,
 	.max_args = 2,
 	.arg_complete = SV_COMPLETE_NONE,
-	.flags = SV_CMD_REPO_OPT,
+	.flags = SV_CMD_REPO_LAZY,
 	.options = options,
 	.run = run,
 };

@@ -476,3 +476,17 @@ sv_version_is_canonical(const char *s)
 	free(canon);
 	return ok;
 }
+
+bool
+sv_version_is_plain(const char *s)
+{
+	struct sv_version v;
+	struct sv_err e;
+	bool ok;
+
+	sv_version_init(&v);
+	sv_err_init(&e);
+	ok = sv_version_parse(&v, s, NULL, &e) == SV_OK;
+	sv_version_release(&v);
+	return ok;
+}

@@ -59,6 +59,9 @@ void sv_version_format(const struct sv_version *v, struct buf *out);
 /* The canonical text of v as a new string owned by the caller. */
 char *sv_version_str(const struct sv_version *v);
 
+/* True if s is a version as it is, without a prefix. */
+bool sv_version_is_plain(const char *s);
+
 /* Parse s (prefix as for sv_version_parse) and set *out to its canonical
  * text, a new string owned by the caller. Errors as sv_version_parse. */
 int sv_version_normalise(const char *s, const char *prefix, char **out,

@@ -69,4 +69,23 @@ test_expect_success 'works outside any repository' '
 	sv 0 compare 1.0.0 1.0.1 && expect_out reload
 '
 
+# loads_libgit2 CMD...: smoothver CMD loaded libgit2 (the dynamic
+# loader's own account, LD_DEBUG=files, of the libraries it opened).
+loads_libgit2() {
+	LD_DEBUG=files "$SMOOTHVER" "$@" >/dev/null 2>ld.log || true
+	grep -q "file=libgit2" ld.log
+}
+
+test_expect_success 'plain versions never load libgit2, in a repository or not; a prefix to strip reads its configuration' '
+	! loads_libgit2 compare 1.2.3 1.3.0 &&
+	! loads_libgit2 bump relup 1.2.3 &&
+	new_repo r &&
+	printf "[tag]\n\tprefix = rel-\n" >.smoothver &&
+	! loads_libgit2 compare 1.2.3 1.3.0 &&
+	loads_libgit2 compare rel-1.2.3 rel-1.3.0 &&
+	sv 0 compare rel-1.2.3 rel-1.3.0 && expect_out relup &&
+	loads_libgit2 bump --json relup 1.2.3 &&
+	sv 0 --json bump relup 1.2.3 && expect_json .tag rel-1.3.0
+'
+
 test_done
