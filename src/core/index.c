@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "adapt/json.h"
 #include "base/buf.h"
 #include "base/outfile.h"
+#include "base/pool.h"
 #include "base/quote.h"
 #include "base/xalloc.h"
 #include "core/cache.h"
@@ -58,25 +58,6 @@ sv_index_release(struct sv_index *idx)
 	free(idx->v);
 	free(idx->root);
 	sv_index_init(idx);
-}
-
-int
-sv_threads(void)
-{
-	const char *s = getenv("SMOOTHVER_THREADS");
-	long n;
-
-	if (s != NULL && *s != '\0') {
-		char *end;
-
-		n = strtol(s, &end, 10);
-		if (*end == '\0' && n >= 1 && n <= 64)
-			return (int)n;
-	}
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
-	return n > 64 ? 64 : (int)n;
 }
 
 bool
@@ -358,12 +339,6 @@ struct hash_job {
 	int rootfd;
 	size_t *files;      /* indexes of the file entries */
 	size_t nfiles;
-	atomic_size_t next;
-	atomic_bool stop;
-	/* the first failure by position in files[] */
-	pthread_mutex_t lock;
-	size_t fail_at;
-	struct sv_err fail;
 };
 
 int
@@ -422,33 +397,41 @@ hash_file(struct hash_job *job, struct sv_entry *ent, unsigned char *buf,
 	return SV_OK;
 }
 
+/* A hashing thread's read buffer and hash context. */
+struct hash_state {
+	unsigned char *buf;
+	struct sv_sha256 *h;
+};
+
 static void *
-hash_worker(void *arg)
+hash_state_new(void *ctx)
 {
-	struct hash_job *job = arg;
-	unsigned char *buf = xmalloc(READ_CHUNK);
-	struct sv_sha256 *h = sv_sha256_new();
-	struct sv_err e;
+	struct hash_state *st = xmalloc(sizeof(*st));
 
-	sv_err_init(&e);
-	while (!atomic_load(&job->stop)) {
-		size_t k = atomic_fetch_add(&job->next, 1);
+	(void)ctx;
+	st->buf = xmalloc(READ_CHUNK);
+	st->h = sv_sha256_new();
+	return st;
+}
 
-		if (k >= job->nfiles)
-			break;
-		if (hash_file(job, &job->idx->v[job->files[k]], buf, h, &e)) {
-			pthread_mutex_lock(&job->lock);
-			if (k < job->fail_at) {
-				job->fail_at = k;
-				job->fail = e;
-			}
-			pthread_mutex_unlock(&job->lock);
-			atomic_store(&job->stop, true);
-		}
-	}
-	sv_sha256_free(h);
-	free(buf);
-	return NULL;
+static void
+hash_state_free(void *state)
+{
+	struct hash_state *st = state;
+
+	sv_sha256_free(st->h);
+	free(st->buf);
+	free(st);
+}
+
+/* sv_pool's run: hash the k-th file. */
+static int
+hash_one(void *ctx, void *state, size_t k, struct sv_err *e)
+{
+	struct hash_job *job = ctx;
+	struct hash_state *st = state;
+
+	return hash_file(job, &job->idx->v[job->files[k]], st->buf, st->h, e);
 }
 
 /* Hash every file entry whose hashed[] is false. */
@@ -457,9 +440,9 @@ hash_all(struct sv_index *idx, int rootfd, const bool *hashed,
     struct sv_err *e)
 {
 	struct hash_job job;
-	pthread_t tid[64];
-	int nthreads = sv_threads(), started = 0, i;
+	struct sv_pool pool;
 	size_t k;
+	int status;
 
 	memset(&job, 0, sizeof(job));
 	job.idx = idx;
@@ -468,26 +451,15 @@ hash_all(struct sv_index *idx, int rootfd, const bool *hashed,
 	for (k = 0; k < idx->n; k++)
 		if (idx->v[k].type == SV_ENTRY_FILE && !hashed[k])
 			job.files[job.nfiles++] = k;
-	atomic_init(&job.next, 0);
-	atomic_init(&job.stop, false);
-	pthread_mutex_init(&job.lock, NULL);
-	job.fail_at = (size_t)-1;
-	sv_err_init(&job.fail);
-	if ((size_t)nthreads > job.nfiles)
-		nthreads = job.nfiles > 0 ? (int)job.nfiles : 1;
-	for (i = 1; i < nthreads; i++)
-		if (sv_thread_create(&tid[started], hash_worker, &job) == 0)
-			started++;
-	hash_worker(&job);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
-	pthread_mutex_destroy(&job.lock);
+	memset(&pool, 0, sizeof(pool));
+	pool.n = job.nfiles;
+	pool.ctx = &job;
+	pool.state_new = hash_state_new;
+	pool.state_free = hash_state_free;
+	pool.run = hash_one;
+	status = sv_pool_run(&pool, e);
 	free(job.files);
-	if (job.fail_at != (size_t)-1) {
-		*e = job.fail;
-		return e->status;
-	}
-	return SV_OK;
+	return status;
 }
 
 /* ---- the hash cache ----

@@ -157,10 +157,6 @@ bool sv_entry_unchanged(int fd, const struct sv_entry *ent);
 int sv_entry_open(int rootfd, const char *root, const struct sv_entry *ent,
     const char *doing, int *fd, struct sv_err *e);
 
-/* Number of worker threads to use: SMOOTHVER_THREADS if set (1..64),
- * else the number of online CPUs (at most 64). */
-int sv_threads(void);
-
 struct sv_json;
 
 /* An entry as a JSON object, keys in byte order (the manifest's canonical

@@ -10,6 +10,7 @@
 
 #include "adapt/tarwrite.h"
 #include "base/outfile.h"
+#include "base/pool.h"
 #include "base/xalloc.h"
 
 #define READ_CHUNK (256 * 1024)

@@ -25,8 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +33,7 @@
 
 #include "base/buf.h"
 #include "base/outfile.h"
+#include "base/pool.h"
 #include "base/xalloc.h"
 #include "core/cache.h"
 #include "core/index.h"
@@ -73,11 +72,6 @@ struct job {
 	const struct centry **ce; /* per pair: its cache entry, or NULL */
 	struct stamp *sa, *sb;   /* per pair: the files' status */
 	bool *stamped, *hit;     /* per pair */
-	atomic_size_t next;
-	atomic_bool stop;
-	pthread_mutex_t lock;
-	size_t fail_at;
-	struct sv_err fail;
 };
 
 static int64_t
@@ -385,43 +379,44 @@ compare_one(struct job *job, size_t k, struct dirfd_cache *da,
 	return sv_otp_module_same(p->a, p->b, &p->same, e);
 }
 
+/* A comparing thread's open directories. */
+struct dirs {
+	struct dirfd_cache a, b;
+};
+
 static void *
-worker(void *arg)
+dirs_new(void *ctx)
 {
-	struct job *job = arg;
-	struct dirfd_cache da = { { NULL, 0, 0 }, -1 }, db = { { NULL, 0, 0 }, -1 };
-	struct sv_err e;
+	struct dirs *d = xmalloc(sizeof(*d));
 
-	buf_init(&da.dir);
-	buf_init(&db.dir);
-	sv_err_init(&e);
-	/* Pairs are taken a few at a time: neighbours share directories. */
-	while (!atomic_load(&job->stop)) {
-		size_t k = atomic_fetch_add(&job->next, CHUNK), end;
+	(void)ctx;
+	buf_init(&d->a.dir);
+	buf_init(&d->b.dir);
+	d->a.fd = d->b.fd = -1;
+	return d;
+}
 
-		if (k >= job->n)
-			break;
-		end = k + CHUNK < job->n ? k + CHUNK : job->n;
-		for (; k < end; k++) {
-			if (compare_one(job, k, &da, &db, &e) == SV_OK)
-				continue;
-			pthread_mutex_lock(&job->lock);
-			if (k < job->fail_at) {
-				job->fail_at = k;
-				job->fail = e;
-			}
-			pthread_mutex_unlock(&job->lock);
-			atomic_store(&job->stop, true);
-			break;
-		}
-	}
-	if (da.fd >= 0)
-		close(da.fd);
-	if (db.fd >= 0)
-		close(db.fd);
-	buf_release(&da.dir);
-	buf_release(&db.dir);
-	return NULL;
+static void
+dirs_free(void *state)
+{
+	struct dirs *d = state;
+
+	if (d->a.fd >= 0)
+		close(d->a.fd);
+	if (d->b.fd >= 0)
+		close(d->b.fd);
+	buf_release(&d->a.dir);
+	buf_release(&d->b.dir);
+	free(d);
+}
+
+/* sv_pool's run: compare the k-th pair. */
+static int
+compare_k(void *ctx, void *state, size_t k, struct sv_err *e)
+{
+	struct dirs *d = state;
+
+	return compare_one(ctx, k, &d->a, &d->b, e);
 }
 
 int
@@ -430,10 +425,10 @@ sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
 {
 	struct cache c;
 	struct job job;
-	pthread_t tid[64];
-	int nthreads = sv_threads(), started = 0, i;
+	struct sv_pool pool;
 	int64_t start = sv_cache_now_ns();
 	size_t k, misses = 0;
+	int status;
 
 	if (n == 0)
 		return SV_OK;
@@ -453,37 +448,32 @@ sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
 	job.sb = xcalloc(n, sizeof(*job.sb));
 	job.stamped = xcalloc(n, sizeof(*job.stamped));
 	job.hit = xcalloc(n, sizeof(*job.hit));
-	atomic_init(&job.next, 0);
-	atomic_init(&job.stop, false);
-	pthread_mutex_init(&job.lock, NULL);
-	job.fail_at = (size_t)-1;
-	sv_err_init(&job.fail);
-	/* A thread is worth starting for a few dozen files, not fewer. */
+	memset(&pool, 0, sizeof(pool));
+	pool.n = n;
+	/* Pairs are taken a few at a time: neighbours share directories. */
+	pool.chunk = CHUNK;
+	pool.ctx = &job;
+	pool.state_new = dirs_new;
+	pool.state_free = dirs_free;
+	pool.run = compare_k;
 	/* Threads pay for reading beams, not for looking at files the cache
 	 * knows: on two cores a second thread (and its malloc arena) costs
-	 * more than a few thousand stats save. */
+	 * more than a few thousand stats save. A thread is worth starting
+	 * for a few dozen files, not fewer. */
 	for (k = 0; k < n; k++)
 		misses += job.ce[k] == NULL;
+	pool.threads = sv_threads();
 	if (misses < 64)
-		nthreads = 1;
-	else if ((size_t)nthreads > misses / 32 + 1)
-		nthreads = (int)(misses / 32 + 1);
-	for (i = 1; i < nthreads; i++)
-		if (sv_thread_create(&tid[started], worker, &job) == 0)
-			started++;
-	worker(&job);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
-	pthread_mutex_destroy(&job.lock);
-	if (job.fail_at == (size_t)-1)
+		pool.threads = 1;
+	else if ((size_t)pool.threads > misses / 32 + 1)
+		pool.threads = (int)(misses / 32 + 1);
+	if ((status = sv_pool_run(&pool, e)) == SV_OK)
 		cache_save(&c, &job, start);
-	else
-		*e = job.fail;
 	free(job.ce);
 	free(job.sa);
 	free(job.sb);
 	free(job.stamped);
 	free(job.hit);
 	cache_release(&c);
-	return job.fail_at == (size_t)-1 ? SV_OK : e->status;
+	return status;
 }
