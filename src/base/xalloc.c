@@ -92,3 +92,10 @@ sv_strv_free(char **v, size_t n)
 		free(v[i]);
 	free(v);
 }
+
+void
+sv_strv_push(char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s);
+}

@@ -32,4 +32,7 @@ void xgrow(void *arr, size_t *alloc, size_t need, size_t sz);
 /* Free the n strings of v, then v (NULL with n 0 is allowed). */
 void sv_strv_free(char **v, size_t n);
 
+/* Append a copy of s to the string vector *v of *n strings. */
+void sv_strv_push(char ***v, size_t *n, const char *s);
+
 #endif

@@ -15,6 +15,7 @@
 #include "adapt/archive.h"
 #include "base/outfile.h"
 #include "base/quote.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 
 #define CHUNK (256 * 1024)
@@ -36,19 +37,11 @@ sv_fetch_result_release(struct sv_fetch_result *r)
 	sv_fetch_result_init(r);
 }
 
-static bool
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 bool
 sv_fetch_is_file(const char *path)
 {
-	return ends_with(path, ".tar.gz") || ends_with(path, ".tgz") ||
-	    ends_with(path, ".tar.zst");
+	return sv_str_ends_with(path, ".tar.gz") || sv_str_ends_with(path, ".tgz") ||
+	    sv_str_ends_with(path, ".tar.zst");
 }
 
 /* The manifest's entry for path, or NULL. */
@@ -637,7 +630,7 @@ sv_fetch(struct sv_store *s, const struct sv_fetch_request *req,
 	if (!sv_fetch_is_file(req->output))
 		return fetch_dir(s, req, r, e);
 	if ((r->m.compression == SV_COMPRESS_ZSTD) !=
-	    ends_with(req->output, ".tar.zst")) {
+	    sv_str_ends_with(req->output, ".tar.zst")) {
 		sv_err_set(e, SV_USAGE, "%s@%s is a %s package: '%s' names the "
 		    "other kind", r->m.name, r->m.version,
 		    sv_compression_name(r->m.compression), req->output);

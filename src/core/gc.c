@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/str.h"
 #include "base/xalloc.h"
 #include "core/store.h"
 #include "core/version.h"
@@ -43,16 +44,10 @@ set_add(struct strset *s, char *str)
 	s->v[s->n++] = str;
 }
 
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool
 set_has(const struct strset *s, const char *str)
 {
-	return s->n && bsearch(&str, s->v, s->n, sizeof(*s->v), str_cmp);
+	return s->n && bsearch(&str, s->v, s->n, sizeof(*s->v), sv_str_cmp);
 }
 
 static void
@@ -421,9 +416,9 @@ sv_gc(struct sv_store *s, const struct sv_gc_request *req,
 	if (status)
 		goto out;
 	if (keep.n > 1)
-		qsort(keep.v, keep.n, sizeof(*keep.v), str_cmp);
+		qsort(keep.v, keep.n, sizeof(*keep.v), sv_str_cmp);
 	if (copies.n > 1)
-		qsort(copies.v, copies.n, sizeof(*copies.v), str_cmp);
+		qsort(copies.v, copies.n, sizeof(*copies.v), sv_str_cmp);
 	o.names = names;
 	o.n = n;
 	if ((status = sv_store_list(s, "", orphan_key, &o, e)))

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "base/outfile.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 #include "core/release.h"
 #include "core/store.h"
@@ -35,14 +36,6 @@ sv_package_release(struct sv_package *p)
 	sv_pack_result_release(&p->r);
 	sv_otp_pack_release(&p->plan);
 	sv_package_init(p);
-}
-
-static bool
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
 static char *
@@ -213,7 +206,7 @@ sv_package_base_name(const char *tarball)
 	size_t i, len = strlen(base);
 
 	for (i = 0; sfx[i]; i++)
-		if (ends_with(base, sfx[i])) {
+		if (sv_str_ends_with(base, sfx[i])) {
 			len -= strlen(sfx[i]);
 			break;
 		}
@@ -229,7 +222,7 @@ sv_package_manifest_name(const char *tarball)
 	size_t i, len = strlen(tarball);
 
 	for (i = 0; sfx[i]; i++)
-		if (ends_with(tarball, sfx[i])) {
+		if (sv_str_ends_with(tarball, sfx[i])) {
 			len -= strlen(sfx[i]);
 			break;
 		}
@@ -288,11 +281,11 @@ sv_package_describe(struct sv_git *repo, const struct sv_config *config,
 	if (comp)
 		p->compression = strcmp(comp, "zstd") == 0 ? SV_COMPRESS_ZSTD :
 		    SV_COMPRESS_GZIP;
-	else if (out && ends_with(out, ".zst"))
+	else if (out && sv_str_ends_with(out, ".zst"))
 		p->compression = SV_COMPRESS_ZSTD;
 	if (out && comp && ((p->compression == SV_COMPRESS_ZSTD &&
-	    (ends_with(out, ".gz") || ends_with(out, ".tgz"))) ||
-	    (p->compression == SV_COMPRESS_GZIP && ends_with(out, ".zst"))))
+	    (sv_str_ends_with(out, ".gz") || sv_str_ends_with(out, ".tgz"))) ||
+	    (p->compression == SV_COMPRESS_GZIP && sv_str_ends_with(out, ".zst"))))
 		return sv_err_set(e, SV_USAGE, "output '%s' does not look like "
 		    "%s compression", out, comp);
 	if (out) {

@@ -12,6 +12,7 @@
 
 #include "adapt/json.h"
 #include "base/outfile.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 #include "core/trust.h"
 #include "core/version.h"
@@ -401,12 +402,6 @@ sv_deltas_list(struct sv_store *s, const char *name, const char *version,
 	return status;
 }
 
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int
 sv_names_list(struct sv_store *s, char ***names, size_t *n,
     struct sv_err *e)
@@ -429,7 +424,7 @@ sv_names_list(struct sv_store *s, char ***names, size_t *n,
 	p.v = NULL;
 	p.n = 0;
 	if (c.n > 1)
-		qsort(c.v, c.n, sizeof(*c.v), str_cmp);
+		qsort(c.v, c.n, sizeof(*c.v), sv_str_cmp);
 	for (i = 0, k = 0; i < c.n; i = j) {
 		for (j = i + 1; j < c.n && strcmp(c.v[j], c.v[i]) == 0; j++)
 			free(c.v[j]);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 #include "otp/modcmp.h"
 #include "otp/relupdecide.h"
@@ -304,24 +305,18 @@ names_add(struct names *s, const char *name)
 	s->v[s->n++] = name;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static void
 names_sort(struct names *s)
 {
 	if (s->n > 1)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+		qsort(s->v, s->n, sizeof(*s->v), sv_str_cmp);
 }
 
 static bool
 names_has(const struct names *s, const char *name)
 {
 	return s->n > 0 && bsearch(&name, s->v, s->n, sizeof(*s->v),
-	    cmp_str) != NULL;
+	    sv_str_cmp) != NULL;
 }
 
 /* The modules of an upgraded application, found before instructions are
@@ -1392,13 +1387,6 @@ cmp_reason(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void
-strv_push(char ***v, size_t *n, const char *s)
-{
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = xstrdup(s);
-}
-
 /*
  * Elixir's consolidated protocols (mix releases keep them in
  * releases/VSN/consolidated, outside every application): a protocol
@@ -1434,19 +1422,19 @@ compare_protocols(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 		int c = a == NULL ? 1 : b == NULL ? -1 : strcmp(a->name, b->name);
 
 		if (c < 0) {
-			strv_push(&u->protocols_down, &u->nprotocols_down,
+			sv_strv_push(&u->protocols_down, &u->nprotocols_down,
 			    a->name);
 			i++;
 		} else if (c > 0) {
-			strv_push(&u->protocols_up, &u->nprotocols_up, b->name);
+			sv_strv_push(&u->protocols_up, &u->nprotocols_up, b->name);
 			j++;
 		} else {
 			if ((status = sv_otp_module_same(a, b, &same, e)))
 				return status;
 			if (!same) {
-				strv_push(&u->protocols_up, &u->nprotocols_up,
+				sv_strv_push(&u->protocols_up, &u->nprotocols_up,
 				    b->name);
-				strv_push(&u->protocols_down,
+				sv_strv_push(&u->protocols_down,
 				    &u->nprotocols_down, a->name);
 			}
 			sv_otp_module_forget(a);
@@ -1536,7 +1524,7 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 					all[k++] = added.v[j];
 				for (j = 0; j < deleted.n; j++)
 					all[k++] = deleted.v[j];
-				qsort(all, k, sizeof(*all), cmp_str);
+				qsort(all, k, sizeof(*all), sv_str_cmp);
 				if (o->keep_unbumped)
 					keep_unbumped(u, na, all, k);
 				buf_addf(&unbumped, "%s%s %s (", unbumped.len ?

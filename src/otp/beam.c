@@ -21,6 +21,7 @@
 #include "base/buf.h"
 #include "base/outfile.h"
 #include "base/utf8.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 #include "otp/etf.h"
 
@@ -304,12 +305,6 @@ read_exports(struct reader *r)
 }
 
 static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
 read_imports(struct reader *r)
 {
 	const struct chunk *c = &r->c[C_IMPT];
@@ -335,7 +330,7 @@ read_imports(struct reader *r)
 		if (strcmp(m, b->module) != 0)
 			b->imports[b->nimports++] = xstrdup(m);
 	}
-	qsort(b->imports, b->nimports, sizeof(*b->imports), cmp_str);
+	qsort(b->imports, b->nimports, sizeof(*b->imports), sv_str_cmp);
 	for (i = k = 0; i < b->nimports; i++) {
 		if (k > 0 && strcmp(b->imports[k - 1], b->imports[i]) == 0)
 			free(b->imports[i]);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "base/buf.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 #include "otp/term.h"
 
@@ -46,14 +47,6 @@ under(const char *path, const char *dir)
 	size_t n = strlen(dir);
 
 	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
-static bool
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
 /*
@@ -352,7 +345,7 @@ is_protocol_path(const char *path, const struct sv_otp_release *r)
 	    strncmp(path + 9, r->vsn, n) == 0 &&
 	    strncmp(path + 9 + n, "/consolidated/", 14) == 0 &&
 	    strchr(path + 9 + n + 14, '/') == NULL &&
-	    ends_with(path, ".beam");
+	    sv_str_ends_with(path, ".beam");
 }
 
 static bool
@@ -467,7 +460,7 @@ classify(void *self, struct sv_plan *p, const struct sv_index *old,
 			    strchr(rest + 6, '/') != NULL)
 				break;
 			rest += 6;
-			if (ends_with(rest, ".beam")) {
+			if (sv_str_ends_with(rest, ".beam")) {
 				for (k = 0; k < a->nmods; k++)
 					if (strncmp(a->mods[k].module, rest,
 					    strlen(rest) - 5) == 0 &&
@@ -487,7 +480,7 @@ classify(void *self, struct sv_plan *p, const struct sv_index *old,
 					sv_change_classify(c, SV_LEVEL_NONE,
 					    "same code (beam_lib:md5 is equal)");
 				}
-			} else if (ends_with(rest, ".app")) {
+			} else if (sv_str_ends_with(rest, ".app")) {
 				sv_change_classify(c, SV_LEVEL_NONE, "application "
 				    "resource file (checked with the "
 				    "application)");
@@ -500,7 +493,7 @@ classify(void *self, struct sv_plan *p, const struct sv_index *old,
 				buf_reset(&b);
 				buf_addf(&b, "lib/%s-%s/ebin", nr->apps[j].name,
 				    nr->apps[j].vsn);
-				if (under(path, b.s) && ends_with(base, ".beam"))
+				if (under(path, b.s) && sv_str_ends_with(base, ".beam"))
 					sv_change_classify(c, SV_LEVEL_NONE,
 					    "same code (beam_lib:md5 is equal)");
 			}

@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/outfile.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 #include "core/version.h"
 #include "otp/term.h"
@@ -256,12 +257,6 @@ compare_kept(struct sv_otp_app *a, struct sv_otp_app *oa,
 	return SV_OK;
 }
 
-static int
-cmp_strp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* True if a is a version (Smoothver/SemVer syntax) lower than *b. */
 static bool
 lower(const char *a, const struct sv_version *b)
@@ -313,7 +308,7 @@ other_versions(struct sv_otp_pack *p)
 		closedir(d);
 	}
 	if (p->nothers > 1)
-		qsort(p->others, p->nothers, sizeof(*p->others), cmp_strp);
+		qsort(p->others, p->nothers, sizeof(*p->others), sv_str_cmp);
 	sv_version_release(&own);
 	buf_release(&dir);
 	buf_release(&rel);

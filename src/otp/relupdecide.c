@@ -252,9 +252,7 @@ decide_module(struct sv_otp_upgrade *u, const struct sv_otp_appchange *a,
 	buf_init(&r);
 	if (!restarts && (f == NULL || (m->change == SV_OTP_MOD_DELETED ?
 	    !f->removed : !f->loaded))) {
-		u->relup_gaps = xrealloc(u->relup_gaps, (u->nrelup_gaps + 1) *
-		    sizeof(*u->relup_gaps));
-		u->relup_gaps[u->nrelup_gaps++] = xstrdup(m->module);
+		sv_strv_push(&u->relup_gaps, &u->nrelup_gaps, m->module);
 		buf_addf(&r, "%s, missing from the relup %s (%s %s -> %s)",
 		    m->reason, where, a->name, a->old_vsn, a->new_vsn);
 		script_reason(u, m->level, m->module, &r);

@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "base/outfile.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 #include "otp/abstract.h"
 #include "otp/beam.h"
@@ -252,12 +253,6 @@ strs_free(struct strs *s)
 	s->n = 0;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* "#a{}, #b{}" of a record set (sorted copy), into b. */
 static void
 records_text(struct buf *b, const struct strs *s)
@@ -266,7 +261,7 @@ records_text(struct buf *b, const struct strs *s)
 	size_t i;
 
 	memcpy(v, s->v, s->n * sizeof(*v));
-	qsort(v, s->n, sizeof(*v), cmp_str);
+	qsort(v, s->n, sizeof(*v), sv_str_cmp);
 	for (i = 0; i < s->n; i++)
 		buf_addf(b, "%s#%s{}", i ? ", " : "", v[i]);
 	free(v);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "base/outfile.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 
 #define MARKER "smoothver-store"
@@ -559,12 +560,6 @@ out:
 }
 
 static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
 local_list(struct sv_store *base, const char *prefix,
     int (*fn)(const char *key, void *data, struct sv_err *e), void *data,
     struct sv_err *e)
@@ -622,7 +617,7 @@ local_list(struct sv_store *base, const char *prefix,
 	closedir(d);
 	free(dir);
 	if (n > 1)
-		qsort(names, n, sizeof(*names), str_cmp);
+		qsort(names, n, sizeof(*names), sv_str_cmp);
 	for (i = 0; i < n && status == SV_OK; i++)
 		status = fn(names[i], data, e);
 	for (i = 0; i < n; i++)

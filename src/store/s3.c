@@ -41,6 +41,7 @@
 #include "adapt/sha256.h"
 #include "adapt/xml.h"
 #include "base/outfile.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 
 #define MARKER "smoothver-store"
@@ -848,12 +849,6 @@ list_field(const char *path, const char *text, void *data)
 }
 
 static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
 s3_list(struct sv_store *base, const char *prefix,
     int (*fn)(const char *key, void *data, struct sv_err *e), void *data,
     struct sv_err *e)
@@ -891,7 +886,7 @@ s3_list(struct sv_store *base, const char *prefix,
 		    &l, e);
 	} while (status == SV_OK && l.truncated && l.token != NULL);
 	if (l.n > 1)
-		qsort(l.names, l.n, sizeof(*l.names), str_cmp);
+		qsort(l.names, l.n, sizeof(*l.names), sv_str_cmp);
 	for (i = 0; i < l.n && status == SV_OK; i++)
 		status = fn(l.names[i], data, e);
 	sv_strv_free(l.names, l.n);
