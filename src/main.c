@@ -22,6 +22,7 @@
 #include "cli/help.h"
 #include "cli/output.h"
 #include "cli/parse.h"
+#include "otp/package.h"
 
 static void
 apply_color(const struct sv_globals *g)
@@ -65,6 +66,9 @@ main(int argc, char **argv)
 
 	/* First of all: an interrupt from here on removes what it leaves. */
 	sv_signals_init();
+	/* The kinds of release a tree may be the root of, for pack and
+	 * publish. */
+	sv_package_kind_add(&sv_otp_package_kind);
 	buf_init(&msg);
 	sv_err_init(&e);
 	sv_config_init(&ctx.config);

@@ -20,6 +20,8 @@
 #include "base/xalloc.h"
 #include "cli/output.h"
 #include "core/package.h"
+#include "otp/package.h"
+#include "otp/relpack.h"
 
 static const struct sv_option options[] = {
 	{ "output", 'o', "FILE", "write the tarball to FILE (default: "
@@ -77,10 +79,10 @@ strv_json(char *const *v, size_t n)
 static void
 otp_json(struct sv_json *doc, const struct sv_package *w)
 {
-	const struct sv_otp_pack *plan = &w->plan;
+	const struct sv_otp_pack *plan = w->kind_state;
 	struct sv_json *otp, *delta;
 
-	if (!w->otp) {
+	if (w->kind != &sv_otp_package_kind) {
 		sv_json_set_null(doc, "otp");
 		sv_json_set_null(doc, "delta");
 		return;
@@ -113,7 +115,7 @@ otp_json(struct sv_json *doc, const struct sv_package *w)
 static void
 otp_lines(struct buf *b, const struct sv_package *w)
 {
-	const struct sv_otp_pack *plan = &w->plan;
+	const struct sv_otp_pack *plan = w->kind_state;
 	size_t i, total = plan->napps + plan->nkept;
 
 	buf_addf(b, "  release     %s %s (erts %s%s)\n", plan->rel.name,
@@ -182,7 +184,7 @@ print_result(struct sv_ctx *ctx, const struct sv_package *w)
 		    "  size        %ju bytes (tar %ju)\n  entries     %zu\n",
 		    hex, tarhex, (uintmax_t)r->size, (uintmax_t)r->tar_size,
 		    r->index.n);
-		if (w->otp)
+		if (w->kind == &sv_otp_package_kind)
 			otp_lines(&b, w);
 		buf_adds(&b, "  manifest    ");
 		sv_quote_path(&b, w->manifest);

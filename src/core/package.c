@@ -2,6 +2,7 @@
 
 #include "core/package.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,14 +13,51 @@
 #include "core/release.h"
 #include "core/store.h"
 #include "core/version.h"
-#include "otp/relroot.h"
+
+#define MAX_KINDS 8
+
+static const struct sv_package_kind *kinds[MAX_KINDS];
+static size_t nkinds;
+
+void
+sv_package_kind_add(const struct sv_package_kind *k)
+{
+	size_t i;
+
+	for (i = 0; i < nkinds; i++)
+		if (kinds[i] == k)
+			return;
+	if (nkinds < MAX_KINDS)
+		kinds[nkinds++] = k;
+}
+
+/* The kind of release dir is the root of, with its name and version;
+ * *kind NULL if none. */
+static int
+kind_of(const char *dir, const struct sv_package_kind **kind, char **name,
+    char **vsn, struct sv_err *e)
+{
+	size_t i;
+	bool found;
+	int status;
+
+	*kind = NULL;
+	for (i = 0; i < nkinds; i++) {
+		if ((status = kinds[i]->root(dir, &found, name, vsn, e)))
+			return status;
+		if (found) {
+			*kind = kinds[i];
+			break;
+		}
+	}
+	return SV_OK;
+}
 
 void
 sv_package_init(struct sv_package *p)
 {
 	memset(p, 0, sizeof(*p));
 	sv_pack_result_init(&p->r);
-	sv_otp_pack_init(&p->plan);
 }
 
 void
@@ -30,11 +68,12 @@ sv_package_release(struct sv_package *p)
 	free(p->previous);
 	free(p->output);
 	free(p->manifest);
-	free(p->otp_vsn);
+	free(p->kind_vsn);
 	free(p->unpack);
 	free(p->delta_from);
+	if (p->kind != NULL && p->kind_state != NULL)
+		p->kind->state_free(p->kind_state);
 	sv_pack_result_release(&p->r);
-	sv_otp_pack_release(&p->plan);
 	sv_package_init(p);
 }
 
@@ -109,32 +148,50 @@ flag_version(const char *s, const char *prefix, char **out, struct sv_err *e)
 	return SV_OK;
 }
 
-/* An OTP release root's name and version: its own, or those of the
- * release --version chooses among those it holds. */
+/* "the OTP release": where a name came from. */
+static const char *
+kind_from(const struct sv_package_kind *k)
+{
+	static char text[MAX_KINDS][64];
+	size_t i;
+
+	for (i = 0; i < nkinds; i++)
+		if (kinds[i] == k) {
+			if (text[i][0] == '\0')
+				snprintf(text[i], sizeof(text[i]), "the %s release",
+				    k->name);
+			return text[i];
+		}
+	return "the release";
+}
+
+/* A release root's name and version: its own, or those of the release
+ * --version chooses among those it holds. */
 static int
 from_release_root(const struct sv_config *config,
     const struct sv_package_spec *spec, struct sv_package *p,
     struct sv_err *e)
 {
 	char *name = NULL, *vsn = NULL, *canon = NULL, *other = NULL;
+	const struct sv_package_kind *kind;
 	bool found, own_ok;
 	int status;
 
-	if ((status = sv_otp_release_root(spec->dir, &found, &name, &vsn, e)) ||
-	    !found)
+	if ((status = kind_of(spec->dir, &kind, &name, &vsn, e)) ||
+	    kind == NULL)
 		return status;
 	own_ok = flag_version(vsn, config->tag_prefix, &canon, e) == SV_OK;
 	sv_err_init(e);
 	if (p->version && !(own_ok && strcmp(p->version, canon) == 0)) {
 		/* Another release of the root (rebar3 keeps the older ones). */
-		if ((status = sv_otp_release_named(spec->dir, p->version, &found,
+		if ((status = kind->named(spec->dir, p->version, &found,
 		    &other, e)))
 			goto out;
 		if (!found) {
 			status = sv_err_set(e, SV_USAGE, "--version %s, but '%s' "
-			    "holds no release %s (it is version %s of the OTP "
+			    "holds no release %s (it is version %s of the %s "
 			    "release %s)", p->version, spec->dir, p->version, vsn,
-			    name);
+			    kind->name, name);
 			goto out;
 		}
 		free(name);
@@ -142,22 +199,22 @@ from_release_root(const struct sv_config *config,
 		name = other;
 		vsn = xstrdup(p->version);
 	} else if (!own_ok) {
-		status = sv_err_set(e, SV_INPUT, "OTP release '%s' in '%s' has "
+		status = sv_err_set(e, SV_INPUT, "%s release '%s' in '%s' has "
 		    "version '%s', which is not a smoothver version "
-		    "(RESTART.RELUP.RELOAD)", name, spec->dir, vsn);
+		    "(RESTART.RELUP.RELOAD)", kind->name, name, spec->dir, vsn);
 		goto out;
 	}
 	if (p->name == NULL) {
 		p->name = name;
 		name = NULL;
-		p->name_from = "the OTP release";
+		p->name_from = kind_from(kind);
 	}
 	if (p->version == NULL) {
 		p->version = canon;
 		canon = NULL;
 	}
-	p->otp = !spec->tree;
-	p->otp_vsn = vsn;
+	p->kind = kind;
+	p->kind_vsn = vsn;
 	vsn = NULL;
 out:
 	free(name);
@@ -167,26 +224,26 @@ out:
 }
 
 /* --tree packs any directory whole, whatever it holds (an OTP
- * installation has several .rel files): an OTP release root found there
- * only lends the name and version not given, and nothing it holds is an
+ * installation has several .rel files): a release root found there only
+ * lends the name and version not given, and nothing it holds is an
  * error. */
 static void
 tree_defaults(const struct sv_config *config,
     const struct sv_package_spec *spec, struct sv_package *p)
 {
 	char *name = NULL, *vsn = NULL;
+	const struct sv_package_kind *kind;
 	struct sv_err e;
-	bool found;
 
 	if (p->name != NULL && p->version != NULL)
 		return;
 	sv_err_init(&e);
-	if (sv_otp_release_root(spec->dir, &found, &name, &vsn, &e) == SV_OK &&
-	    found) {
+	if (kind_of(spec->dir, &kind, &name, &vsn, &e) == SV_OK &&
+	    kind != NULL) {
 		if (p->name == NULL) {
 			p->name = name;
 			name = NULL;
-			p->name_from = "the OTP release";
+			p->name_from = kind_from(kind);
 		}
 		if (p->version == NULL && flag_version(vsn, config->tag_prefix,
 		    &p->version, &e) != SV_OK)
@@ -263,7 +320,7 @@ sv_package_describe(struct sv_git *repo, const struct sv_config *config,
 		return status;
 	if ((status = from_repo(repo, config, p, e)))
 		return status;
-	if (spec->no_relup && (!p->otp || spec->delta_from)) {
+	if (spec->no_relup && (p->kind == NULL || spec->delta_from)) {
 		sv_err_set(e, SV_USAGE, "--no-relup marks an OTP release package "
 		    "for fresh installs only; '%s' is %s", spec->dir,
 		    spec->delta_from ? "packed as a delta (--delta-from), which "
@@ -271,7 +328,7 @@ sv_package_describe(struct sv_git *repo, const struct sv_config *config,
 		    "(--tree)" : "not the root of one");
 		return e->status;
 	}
-	if (spec->delta_from && !p->otp) {
+	if (spec->delta_from && p->kind == NULL) {
 		sv_err_set(e, SV_USAGE, "--delta-from packs OTP releases, and "
 		    "'%s' is %s", spec->dir, spec->tree ? "packed as a tree "
 		    "(--tree)" : "not the root of one");
@@ -304,18 +361,19 @@ sv_package_describe(struct sv_git *repo, const struct sv_config *config,
 		return sv_err_hint(e, "give --version VERSION or -o FILE (or "
 		    "tag HEAD and run it in the repository)");
 	}
-	if (p->otp && p->compression != SV_COMPRESS_GZIP) {
-		sv_err_set(e, SV_USAGE, "an OTP release package must be gzip: "
-		    "release_handler reads no zstd");
+	if (p->kind && p->kind->gzip_only &&
+	    p->compression != SV_COMPRESS_GZIP) {
+		sv_err_set(e, SV_USAGE, "an %s release package must be gzip: "
+		    "release_handler reads no zstd", p->kind->name);
 		return sv_err_hint(e, "drop --compression zstd (or the .zst "
 		    "name), or give --tree to pack the root as a plain tree");
 	}
-	if (p->otp) {
+	if (p->kind) {
 		p->unpack = sv_package_base_name(p->output);
 		if (*p->unpack == '\0' || strcmp(p->unpack, ".") == 0 ||
 		    strcmp(p->unpack, "..") == 0)
-			return sv_err_set(e, SV_USAGE, "cannot name the OTP "
-			    "package after '%s'", p->output);
+			return sv_err_set(e, SV_USAGE, "cannot name the %s "
+			    "package after '%s'", p->kind->name, p->output);
 	}
 	p->manifest = spec->manifest ? xstrdup(spec->manifest) :
 	    sv_package_manifest_name(p->output);
@@ -357,45 +415,6 @@ write_manifest(struct sv_package *p, struct sv_err *e)
 	return sv_outfile_commit(&out, e);
 }
 
-/* What an OTP release package holds (checked, nothing written yet);
- * for a delta, the whole package is measured first. */
-static int
-otp_select(const struct sv_package_spec *spec, struct sv_package *p,
-    struct sv_pack_request *req, struct sv_err *e)
-{
-	struct sv_otp_pack *plan = &p->plan;
-	int status;
-
-	plan->fresh_only = spec->no_relup;
-	if ((status = sv_otp_pack_plan(plan, spec->dir, p->otp_vsn, p->unpack,
-	    spec->delta_from, e)))
-		return status;
-	if (plan->delta) {
-		struct sv_pack_request full = *req;
-		struct sv_pack_result fr;
-		const char *from = plan->old.rel.vsn;
-
-		full.output = NULL;
-		full.items = plan->full;
-		full.nitems = plan->nfull;
-		sv_pack_result_init(&fr);
-		status = sv_pack(&full, &fr, e);
-		p->full_size = fr.size;
-		memcpy(p->full_sha256, fr.sha256, SV_SHA256_LEN);
-		sv_pack_result_release(&fr);
-		if (status != SV_OK || (status = sv_build_digest(spec->delta_from,
-		    &p->base_kind, p->base_sha256, e)) != SV_OK)
-			return status;
-		if (sv_version_normalise(from, "", &p->delta_from, e) != SV_OK) {
-			sv_err_init(e);
-			p->delta_from = xstrdup(from);
-		}
-	}
-	req->items = plan->items;
-	req->nitems = plan->nitems;
-	return SV_OK;
-}
-
 int
 sv_package_build(const struct sv_package_spec *spec, struct sv_package *p,
     struct sv_err *e)
@@ -409,7 +428,7 @@ sv_package_build(const struct sv_package_spec *spec, struct sv_package *p,
 	req.output = p->output;
 	req.compression = p->compression;
 	if ((status = sv_source_date_epoch(&req.mtime, e)) ||
-	    (p->otp && (status = otp_select(spec, p, &req, e))) ||
+	    (p->kind && (status = p->kind->select(spec, p, &req, e))) ||
 	    (status = sv_pack(&req, &p->r, e)))
 		return status;
 	file = strrchr(p->output, '/');
@@ -428,13 +447,7 @@ sv_package_build(const struct sv_package_spec *spec, struct sv_package *p,
 		p->info.delta_base_kind = p->base_kind;
 		p->info.delta_base_sha256 = p->base_sha256;
 	}
-	if (p->otp) {
-		p->info.otp = true;
-		p->info.fresh_only = p->plan.fresh_only;
-		p->info.relup_from = p->plan.relup_from;
-		p->info.nrelup_from = p->plan.nrelup_from;
-		p->info.relup_derived = p->plan.relup_derived;
-		p->info.nrelup_derived = p->plan.nrelup_derived;
-	}
+	if (p->kind)
+		p->kind->manifest(p);
 	return write_manifest(p, e);
 }

@@ -5,10 +5,11 @@
  * and the level of that step, the commit it was built from), then writes
  * the tarball and its manifest, both atomically.
  *
- * The root of an OTP release is packed as the package that
- * release_handler:unpack_release/1 takes (otp/relpack.h), whole or as a
- * delta from an older version; any other tree, or any tree with tree
- * set, is packed whole as it is.
+ * The root of a release of a known kind is packed as that kind says:
+ * kinds are registered by the layers above (sv_package_kind_add; OTP's,
+ * in otp/package.h, packs the package release_handler:unpack_release/1
+ * takes, whole or as a delta from an older version). Any other tree, or
+ * any tree with tree set, is packed whole as it is.
  */
 #ifndef SV_PACKAGE_H
 #define SV_PACKAGE_H
@@ -19,7 +20,6 @@
 #include "core/manifest.h"
 #include "core/pack.h"
 #include "core/settings.h"
-#include "otp/relpack.h"
 
 struct sv_package_spec {
 	const char *dir;          /* the tree */
@@ -39,6 +39,38 @@ struct sv_package_spec {
 	                             no relup needed (the manifest says so) */
 };
 
+struct sv_package;
+
+/*
+ * A kind of release a tree may be the root of. Its root lends the
+ * package a name and a version; it chooses what the package holds.
+ */
+struct sv_package_kind {
+	const char *name;          /* "OTP": in messages */
+	bool gzip_only;            /* its packages must be gzip */
+	/* Whether dir is the root of such a release: its name and version
+	 * (the caller frees them). */
+	int (*root)(const char *dir, bool *found, char **name, char **vsn,
+	    struct sv_err *e);
+	/* The name of another release, version vsn, that the root holds
+	 * (the caller frees it); found false if it holds none. */
+	int (*named)(const char *dir, const char *vsn, bool *found,
+	    char **name, struct sv_err *e);
+	/* Check the release and choose what the package holds into req
+	 * (what the items point to lives in p->kind_state, made here); for
+	 * a delta, also measure the whole package and set p's delta
+	 * fields. */
+	int (*select)(const struct sv_package_spec *spec, struct sv_package *p,
+	    struct sv_pack_request *req, struct sv_err *e);
+	/* Add what the manifest says of the release to p->info. */
+	void (*manifest)(struct sv_package *p);
+	void (*state_free)(void *state);
+};
+
+/* Make k known to sv_package_describe (kinds are tried in the order
+ * added; at most eight). */
+void sv_package_kind_add(const struct sv_package_kind *k);
+
 struct sv_package {
 	char *name, *version, *previous;   /* owned; version, previous may be
 	                                      NULL */
@@ -49,14 +81,14 @@ struct sv_package {
 	struct sv_manifest_info info;
 	struct sv_pack_result r;
 	unsigned char manifest_sha256[SV_SHA256_LEN];
-	/* An OTP release package (otp set): the release's own version as
-	 * its root spells it, what was packed, and the name to unpack it
-	 * as (the tarball's name without .tar.gz). */
-	bool otp;
-	char *otp_vsn, *unpack;            /* owned */
+	/* A release of a kind (kind set): the release's own version as its
+	 * root spells it, what the kind chose, and the name to unpack it as
+	 * (the tarball's name without its suffix). */
+	const struct sv_package_kind *kind;
+	char *kind_vsn, *unpack;           /* owned */
+	void *kind_state;                  /* owned by kind (state_free) */
 	char *delta_from;                  /* owned: a delta's base version,
 	                                      or NULL */
-	struct sv_otp_pack plan;
 	uint64_t full_size;                /* a delta: the whole package's
 	                                      compressed size, measured */
 	unsigned char full_sha256[SV_SHA256_LEN]; /* a delta: the whole
@@ -72,21 +104,20 @@ void sv_package_release(struct sv_package *p);
  * Decide name, version, output names and the source fields. The name is
  * --name, else (for an OTP release root) the release's own name, else
  * release.name, else the directory's name; the version is --version, else
- * the OTP release's own, else the release tag on HEAD when the tree is
- * clean. For an OTP release root, --version chooses among the releases
- * it holds; one it does not hold is SV_USAGE (--name may differ: it is
- * the name in stores and file names). An OTP package must be gzip
- * (SV_USAGE); delta_from needs an OTP release root (SV_USAGE). repo may
- * be NULL.
+ * the release's own, else the release tag on HEAD when the tree is
+ * clean. For a release root, --version chooses among the releases it
+ * holds; one it does not hold is SV_USAGE (--name may differ: it is the
+ * name in stores and file names). A kind may need gzip (SV_USAGE);
+ * delta_from needs a release root (SV_USAGE). repo may be NULL.
  */
 int sv_package_describe(struct sv_git *repo, const struct sv_config *config,
     const struct sv_package_spec *spec, struct sv_package *p,
     struct sv_err *e);
 
-/* Pack the tree (or the OTP package's selection) into p->output and
- * write the manifest. For an OTP release, everything is checked before
- * anything is written (otp/relpack.h); for a delta, the whole package is
- * packed first without being written, to measure it (p->full_size). */
+/* Pack the tree (or the kind's selection) into p->output and write the
+ * manifest. For a release, the kind checks everything before anything is
+ * written; for a delta, the whole package is packed first without being
+ * written, to measure it (p->full_size). */
 int sv_package_build(const struct sv_package_spec *spec, struct sv_package *p,
     struct sv_err *e);
 
