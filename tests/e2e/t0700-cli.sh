@@ -99,7 +99,7 @@ if [ -n "$_git_lib" ] && unshare -m true 2>/dev/null; then
 	test_expect_success 'a libgit2 that cannot be loaded: a warning, and the answer' '
 		new_repo &&
 		unshare -m sh -c "mount --bind /dev/null \"\$GIT_LIB\" &&
-			exec \"\$SMOOTHVER\" compare 1.0.0 1.0.1" >out 2>err &&
+			exec \"\$SMOOTHVER\" compare v1.0.0 v1.0.1" >out 2>err &&
 		expect_out reload &&
 		contains err "smoothver: warning: cannot load libgit2" &&
 		contains err "the repository'"'"'s configuration is not read"
