@@ -9,20 +9,16 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "adapt/json.h"
 #include "base/buf.h"
 #include "base/msg.h"
-#include "base/outfile.h"
-#include "core/index.h"
 #include "base/xalloc.h"
 #include "cli/output.h"
-#include "otp/input.h"
 #include "otp/relup.h"
+#include "otp/relupfile.h"
 
 static const struct sv_option options[] = {
 	{ "from", 0, "VSN[,VSN...]", "the base release versions, found in "
@@ -43,129 +39,6 @@ static const struct sv_option options[] = {
 	  "modules instead of failing", SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_END
 };
-
-/* The opened OLDs and bases: each input is a heap object of its own, so
- * that growing the vector never moves one that a base points into. */
-struct inputs {
-	struct sv_otp_input **v;  /* owned, and each element */
-	size_t n;
-};
-
-static struct sv_otp_input *
-inputs_add(struct inputs *ins)
-{
-	struct sv_otp_input *in = xmalloc(sizeof(*in));
-
-	sv_otp_input_init(in);
-	ins->v = xrealloc(ins->v, (ins->n + 1) * sizeof(*ins->v));
-	ins->v[ins->n++] = in;
-	return in;
-}
-
-static void
-inputs_release(struct inputs *ins)
-{
-	size_t i;
-
-	for (i = 0; i < ins->n; i++) {
-		sv_otp_input_release(ins->v[i]);
-		free(ins->v[i]);
-	}
-	free(ins->v);
-}
-
-static bool
-has_release(const char *root, const char *vsn)
-{
-	struct stat st;
-	struct buf p;
-	bool yes;
-
-	buf_init(&p);
-	buf_addf(&p, "%s/releases/%s", root, vsn);
-	yes = stat(p.s, &st) == 0 && S_ISDIR(st.st_mode);
-	buf_release(&p);
-	return yes;
-}
-
-static bool
-is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Open the base release vsn: an opened OLD that is it, else the first
- * root (the OLDs, then NEW) that holds it. */
-static int
-open_base(struct inputs *ins, size_t nold, char **paths, size_t npaths,
-    const char *vsn, struct sv_otp_release **out, struct sv_err *e)
-{
-	struct buf where;
-	size_t i;
-	int status;
-
-	for (i = 0; i < nold; i++)
-		if (strcmp(ins->v[i]->rel.vsn, vsn) == 0) {
-			*out = &ins->v[i]->rel;
-			return SV_OK;
-		}
-	for (i = 0; i < npaths; i++) {
-		struct sv_otp_input *in;
-
-		if (!is_dir(paths[i]) || !has_release(paths[i], vsn))
-			continue;
-		in = inputs_add(ins);
-		if ((status = sv_otp_input_open(in, paths[i], vsn, e)))
-			return status;
-		*out = &in->rel;
-		return SV_OK;
-	}
-	buf_init(&where);
-	for (i = 0; i < npaths; i++)
-		buf_addf(&where, "%s'%s'", i ? (i + 1 == npaths ? " or " : ", ") :
-		    "", paths[i]);
-	sv_err_set(e, SV_INPUT, "release %s not found in %s", vsn, where.s);
-	buf_release(&where);
-	return SV_INPUT;
-}
-
-/* The relup's provenance, as comment lines before it in a file (pack
- * copies them into the manifest, release_handler skips comments): what
- * each base came from and NEW, by digest. */
-static int
-provenance(struct buf *out, const struct inputs *ins, size_t nold,
-    char **argv, const struct sv_otp_input *newin, const char *newpath,
-    struct sv_otp_release **bases, size_t nbases, struct sv_err *e)
-{
-	unsigned char d[32];
-	char hex[SV_SHA256_HEX];
-	const char *kind;
-	size_t i, k;
-	int status;
-
-	for (i = 0; i < nbases; i++) {
-		const char *src = bases[i]->root;
-
-		if (bases[i] == &newin->rel)
-			src = newpath;
-		for (k = 0; k < ins->n; k++)
-			if (&ins->v[k]->rel == bases[i])
-				src = k < nold ? argv[k] : ins->v[k]->rel.root;
-		if ((status = sv_build_digest(src, &kind, d, e)))
-			return status;
-		sv_sha256_hex(d, hex);
-		buf_addf(out, "%%%% smoothver derived-from %s %s %s\n",
-		    bases[i]->vsn, kind, hex);
-	}
-	if ((status = sv_build_digest(newpath, &kind, d, e)))
-		return status;
-	sv_sha256_hex(d, hex);
-	buf_addf(out, "%%%% smoothver derived-to %s %s %s\n", newin->rel.vsn,
-	    kind, hex);
-	return SV_OK;
-}
 
 static void
 print_json(const struct sv_otp_relup *r, const char *name, bool systools,
@@ -247,55 +120,26 @@ print_human(const struct sv_otp_relup *r, const char *name,
 	buf_release(&b);
 }
 
-/* Split a comma-separated list (empty items refused). */
-static int
-split_list(const char *s, char ***out, size_t *n, struct sv_err *e)
-{
-	const char *p = s;
-
-	*out = NULL;
-	*n = 0;
-	for (;;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len == 0) {
-			sv_strv_free(*out, *n);
-			*out = NULL;
-			*n = 0;
-			return sv_err_set(e, SV_USAGE, "invalid --from '%s': "
-			    "expected versions separated by commas", s);
-		}
-		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
-		(*out)[(*n)++] = xstrndup(p, len);
-		if (end == NULL)
-			return SV_OK;
-		p = end + 1;
-	}
-}
-
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
-	struct inputs ins = { NULL, 0 };
-	struct sv_otp_input newin;
+	struct sv_otp_relup_inputs in;
 	struct sv_otp_options opts;
 	struct sv_otp_relup_options ro;
 	struct sv_otp_relup r;
-	struct sv_otp_release **bases = NULL;
 	const char *from = sv_arg(a, "from"), *to = sv_arg(a, "to");
 	const char *output = sv_arg(a, "output");
 	const char *newpath = a->argv[a->argc - 1];
 	bool do_write = sv_flag(a, "write");
 	char **vsns = NULL, *dest = NULL;
-	size_t nvsns = 0, nold = (size_t)a->argc - 1, nbases = 0, i;
+	size_t nvsns = 0, i;
 	struct buf text;
 	struct sv_err e;
 	int status;
 
 	sv_err_init(&e);
 	buf_init(&text);
-	sv_otp_input_init(&newin);
+	sv_otp_relup_inputs_init(&in);
 	sv_otp_options_init(&opts);
 	sv_otp_relup_init(&r);
 	memset(&ro, 0, sizeof(ro));
@@ -318,99 +162,49 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		    "they are");
 		goto fail;
 	}
-	if (sv_arg(a, "purge") != NULL &&
-	    (status = sv_otp_purge_parse(&opts, sv_arg(a, "purge"), &e)))
+	if ((sv_arg(a, "purge") != NULL &&
+	    (status = sv_otp_purge_parse(&opts, sv_arg(a, "purge"), &e))) ||
+	    (from != NULL &&
+	    (status = sv_otp_relup_vsns(from, &vsns, &nvsns, &e))) ||
+	    (status = sv_otp_relup_inputs_open(&in, newpath, to, a->argv,
+	    (size_t)a->argc - 1, vsns, nvsns, &e)))
 		goto fail;
-	if (from != NULL && (status = split_list(from, &vsns, &nvsns, &e)))
-		goto fail;
-	{
-		/* NEW and every OLD, loaded together. */
-		struct sv_otp_input **all = xcalloc(nold + 1, sizeof(*all));
-		const char **paths = xcalloc(nold + 1, sizeof(*paths));
-		const char **want = xcalloc(nold + 1, sizeof(*want));
-
-		for (i = 0; i < nold; i++)
-			inputs_add(&ins);
-		all[0] = &newin;
-		paths[0] = newpath;
-		want[0] = to;
-		for (i = 0; i < nold; i++) {
-			all[i + 1] = ins.v[i];
-			paths[i + 1] = a->argv[i];
-		}
-		status = sv_otp_inputs_open(all, paths, want, nold + 1, &e);
-		free(all);
-		free(paths);
-		free(want);
-		if (status)
-			goto fail;
-	}
-	if (do_write && newin.tmpdir != NULL) {
+	if (do_write && in.newin.tmpdir != NULL) {
 		status = sv_err_set(&e, SV_USAGE, "--write needs NEW to be a "
 		    "release root, not a package ('%s'); use --output FILE",
 		    newpath);
 		goto fail;
 	}
-	bases = xcalloc(nold + nvsns + 1, sizeof(*bases));
-	if (nvsns == 0) {
-		for (i = 0; i < nold; i++)
-			bases[nbases++] = &ins.v[i]->rel;
-	} else {
-		for (i = 0; i < nvsns; i++)
-			if ((status = open_base(&ins, nold, a->argv, (size_t)a->argc,
-			    vsns[i], &bases[nbases++], &e)))
-				goto fail;
-	}
-	if ((status = sv_otp_relup_make(&r, &newin.rel, bases, nbases, &ro,
-	    &e)))
+	if ((status = sv_otp_relup_make(&r, &in.newin.rel, in.bases,
+	    in.nbases, &ro, &e)))
 		goto fail;
 	for (i = 0; i < r.nwarnings; i++)
 		msg_warn("%s", r.warnings[i]);
-	sv_otp_relup_text(&r, &text);
 	if (do_write) {
-		dest = xmalloc(strlen(newin.rel.root) + strlen(r.vsn) + 32);
-		sprintf(dest, "%s/releases/%s/relup", newin.rel.root, r.vsn);
+		buf_addf(&text, "%s/releases/%s/relup", in.newin.rel.root, r.vsn);
+		dest = buf_detach(&text);
 	} else if (output != NULL) {
 		dest = xstrdup(output);
 	}
-	if (dest != NULL) {
-		struct buf file;
-
-		const char *body = text.s;
-
-		buf_init(&file);
-		/* The encoding comment stays on the first line. */
-		if (strncmp(body, "%% coding", 9) == 0 && strchr(body, '\n')) {
-			buf_add(&file, body, (size_t)(strchr(body, '\n') + 1 - body));
-			body = strchr(body, '\n') + 1;
-		}
-		if ((status = provenance(&file, &ins, nold, a->argv, &newin,
-		    newpath, bases, nbases, &e)) == SV_OK) {
-			buf_adds(&file, body);
-			status = sv_write_file_nosync(dest, file.s, file.len, &e);
-		}
-		buf_release(&file);
-		if (status)
-			goto fail;
-	}
+	if (dest != NULL && (status = sv_otp_relup_write(&r, &in, dest, &e)))
+		goto fail;
+	sv_otp_relup_text(&r, &text);
 	if (ctx->json)
-		print_json(&r, newin.rel.name, ro.systools, dest, text.s);
+		print_json(&r, in.newin.rel.name, ro.systools, dest, text.s);
 	else if (dest == NULL)
 		sv_out_write(text.s, text.len);
 	else if (!ctx->quiet)
-		print_human(&r, newin.rel.name, dest);
+		print_human(&r, in.newin.rel.name, dest);
 	status = SV_OK;
 	goto out;
 fail:
 	sv_out_error(a->cmd, &e);
 out:
 	free(dest);
-	free(bases);
 	sv_strv_free(vsns, nvsns);
 	sv_otp_relup_release(&r);
 	sv_otp_options_release(&opts);
-	inputs_release(&ins);
-	sv_otp_input_release(&newin);
+	sv_otp_relup_inputs_release(&in);
 	buf_release(&text);
 	return status;
 }

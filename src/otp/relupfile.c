@@ -1,0 +1,243 @@
+/*
+ * relupfile.c - the inputs of a relup and its file (see relupfile.h).
+ */
+#include "config.h"
+
+#include "otp/relupfile.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/buf.h"
+#include "base/outfile.h"
+#include "base/xalloc.h"
+#include "core/index.h"
+
+void
+sv_otp_relup_inputs_init(struct sv_otp_relup_inputs *in)
+{
+	memset(in, 0, sizeof(*in));
+	sv_otp_input_init(&in->newin);
+}
+
+void
+sv_otp_relup_inputs_release(struct sv_otp_relup_inputs *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->n; i++) {
+		sv_otp_input_release(in->v[i]);
+		free(in->v[i]);
+	}
+	free(in->v);
+	sv_strv_free(in->paths, in->nold);
+	free(in->bases);
+	sv_otp_input_release(&in->newin);
+	sv_otp_relup_inputs_init(in);
+}
+
+/* A new input, a heap object of its own: growing the vector never moves
+ * one that a base points into. */
+static struct sv_otp_input *
+add_input(struct sv_otp_relup_inputs *in)
+{
+	struct sv_otp_input *i = xmalloc(sizeof(*i));
+
+	sv_otp_input_init(i);
+	in->v = xrealloc(in->v, (in->n + 1) * sizeof(*in->v));
+	in->v[in->n++] = i;
+	return i;
+}
+
+static bool
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool
+has_release(const char *root, const char *vsn)
+{
+	struct buf p;
+	bool yes;
+
+	buf_init(&p);
+	buf_addf(&p, "%s/releases/%s", root, vsn);
+	yes = is_dir(p.s);
+	buf_release(&p);
+	return yes;
+}
+
+/* The base release vsn: an opened OLD that is it, else the first root
+ * (the OLDs, then NEW) that holds it. */
+static int
+open_base(struct sv_otp_relup_inputs *in, const char *vsn,
+    struct sv_otp_release **out, struct sv_err *e)
+{
+	const char **roots = xcalloc(in->nold + 2, sizeof(*roots));
+	size_t i, nroots = 0;
+	struct buf where;
+	int status = SV_OK;
+
+	for (i = 0; i < in->nold; i++)
+		if (strcmp(in->v[i]->rel.vsn, vsn) == 0) {
+			*out = &in->v[i]->rel;
+			goto out;
+		}
+	for (i = 0; i < in->nold; i++)
+		roots[nroots++] = in->paths[i];
+	roots[nroots++] = in->newpath;
+	for (i = 0; i < nroots; i++) {
+		struct sv_otp_input *base;
+
+		if (!is_dir(roots[i]) || !has_release(roots[i], vsn))
+			continue;
+		base = add_input(in);
+		if ((status = sv_otp_input_open(base, roots[i], vsn, e)) == SV_OK)
+			*out = &base->rel;
+		goto out;
+	}
+	buf_init(&where);
+	for (i = 0; i < nroots; i++)
+		buf_addf(&where, "%s'%s'", i ? (i + 1 == nroots ? " or " : ", ") :
+		    "", roots[i]);
+	status = sv_err_set(e, SV_INPUT, "release %s not found in %s", vsn,
+	    where.s);
+	buf_release(&where);
+out:
+	free(roots);
+	return status;
+}
+
+int
+sv_otp_relup_inputs_open(struct sv_otp_relup_inputs *in,
+    const char *newpath, const char *to, char *const *olds, size_t nold,
+    char *const *vsns, size_t nvsns, struct sv_err *e)
+{
+	/* NEW and every OLD, loaded together. */
+	struct sv_otp_input **all = xcalloc(nold + 1, sizeof(*all));
+	const char **paths = xcalloc(nold + 1, sizeof(*paths));
+	const char **want = xcalloc(nold + 1, sizeof(*want));
+	size_t i;
+	int status;
+
+	in->newpath = newpath;
+	in->nold = nold;
+	in->paths = xcalloc(nold + 1, sizeof(*in->paths));
+	for (i = 0; i < nold; i++) {
+		in->paths[i] = xstrdup(olds[i]);
+		all[i + 1] = add_input(in);
+		paths[i + 1] = olds[i];
+	}
+	all[0] = &in->newin;
+	paths[0] = newpath;
+	want[0] = to;
+	status = sv_otp_inputs_open(all, paths, want, nold + 1, e);
+	free(all);
+	free(paths);
+	free(want);
+	if (status)
+		return status;
+	in->bases = xcalloc(nold + nvsns + 1, sizeof(*in->bases));
+	if (nvsns == 0) {
+		for (i = 0; i < nold; i++)
+			in->bases[in->nbases++] = &in->v[i]->rel;
+		return SV_OK;
+	}
+	for (i = 0; i < nvsns; i++)
+		if ((status = open_base(in, vsns[i], &in->bases[in->nbases++],
+		    e)))
+			return status;
+	return SV_OK;
+}
+
+int
+sv_otp_relup_vsns(const char *s, char ***out, size_t *n, struct sv_err *e)
+{
+	const char *p = s;
+
+	*out = NULL;
+	*n = 0;
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == 0) {
+			sv_strv_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			return sv_err_set(e, SV_USAGE, "invalid --from '%s': "
+			    "expected versions separated by commas", s);
+		}
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = xstrndup(p, len);
+		if (end == NULL)
+			return SV_OK;
+		p = end + 1;
+	}
+}
+
+/* The relup's provenance, as comment lines: what each base came from and
+ * NEW, by digest. */
+static int
+provenance(struct buf *out, const struct sv_otp_relup_inputs *in,
+    struct sv_err *e)
+{
+	unsigned char d[32];
+	char hex[SV_SHA256_HEX];
+	const char *kind;
+	size_t i, k;
+	int status;
+
+	for (i = 0; i < in->nbases; i++) {
+		const struct sv_otp_release *b = in->bases[i];
+		const char *src = b->root;
+
+		if (b == &in->newin.rel)
+			src = in->newpath;
+		for (k = 0; k < in->n; k++)
+			if (&in->v[k]->rel == b)
+				src = k < in->nold ? in->paths[k] : b->root;
+		if ((status = sv_build_digest(src, &kind, d, e)))
+			return status;
+		sv_sha256_hex(d, hex);
+		buf_addf(out, "%%%% smoothver derived-from %s %s %s\n", b->vsn,
+		    kind, hex);
+	}
+	if ((status = sv_build_digest(in->newpath, &kind, d, e)))
+		return status;
+	sv_sha256_hex(d, hex);
+	buf_addf(out, "%%%% smoothver derived-to %s %s %s\n",
+	    in->newin.rel.vsn, kind, hex);
+	return SV_OK;
+}
+
+int
+sv_otp_relup_write(const struct sv_otp_relup *r,
+    const struct sv_otp_relup_inputs *in, const char *dest,
+    struct sv_err *e)
+{
+	struct buf text, file;
+	const char *body;
+	int status;
+
+	buf_init(&text);
+	buf_init(&file);
+	sv_otp_relup_text(r, &text);
+	body = text.s;
+	/* The encoding comment stays on the first line. */
+	if (strncmp(body, "%% coding", 9) == 0 && strchr(body, '\n')) {
+		buf_add(&file, body, (size_t)(strchr(body, '\n') + 1 - body));
+		body = strchr(body, '\n') + 1;
+	}
+	if ((status = provenance(&file, in, e)) == SV_OK) {
+		buf_adds(&file, body);
+		status = sv_write_file_nosync(dest, file.s, file.len, e);
+	}
+	buf_release(&file);
+	buf_release(&text);
+	return status;
+}

@@ -1,0 +1,59 @@
+/*
+ * relupfile.h - what `smoothver relup` works on: NEW and the base
+ * releases, opened, and the relup file written with its provenance.
+ *
+ * The bases are the OLD roots or packages given, or the versions named,
+ * each found in an OLD or in NEW's root (rebar3 keeps the earlier
+ * releases there). The file is the relup's text with, after its coding
+ * line, one comment line per base and one for NEW naming the digest of
+ * the build each came from ("%% smoothver derived-from VSN KIND SHA256",
+ * "%% smoothver derived-to ..."): pack copies them into the manifest,
+ * release_handler skips comments.
+ */
+#ifndef SV_OTP_RELUPFILE_H
+#define SV_OTP_RELUPFILE_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+#include "otp/input.h"
+#include "otp/relup.h"
+
+struct sv_otp_relup_inputs {
+	struct sv_otp_input newin;
+	const char *newpath;           /* borrowed: NEW as given */
+	struct sv_otp_input **v;       /* owned: the OLDs given (the first
+	                                  nold), then bases found elsewhere;
+	                                  each a heap object of its own */
+	size_t n, nold;
+	char **paths;                  /* owned: the OLDs as given */
+	struct sv_otp_release **bases; /* owned array; borrowed elements */
+	size_t nbases;
+};
+
+void sv_otp_relup_inputs_init(struct sv_otp_relup_inputs *in);
+void sv_otp_relup_inputs_release(struct sv_otp_relup_inputs *in);
+
+/*
+ * Open NEW (release to, or the one it names) and the nold OLDs, and
+ * choose the bases: the versions vsns (nvsns; each found in an OLD
+ * opened, else in the first root among the OLDs and NEW that holds it),
+ * or, with none, each OLD's own release. A version found nowhere is
+ * SV_INPUT naming the places looked at.
+ */
+int sv_otp_relup_inputs_open(struct sv_otp_relup_inputs *in,
+    const char *newpath, const char *to, char *const *olds, size_t nold,
+    char *const *vsns, size_t nvsns, struct sv_err *e);
+
+/* Parse "A,B,C" into versions (the caller frees them with
+ * sv_strv_free); an empty item is SV_USAGE naming --from. */
+int sv_otp_relup_vsns(const char *s, char ***out, size_t *n,
+    struct sv_err *e);
+
+/* Write the relup r made from in to dest, with its provenance, whole or
+ * not at all. */
+int sv_otp_relup_write(const struct sv_otp_relup *r,
+    const struct sv_otp_relup_inputs *in, const char *dest,
+    struct sv_err *e);
+
+#endif
