@@ -9,11 +9,9 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/buf.h"
 #include "base/msg.h"
@@ -22,6 +20,7 @@
 #include "cli/explain.h"
 #include "cli/output.h"
 #include "otp/appup.h"
+#include "otp/appupfile.h"
 #include "otp/input.h"
 
 static const struct sv_option options[] = {
@@ -43,18 +42,6 @@ static const struct sv_option options[] = {
 	  false },
 	SV_OPT_END
 };
-
-/* The path shown for a file in NEW: relative to the root when under it. */
-static const char *
-shown(const struct sv_otp_input *in, const char *path)
-{
-	const char *root = in->rel.root;
-	size_t n = strlen(root);
-
-	if (strncmp(path, root, n) == 0 && path[n] == '/')
-		return path + n + 1;
-	return path;
-}
 
 static struct sv_json *
 strv_json(char **v, size_t n)
@@ -124,7 +111,7 @@ print_json(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
 		}
 		sv_json_set_str(o, "level", sv_level_name(a->level));
 		sv_json_set_str(o, "source", sv_otp_appup_source_name(a->source));
-		sv_json_set_bytes(o, "path", shown(newin, a->appup_path));
+		sv_json_set_bytes(o, "path", sv_otp_input_shown(newin, a->appup_path));
 		if (written[i] != NULL)
 			sv_json_set_bytes(o, "written", written[i]);
 		else
@@ -163,67 +150,6 @@ print_json(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
 		sv_json_set(doc, "explain", sv_out_explain_json(x));
 	sv_out_json(doc);
 	buf_release(&text);
-}
-
-/* The message for coverage gaps. */
-static int
-gaps_error(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
-    struct sv_err *e)
-{
-	struct buf m;
-	size_t i, j;
-	bool first = true;
-
-	buf_init(&m);
-	for (i = 0; i < u->napps; i++) {
-		const struct sv_otp_appchange *a = &u->apps[i];
-
-		if (a->ngaps_up + a->ngaps_down == 0)
-			continue;
-		buf_addf(&m, "%s%s", first ? "" : "; ",
-		    shown(newin, a->appup_path));
-		first = false;
-		if (a->ngaps_up > 0) {
-			buf_addf(&m, " has no upgrade instruction from %s for ",
-			    a->old_vsn);
-			for (j = 0; j < a->ngaps_up; j++)
-				buf_addf(&m, "%s%s", j ? ", " : "", a->gaps_up[j]);
-		}
-		if (a->ngaps_down > 0) {
-			buf_addf(&m, "%s no downgrade instruction to %s for ",
-			    a->ngaps_up ? " and" : " has", a->old_vsn);
-			for (j = 0; j < a->ngaps_down; j++)
-				buf_addf(&m, "%s%s", j ? ", " : "",
-				    a->gaps_down[j]);
-		}
-	}
-	sv_err_set(e, SV_INPUT, "hand-written appup misses changed modules: "
-	    "%s", m.s);
-	sv_err_hint(e, "add instructions for them, or run with --merge to add "
-	    "the generated ones");
-	buf_release(&m);
-	return SV_INPUT;
-}
-
-/* Write one appup to dest. */
-static int
-write_appup(const struct sv_otp_appchange *a, const char *dest,
-    struct sv_err *e)
-{
-	struct buf text;
-	int status;
-
-	buf_init(&text);
-	if (a->source == SV_OTP_APPUP_KEPT)
-		status = sv_read_file(a->appup_path, &text, 16u << 20, e);
-	else {
-		sv_otp_appup_text(a, &text);
-		status = SV_OK;
-	}
-	if (status == SV_OK)
-		status = sv_write_file_nosync(dest, text.s, text.len, e);
-	buf_release(&text);
-	return status;
 }
 
 static int
@@ -278,45 +204,18 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		    newpath);
 		goto fail;
 	}
-	if (strcmp(oldin.rel.name, newin.rel.name) != 0) {
-		status = sv_err_set(&e, SV_INPUT, "'%s' is release %s, but '%s' "
-		    "is release %s", a->argv[0], oldin.rel.name, newpath,
-		    newin.rel.name);
+	if ((status = sv_otp_inputs_same_release(&oldin, a->argv[0], &newin,
+	    newpath, &e)) ||
+	    (status = sv_otp_upgrade_plan(&u, &oldin.rel, &newin.rel, &opts,
+	    &e)) ||
+	    (status = sv_otp_upgrade_gaps_check(&u, &newin, &e)))
 		goto fail;
-	}
-	if ((status = sv_otp_upgrade_plan(&u, &oldin.rel, &newin.rel, &opts,
-	    &e)))
-		goto fail;
-	if (u.ngaps > 0) {
-		status = gaps_error(&u, &newin, &e);
-		goto fail;
-	}
 	for (i = 0; i < u.nwarnings; i++)
 		msg_warn("%s", u.warnings[i]);
 	written = xcalloc(u.napps + 1, sizeof(*written));
-	if (out_dir != NULL && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
-		status = sv_err_set(&e, SV_INPUT, "cannot create '%s': %s",
-		    out_dir, strerror(errno));
+	if ((do_write || out_dir != NULL) &&
+	    (status = sv_otp_appups_write(&u, out_dir, written, &e)))
 		goto fail;
-	}
-	for (i = 0; i < u.napps && (do_write || out_dir != NULL); i++) {
-		const struct sv_otp_appchange *c = &u.apps[i];
-		struct buf dest;
-
-		if (c->change != SV_OTP_APP_UPGRADED)
-			continue;
-		if (do_write && c->source == SV_OTP_APPUP_KEPT)
-			continue;
-		buf_init(&dest);
-		if (out_dir != NULL)
-			buf_addf(&dest, "%s/%s.appup", out_dir, c->name);
-		else
-			buf_adds(&dest, c->appup_path);
-		status = write_appup(c, dest.s, &e);
-		written[i] = buf_detach(&dest);
-		if (status)
-			goto fail;
-	}
 	if (sv_flag(a, "explain"))
 		sv_otp_explain_take(&x, &u);
 	if (ctx->json) {
@@ -340,11 +239,11 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 				    c->old_vsn, c->new_vsn, out_dir ? "wrote" :
 				    sv_otp_appup_source_name(c->source),
 				    out_dir ? written[i] :
-				    shown(&newin, written[i]));
+				    sv_otp_input_shown(&newin, written[i]));
 			else if (do_write || out_dir != NULL)
 				buf_addf(&line, "%s %s -> %s: kept %s\n", c->name,
 				    c->old_vsn, c->new_vsn,
-				    shown(&newin, c->appup_path));
+				    sv_otp_input_shown(&newin, c->appup_path));
 			else
 				sv_otp_appup_text(c, &line);
 			if ((do_write || out_dir != NULL) &&

@@ -12,6 +12,7 @@
 #include "base/buf.h"
 #include "base/str.h"
 #include "base/xalloc.h"
+#include "otp/appupfile.h"
 #include "otp/term.h"
 
 void
@@ -530,11 +531,9 @@ sv_build_diff_run(struct sv_build_diff *d, const char *old,
 	if ((status = sv_otp_input_open(&d->oldin, old, from, e)) ||
 	    (status = sv_otp_input_open(&d->newin, new, to, e)))
 		return status;
-	if (strcmp(d->oldin.rel.name, d->newin.rel.name) != 0)
-		return sv_err_set(e, SV_INPUT, "'%s' is release %s, but '%s' is "
-		    "release %s", old, d->oldin.rel.name, new,
-		    d->newin.rel.name);
-	if ((status = sv_otp_upgrade_plan(&d->up, &d->oldin.rel,
+	if ((status = sv_otp_inputs_same_release(&d->oldin, old, &d->newin,
+	    new, e)) ||
+	    (status = sv_otp_upgrade_plan(&d->up, &d->oldin.rel,
 	    &d->newin.rel, &d->opts, e)))
 		return status;
 	if ((status = index_release(&d->old, &d->oldin.rel, e)) ||
