@@ -229,6 +229,10 @@ if want otp; then
 	fi
 
 	# The one-module change, packed in full and as a delta.
+	# A package that follows another needs the relup that reaches it.
+	if $have_relup; then
+		"$sv" relup -q "$r/old" "$r/one" --write 2>/dev/null
+	fi
 	"$sv" pack -q -o "$work/one-full.tar.gz" "$r/one"
 	row rel "smoothver pack (one module changed)" - "$(wc -c <"$work/one-full.tar.gz")" -
 	if "$sv" pack -h 2>/dev/null | grep -q -- --delta-from; then

@@ -168,7 +168,7 @@ test_expect_success 'pack: full and delta packages of mix releases, releases/COO
 test_expect_success 'diff and check: the level each version requires, the consolidated protocol a reload' '
 	sv 1 diff "$B/r1.0.0" "$B/r1.1.0" &&
 	contains out "required: relup" &&
-	contains out "lib/tally_ex-1.1.0/ebin/Elixir.TallyEx.Counter.beam  (update Elixir.TallyEx.Counter: gen_server with code_change/3; its state cannot be read from the code: its debug info " &&
+	grep -q "^M relup   lib/tally_ex-1.1.0/ebin/Elixir.TallyEx.Counter.beam  (.*gen_server with code_change/3; its state cannot be read from the code: its debug info" out &&
 	sv 1 diff "$B/r1.1.0" "$B/r1.1.1" &&
 	contains out "required: reload" &&
 	contains out "M reload  releases/1.1.1/consolidated/Elixir.String.Chars.beam  (consolidated protocol Elixir.String.Chars: reloaded by the relup)" &&
