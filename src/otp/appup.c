@@ -1462,49 +1462,87 @@ compare_protocols(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 	return SV_OK;
 }
 
-int
-sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
-    struct sv_otp_release *new, const struct sv_otp_options *o,
-    struct sv_err *e)
-{
-	struct pending *pend = NULL;
-	struct names up_set = { 0 }, down_set = { 0 };
-	struct sv_otp_modpair *pairs;
-	const struct sv_otp_modpair *next_pair;
-	struct buf unbumped;
-	size_t npend = 0, npairs, i, j;
-	int status = SV_OK;
+/* What the applications of both releases hold, compared. */
+struct comparison {
+	struct pending *pend;         /* the upgraded applications */
+	size_t npend;
+	struct names up_set, down_set; /* modules loaded each way */
+	struct buf unbumped;          /* "app vsn (mods)" changed unbumped */
+};
 
-	buf_init(&unbumped);
-	/* Every module both releases hold is compared first, all at once. */
-	collect_pairs(old, new, &pairs, &npairs);
-	if ((status = sv_otp_modpairs_compare(pairs, npairs,
-	    old->transient ? NULL : old->root,
-	    new->transient ? NULL : new->root, e)))
-		goto out;
-	next_pair = pairs;
-	u->old = old;
-	u->new = new;
-	u->level = SV_LEVEL_NONE;
-	if (strcmp(old->erts, new->erts) != 0)
-		add_reason(u, SV_LEVEL_RESTART, "erts", "ERTS %s -> %s: a new "
-		    "emulator", old->erts, new->erts);
+static void
+comparison_release(struct comparison *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->npend; i++) {
+		free(c->pend[i].added.v);
+		free(c->pend[i].deleted.v);
+		free(c->pend[i].changed.v);
+	}
+	free(c->pend);
+	free(c->up_set.v);
+	free(c->down_set.v);
+	buf_release(&c->unbumped);
+}
+
+/* An application whose modules changed while its vsn did not: noted in
+ * c->unbumped (and recorded in u with keep_unbumped). */
+static void
+note_unbumped(struct sv_otp_upgrade *u, struct comparison *c,
+    const struct sv_otp_app *na, const struct names *added,
+    const struct names *deleted, const struct names *changed,
+    const struct sv_otp_options *o)
+{
+	const char **all = xcalloc(added->n + deleted->n + changed->n + 1,
+	    sizeof(*all));
+	size_t j, k = 0;
+
+	for (j = 0; j < changed->n; j++)
+		all[k++] = changed->v[j];
+	for (j = 0; j < added->n; j++)
+		all[k++] = added->v[j];
+	for (j = 0; j < deleted->n; j++)
+		all[k++] = deleted->v[j];
+	qsort(all, k, sizeof(*all), sv_str_cmp);
+	if (o->keep_unbumped)
+		keep_unbumped(u, na, all, k);
+	buf_addf(&c->unbumped, "%s%s %s (", c->unbumped.len ? "; " : "",
+	    na->name, na->vsn);
+	list_names(&c->unbumped, all, k);
+	buf_addc(&c->unbumped, ')');
+	free(all);
+}
+
+/*
+ * Compare the applications both releases hold, module by module (the
+ * pairs compared at once beforehand): the upgraded ones into c->pend,
+ * their modules into the sets loaded each way; emulator applications
+ * whose directory a root leaves out are RESTART reasons.
+ */
+static int
+compare_apps(struct sv_otp_upgrade *u, struct sv_otp_release *old,
+    struct sv_otp_release *new, const struct sv_otp_modpair *pairs,
+    const struct sv_otp_options *o, struct comparison *c, struct sv_err *e)
+{
+	const struct sv_otp_modpair *next_pair = pairs;
+	size_t i, j;
+
 	for (i = 0; i < new->napps; i++) {
 		struct sv_otp_app *na = &new->apps[i];
 		struct sv_otp_app *oa = sv_otp_release_app(old, na->name);
 		struct names added = { 0 }, deleted = { 0 }, changed = { 0 };
+		struct pending *p;
 
 		if (oa == NULL)
 			continue;
 		if (!oa->present || !na->present) {
 			if (strcmp(oa->vsn, na->vsn) != 0 &&
-			    !is_emulator_app(na->name)) {
-				status = sv_err_set(e, SV_INPUT, "cannot compare "
+			    !is_emulator_app(na->name))
+				return sv_err_set(e, SV_INPUT, "cannot compare "
 				    "%s %s -> %s: '%s' is missing", na->name,
 				    oa->vsn, na->vsn, oa->present ? na->dir :
 				    oa->dir);
-				goto out;
-			}
 			if (strcmp(oa->vsn, na->vsn) != 0)
 				add_reason(u, SV_LEVEL_RESTART, na->name,
 				    "%s %s -> %s is part of the emulator",
@@ -1513,76 +1551,72 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 		}
 		compare_app(oa, na, &next_pair, &added, &deleted, &changed);
 		if (strcmp(oa->vsn, na->vsn) == 0) {
-			if (added.n + deleted.n + changed.n > 0) {
-				const char **all = xcalloc(added.n + deleted.n +
-				    changed.n, sizeof(*all));
-				size_t k = 0;
-
-				for (j = 0; j < changed.n; j++)
-					all[k++] = changed.v[j];
-				for (j = 0; j < added.n; j++)
-					all[k++] = added.v[j];
-				for (j = 0; j < deleted.n; j++)
-					all[k++] = deleted.v[j];
-				qsort(all, k, sizeof(*all), sv_str_cmp);
-				if (o->keep_unbumped)
-					keep_unbumped(u, na, all, k);
-				buf_addf(&unbumped, "%s%s %s (", unbumped.len ?
-				    "; " : "", na->name, na->vsn);
-				list_names(&unbumped, all, k);
-				buf_addc(&unbumped, ')');
-				free(all);
-			}
+			if (added.n + deleted.n + changed.n > 0)
+				note_unbumped(u, c, na, &added, &deleted,
+				    &changed, o);
 			free(added.v);
 			free(deleted.v);
 			free(changed.v);
 			continue;
 		}
-		pend = xrealloc(pend, (npend + 1) * sizeof(*pend));
-		pend[npend].old = oa;
-		pend[npend].new = na;
-		pend[npend].added = added;
-		pend[npend].deleted = deleted;
-		pend[npend].changed = changed;
-		pend[npend].change = NULL;
-		npend++;
+		c->pend = xrealloc(c->pend, (c->npend + 1) * sizeof(*c->pend));
+		p = &c->pend[c->npend++];
+		p->old = oa;
+		p->new = na;
+		p->added = added;
+		p->deleted = deleted;
+		p->changed = changed;
+		p->change = NULL;
 		for (j = 0; j < added.n; j++)
-			names_add(&up_set, added.v[j]);
+			names_add(&c->up_set, added.v[j]);
 		for (j = 0; j < changed.n; j++) {
-			names_add(&up_set, changed.v[j]);
-			names_add(&down_set, changed.v[j]);
+			names_add(&c->up_set, changed.v[j]);
+			names_add(&c->down_set, changed.v[j]);
 		}
 		for (j = 0; j < deleted.n; j++)
-			names_add(&down_set, deleted.v[j]);
+			names_add(&c->down_set, deleted.v[j]);
 	}
-	if (unbumped.len > 0 && !o->keep_unbumped) {
-		status = sv_err_set(e, SV_INPUT, "code changed without an "
-		    "application vsn bump: %s", unbumped.s);
-		sv_err_hint(e, "bump the vsn in the application's .app.src: "
-		    "release_handler keeps the files of an installed vsn, so "
-		    "the new code would never load");
-		goto out;
-	}
-	/* Modules of added applications load on the way up; those of
-	 * removed ones on the way down. */
+	return SV_OK;
+}
+
+/* Modules of added applications load on the way up; those of removed
+ * ones on the way down. */
+static void
+add_app_modules(const struct sv_otp_release *old,
+    const struct sv_otp_release *new, struct comparison *c)
+{
+	size_t i, j;
+
 	for (i = 0; i < new->napps; i++)
 		if (sv_otp_release_app(old, new->apps[i].name) == NULL)
 			for (j = 0; j < new->apps[i].nmods; j++)
-				names_add(&up_set, new->apps[i].mods[j].name);
+				names_add(&c->up_set, new->apps[i].mods[j].name);
 	for (i = 0; i < old->napps; i++)
 		if (sv_otp_release_app(new, old->apps[i].name) == NULL)
 			for (j = 0; j < old->apps[i].nmods; j++)
-				names_add(&down_set, old->apps[i].mods[j].name);
-	names_sort(&up_set);
-	names_sort(&down_set);
-	for (i = 0; i < npend; i++) {
-		struct pending *p = &pend[i];
+				names_add(&c->down_set,
+				    old->apps[i].mods[j].name);
+	names_sort(&c->up_set);
+	names_sort(&c->down_set);
+}
+
+/* Each upgraded application: its instructions, its appup settled, its
+ * level. */
+static int
+plan_upgraded(struct sv_otp_upgrade *u, struct comparison *c,
+    const struct sv_otp_options *o, struct sv_err *e)
+{
+	size_t i;
+	int status;
+
+	for (i = 0; i < c->npend; i++) {
+		struct pending *p = &c->pend[i];
 
 		p->change = new_appchange(u, p->new->name, SV_OTP_APP_UPGRADED,
 		    p->old->vsn, p->new->vsn);
-		generate(u, p, &up_set, &down_set, o);
+		generate(u, p, &c->up_set, &c->down_set, o);
 		if ((status = settle_appup(p->change, p->new->appup_path, o, e)))
-			goto out;
+			return status;
 		u->ngaps += p->change->ngaps_up + p->change->ngaps_down;
 		if (is_emulator_app(p->new->name))
 			add_reason(u, SV_LEVEL_RESTART, p->new->name, "%s %s -> "
@@ -1591,6 +1625,17 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 		appup_level(u, p->change);
 		resource_changes(u, p->old, p->new);
 	}
+	return SV_OK;
+}
+
+/* Applications only one release holds: add_application and
+ * remove_application, RELUP. */
+static void
+plan_added_removed(struct sv_otp_upgrade *u, const struct sv_otp_release *old,
+    const struct sv_otp_release *new)
+{
+	size_t i;
+
 	for (i = 0; i < new->napps; i++)
 		if (sv_otp_release_app(old, new->apps[i].name) == NULL) {
 			new_appchange(u, new->apps[i].name, SV_OTP_APP_ADDED,
@@ -1607,23 +1652,54 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 			    "application %s %s removed (remove_application)",
 			    old->apps[i].name, old->apps[i].vsn);
 		}
-	if ((status = compare_protocols(u, old, new, e)))
+}
+
+int
+sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
+    struct sv_otp_release *new, const struct sv_otp_options *o,
+    struct sv_err *e)
+{
+	struct comparison c;
+	struct sv_otp_modpair *pairs;
+	size_t npairs;
+	int status;
+
+	memset(&c, 0, sizeof(c));
+	buf_init(&c.unbumped);
+	/* Every module both releases hold is compared first, all at once. */
+	collect_pairs(old, new, &pairs, &npairs);
+	if ((status = sv_otp_modpairs_compare(pairs, npairs,
+	    old->transient ? NULL : old->root,
+	    new->transient ? NULL : new->root, e)))
 		goto out;
-	if (o->relup_decides && (status = sv_otp_upgrade_use_relup(u, e)))
+	u->old = old;
+	u->new = new;
+	u->level = SV_LEVEL_NONE;
+	if (strcmp(old->erts, new->erts) != 0)
+		add_reason(u, SV_LEVEL_RESTART, "erts", "ERTS %s -> %s: a new "
+		    "emulator", old->erts, new->erts);
+	if ((status = compare_apps(u, old, new, pairs, o, &c, e)))
+		goto out;
+	if (c.unbumped.len > 0 && !o->keep_unbumped) {
+		status = sv_err_set(e, SV_INPUT, "code changed without an "
+		    "application vsn bump: %s", c.unbumped.s);
+		sv_err_hint(e, "bump the vsn in the application's .app.src: "
+		    "release_handler keeps the files of an installed vsn, so "
+		    "the new code would never load");
+		goto out;
+	}
+	add_app_modules(old, new, &c);
+	if ((status = plan_upgraded(u, &c, o, e)))
+		goto out;
+	plan_added_removed(u, old, new);
+	if ((status = compare_protocols(u, old, new, e)) ||
+	    (o->relup_decides && (status = sv_otp_upgrade_use_relup(u, e))))
 		goto out;
 	if (u->nreasons > 1)
 		qsort(u->reasons, u->nreasons, sizeof(*u->reasons), cmp_reason);
 out:
-	for (i = 0; i < npend; i++) {
-		free(pend[i].added.v);
-		free(pend[i].deleted.v);
-		free(pend[i].changed.v);
-	}
-	free(pend);
 	free(pairs);
-	free(up_set.v);
-	free(down_set.v);
-	buf_release(&unbumped);
+	comparison_release(&c);
 	return status;
 }
 
