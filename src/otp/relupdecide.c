@@ -170,6 +170,29 @@ script_reason(struct sv_otp_upgrade *u, enum sv_level level,
 	u->reasons[u->nreasons - 1].instruction = true;
 }
 
+/* The instruction smoothver's relups use to reload Elixir's consolidated
+ * protocols ({apply, {'Elixir.Code', eval_string, [Code]}}, the code
+ * replacing the path of :consolidated): a reload the plan already
+ * counts (the protocols reason), not an apply. */
+static bool
+is_protocols_reload(const struct sv_term *in)
+{
+	const struct sv_term *mfa, *args;
+
+	if (in->kind != SV_TERM_TUPLE || in->n != 2 ||
+	    !sv_term_is_atom(in->v[0], "apply"))
+		return false;
+	mfa = in->v[1];
+	if (mfa->kind != SV_TERM_TUPLE || mfa->n != 3 ||
+	    !sv_term_is_atom(mfa->v[0], "Elixir.Code") ||
+	    !sv_term_is_atom(mfa->v[1], "eval_string"))
+		return false;
+	args = mfa->v[2];
+	return sv_term_is_list(args) && args->n == 1 &&
+	    args->v[0]->kind == SV_TERM_BINARY &&
+	    strstr(args->v[0]->s, ":code.replace_path(:consolidated,") != NULL;
+}
+
 /* What the script does, module by module, into fs; true if it restarts
  * the emulator. A restart is a reason of its own. */
 static bool
@@ -184,6 +207,8 @@ read_script(struct sv_otp_upgrade *u, const struct sv_term *script,
 		const char *tag;
 		enum sv_level lv = low_level(in, &tag);
 
+		if (is_protocols_reload(in))
+			continue;
 		if (lv == SV_LEVEL_RESTART) {
 			struct buf r;
 
