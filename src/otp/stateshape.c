@@ -86,176 +86,9 @@ verdict(struct sv_otp_shape *s, enum sv_otp_shape_verdict v, const char *f,
 	s->verdict = v;
 }
 
-/* ---- the abstract format ---- */
-
-/* An annotation: a line, {Line, Column}, or a list of {Key, Value}. */
-static bool
-is_anno(const struct sv_term *t)
-{
-	size_t i;
-
-	if (t->kind == SV_TERM_INT)
-		return true;
-	if (t->kind == SV_TERM_TUPLE)
-		return t->n == 2 && t->v[0]->kind == SV_TERM_INT &&
-		    t->v[1]->kind == SV_TERM_INT;
-	if (t->kind != SV_TERM_LIST || t->n == 0)
-		return false;
-	for (i = 0; i < t->n; i++)
-		if (t->v[i]->kind != SV_TERM_TUPLE || t->v[i]->n != 2 ||
-		    t->v[i]->v[0]->kind != SV_TERM_ATOM)
-			return false;
-	return true;
-}
-
-/* True if a and b are the same code but for annotations. A binary
- * element's type list ({unit, 8}) is not a node and is compared whole. */
-static bool
-same_code(const struct sv_term *a, const struct sv_term *b)
-{
-	bool node;
-	size_t i;
-
-	if (a == NULL || b == NULL)
-		return a == b;
-	if (a->kind != b->kind)
-		return sv_term_equal(a, b);
-	if (a->kind == SV_TERM_TUPLE) {
-		if (a->n != b->n)
-			return false;
-		node = a->n >= 2 && a->v[0]->kind == SV_TERM_ATOM;
-		for (i = 0; i < a->n; i++) {
-			if (i == 1 && node && is_anno(a->v[1]) &&
-			    is_anno(b->v[1]))
-				continue;
-			if (i == 4 && node && a->n == 5 &&
-			    strcmp(a->v[0]->s, "bin_element") == 0) {
-				if (!sv_term_equal(a->v[4], b->v[4]))
-					return false;
-				continue;
-			}
-			if (!same_code(a->v[i], b->v[i]))
-				return false;
-		}
-		return true;
-	}
-	if (a->kind == SV_TERM_LIST) {
-		if (a->n != b->n || !same_code(a->tail, b->tail))
-			return false;
-		for (i = 0; i < a->n; i++)
-			if (!same_code(a->v[i], b->v[i]))
-				return false;
-		return true;
-	}
-	return sv_term_equal(a, b);
-}
-
-/* The definition of record name (its field list), or NULL. */
-static const struct sv_term *
-record_find(const struct sv_term *forms, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < forms->n; i++) {
-		const struct sv_term *f = forms->v[i], *v;
-
-		if (!sv_abs_is(f, "attribute", 4) || !sv_term_is_atom(f->v[2],
-		    "record"))
-			continue;
-		v = f->v[3];
-		if (v->kind == SV_TERM_TUPLE && v->n == 2 &&
-		    sv_term_is_atom(v->v[0], name) && sv_term_is_list(v->v[1]))
-			return v->v[1];
-	}
-	return NULL;
-}
-
-/* The definition {Name, Type, Vars} of the user type name/arity. */
-static const struct sv_term *
-type_find(const struct sv_term *forms, const char *name, int64_t arity)
-{
-	size_t i;
-
-	for (i = 0; i < forms->n; i++) {
-		const struct sv_term *f = forms->v[i], *v;
-
-		if (!sv_abs_is(f, "attribute", 4) || (!sv_term_is_atom(f->v[2],
-		    "type") && !sv_term_is_atom(f->v[2], "opaque")))
-			continue;
-		v = f->v[3];
-		if (v->kind == SV_TERM_TUPLE && v->n == 3 &&
-		    sv_term_is_atom(v->v[0], name) &&
-		    sv_term_is_list(v->v[2]) &&
-		    (int64_t)v->v[2]->n == arity)
-			return v;
-	}
-	return NULL;
-}
-
-/* True if the module exports name/arity (an -export attribute). */
-static bool
-exported(const struct sv_term *forms, const char *name, int64_t arity)
-{
-	size_t i, j;
-
-	for (i = 0; i < forms->n; i++) {
-		const struct sv_term *f = forms->v[i];
-
-		if (!sv_abs_is(f, "attribute", 4) || !sv_term_is_atom(f->v[2],
-		    "export") || !sv_term_is_list(f->v[3]))
-			continue;
-		for (j = 0; j < f->v[3]->n; j++) {
-			const struct sv_term *p = f->v[3]->v[j];
-
-			if (p->kind == SV_TERM_TUPLE && p->n == 2 &&
-			    sv_term_is_atom(p->v[0], name) &&
-			    p->v[1]->kind == SV_TERM_INT && p->v[1]->i == arity)
-				return true;
-		}
-	}
-	return false;
-}
-
-/* ---- string sets ---- */
-
-struct strs {
-	char **v;
-	size_t n;
-};
-
-static bool
-strs_has(const struct strs *s, const char *x)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], x) == 0)
-			return true;
-	return false;
-}
-
-/* Add x unless there; true if added. */
-static bool
-strs_add(struct strs *s, const char *x)
-{
-	if (strs_has(s, x))
-		return false;
-	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
-	s->v[s->n++] = xstrdup(x);
-	return true;
-}
-
-static void
-strs_free(struct strs *s)
-{
-	sv_strv_free(s->v, s->n);
-	s->v = NULL;
-	s->n = 0;
-}
-
 /* "#a{}, #b{}" of a record set (sorted copy), into b. */
 static void
-records_text(struct buf *b, const struct strs *s)
+records_text(struct buf *b, const struct sv_strset *s)
 {
 	char **v = xcalloc(s->n + 1, sizeof(*v));
 	size_t i;
@@ -386,7 +219,7 @@ kind_words(const struct sv_term *x)
 
 /* What the state of one build is. */
 struct state_info {
-	struct strs records;  /* the records the state is */
+	struct sv_strset records;  /* the records the state is */
 	char *other;          /* owned: why it is not only records, or NULL */
 	struct buf seen;      /* where the records were seen, for evidence */
 };
@@ -401,7 +234,7 @@ info_init(struct state_info *si)
 static void
 info_release(struct state_info *si)
 {
-	strs_free(&si->records);
+	sv_strset_free(&si->records);
 	free(si->other);
 	buf_release(&si->seen);
 }
@@ -449,11 +282,11 @@ state_expr(struct state_info *si, const struct sv_term *forms,
 
 		if (sv_abs_is(r, "record", 4) &&
 		    r->v[2]->kind == SV_TERM_ATOM) {
-			strs_add(&si->records, r->v[2]->s);
+			sv_strset_add(&si->records, r->v[2]->s);
 			seen_at(si, where);
 		} else if (sv_abs_is(r, "record", 5) && r->v[3]->kind ==
 		    SV_TERM_ATOM) {
-			strs_add(&si->records, r->v[3]->s);
+			sv_strset_add(&si->records, r->v[3]->s);
 			seen_at(si, where);
 		} else {
 			info_other(si, "%s gives a state that is %s", where,
@@ -477,7 +310,7 @@ state_pattern(struct state_info *si, const struct sv_term *p,
 		return;
 	}
 	if (sv_abs_is(p, "record", 4) && p->v[2]->kind == SV_TERM_ATOM) {
-		strs_add(&si->records, p->v[2]->s);
+		sv_strset_add(&si->records, p->v[2]->s);
 		seen_at(si, where);
 		return;
 	}
@@ -537,7 +370,7 @@ state_functions_mode(const struct sv_term *forms)
 
 /* gen_statem's state functions: exported, arity 3, not terminate/3. */
 static void
-state_functions(const struct sv_term *forms, struct strs *out)
+state_functions(const struct sv_term *forms, struct sv_strset *out)
 {
 	size_t i;
 
@@ -548,8 +381,8 @@ state_functions(const struct sv_term *forms, struct strs *out)
 		    f->v[2]->kind == SV_TERM_ATOM &&
 		    f->v[3]->kind == SV_TERM_INT && f->v[3]->i == 3 &&
 		    strcmp(f->v[2]->s, "terminate") != 0 &&
-		    exported(forms, f->v[2]->s, 3))
-			strs_add(out, f->v[2]->s);
+		    sv_abs_exported(forms, f->v[2]->s, 3))
+			sv_strset_add(out, f->v[2]->s);
 	}
 }
 
@@ -628,384 +461,13 @@ read_state(struct state_info *si, const struct sv_term *forms,
 			state_arg(si, forms, cbs[i].name, cbs[i].arity,
 			    cbs[i].pos);
 	if (statem && state_functions_mode(forms)) {
-		struct strs fs = { 0 };
+		struct sv_strset fs = { 0 };
 
 		state_functions(forms, &fs);
 		for (i = 0; i < fs.n; i++)
 			state_arg(si, forms, fs.v[i], 3, 2);
-		strs_free(&fs);
+		sv_strset_free(&fs);
 	}
-}
-
-/* ---- records and types ---- */
-
-/* The name of a record field definition. */
-static const char *
-field_name(const struct sv_term *f)
-{
-	if (sv_abs_is(f, "typed_record_field", 3))
-		f = f->v[1];
-	if ((sv_abs_is(f, "record_field", 3) ||
-	    sv_abs_is(f, "record_field", 4)) &&
-	    sv_abs_is_atom(f->v[2], NULL))
-		return f->v[2]->v[2]->s;
-	return NULL;
-}
-
-/* Collect the records and user types named below t: "#name" and
- * "name/arity" items into out. */
-static void
-refs_below(const struct sv_term *t, struct strs *out)
-{
-	size_t i;
-
-	if (t == NULL)
-		return;
-	if (t->kind == SV_TERM_TUPLE && t->n >= 3) {
-		struct buf b;
-
-		buf_init(&b);
-		if (sv_abs_is(t, "record", 4) && t->v[2]->kind == SV_TERM_ATOM)
-			buf_addf(&b, "#%s", t->v[2]->s);
-		else if (sv_abs_is(t, "type", 4) &&
-		    sv_term_is_atom(t->v[2], "record") &&
-		    sv_term_is_list(t->v[3]) && t->v[3]->n > 0 &&
-		    sv_abs_is_atom(t->v[3]->v[0], NULL))
-			buf_addf(&b, "#%s", t->v[3]->v[0]->v[2]->s);
-		else if (sv_abs_is(t, "user_type", 4) && t->v[2]->kind ==
-		    SV_TERM_ATOM && sv_term_is_list(t->v[3]))
-			buf_addf(&b, "%s/%zu", t->v[2]->s, t->v[3]->n);
-		if (b.len > 0)
-			strs_add(out, b.s);
-		buf_release(&b);
-	}
-	if (t->kind == SV_TERM_TUPLE || t->kind == SV_TERM_LIST)
-		for (i = 0; i < t->n; i++)
-			refs_below(t->v[i], out);
-}
-
-/* The definition of item ("#rec" or "type/arity") in forms, or NULL. */
-static const struct sv_term *
-item_find(const struct sv_term *forms, const char *item)
-{
-	const char *slash;
-	char *name;
-	const struct sv_term *d;
-
-	if (item[0] == '#')
-		return record_find(forms, item + 1);
-	slash = strrchr(item, '/');
-	name = xstrndup(item, (size_t)(slash - item));
-	d = type_find(forms, name, strtol(slash + 1, NULL, 10));
-	free(name);
-	return d;
-}
-
-/* Every item reachable from the items already in set (grown in place). */
-static void
-items_close(const struct sv_term *forms, struct strs *set)
-{
-	size_t i;
-
-	for (i = 0; i < set->n; i++) {
-		const struct sv_term *d = item_find(forms, set->v[i]);
-
-		if (d != NULL)
-			refs_below(d, set);
-	}
-}
-
-/* What differs between two definitions of record name, into b. */
-static void
-record_diff(struct buf *b, const char *name, const struct sv_term *of,
-    const struct sv_term *nf)
-{
-	struct strs gained = { 0 }, lost = { 0 };
-	size_t i, j;
-	bool reordered = false;
-
-	for (i = 0; i < nf->n; i++) {
-		const char *f = field_name(nf->v[i]);
-
-		for (j = 0; f != NULL && j < of->n; j++)
-			if (field_name(of->v[j]) != NULL &&
-			    strcmp(field_name(of->v[j]), f) == 0)
-				break;
-		if (f != NULL && j == of->n)
-			strs_add(&gained, f);
-	}
-	for (i = 0; i < of->n; i++) {
-		const char *f = field_name(of->v[i]);
-
-		for (j = 0; f != NULL && j < nf->n; j++)
-			if (field_name(nf->v[j]) != NULL &&
-			    strcmp(field_name(nf->v[j]), f) == 0)
-				break;
-		if (f != NULL && j == nf->n)
-			strs_add(&lost, f);
-	}
-	buf_addf(b, "record #%s{}", name);
-	if (gained.n > 0) {
-		buf_addf(b, " gained field%s ", gained.n > 1 ? "s" : "");
-		for (i = 0; i < gained.n; i++)
-			buf_addf(b, "%s%s", i ? ", " : "", gained.v[i]);
-	}
-	if (lost.n > 0) {
-		buf_addf(b, "%s lost field%s ", gained.n ? " and" : "",
-		    lost.n > 1 ? "s" : "");
-		for (i = 0; i < lost.n; i++)
-			buf_addf(b, "%s%s", i ? ", " : "", lost.v[i]);
-	}
-	if (gained.n == 0 && lost.n == 0) {
-		for (i = 0; i < of->n && i < nf->n; i++) {
-			const char *a = field_name(of->v[i]),
-			    *c = field_name(nf->v[i]);
-
-			if (a == NULL || c == NULL || strcmp(a, c) != 0)
-				reordered = true;
-		}
-		if (reordered) {
-			buf_adds(b, ": its fields were reordered");
-		} else {
-			buf_adds(b, ": the default or type of field");
-			for (i = 0, j = 0; i < of->n; i++)
-				if (!same_code(of->v[i], nf->v[i]))
-					buf_addf(b, "%s %s", j++ ? "," : "",
-					    field_name(nf->v[i]));
-			buf_adds(b, " changed");
-		}
-	}
-	strs_free(&gained);
-	strs_free(&lost);
-}
-
-/*
- * Compare the items of the state (records, grown by what they name) in
- * both builds. True if all are the same; else *what says the first
- * difference (caller frees).
- */
-static bool
-items_same(const struct sv_term *of, const struct sv_term *nf,
-    struct strs *items, char **what)
-{
-	struct buf b;
-	size_t i;
-
-	items_close(of, items);
-	items_close(nf, items);
-	buf_init(&b);
-	for (i = 0; i < items->n; i++) {
-		const char *it = items->v[i];
-		const struct sv_term *a = item_find(of, it),
-		    *c = item_find(nf, it);
-
-		if (a == NULL && c == NULL)
-			continue; /* a builtin or remote type */
-		if (a == NULL || c == NULL) {
-			if (it[0] == '#')
-				buf_addf(&b, "record #%s{} is defined only in "
-				    "the %s build", it + 1, a ? "old" : "new");
-			else
-				buf_addf(&b, "type %s is defined only in "
-				    "the %s build", it, a ? "old" : "new");
-			break;
-		}
-		if (it[0] == '#' && !same_code(a, c)) {
-			record_diff(&b, it + 1, a, c);
-			break;
-		}
-		if (it[0] != '#' && !(same_code(a->v[1], c->v[1]) &&
-		    same_code(a->v[2], c->v[2]))) {
-			buf_addf(&b, "type %s changed", it);
-			break;
-		}
-	}
-	if (b.len == 0) {
-		buf_release(&b);
-		return true;
-	}
-	*what = buf_detach(&b);
-	return false;
-}
-
-/* ---- functions with the local functions they call ---- */
-
-struct fns {
-	const struct sv_term **v;
-	size_t n, alloc;
-};
-
-static bool
-fns_has(const struct fns *s, const struct sv_term *f)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->v[i] == f)
-			return true;
-	return false;
-}
-
-static void
-fns_add(struct fns *s, const struct sv_term *f)
-{
-	xgrow(&s->v, &s->alloc, s->n + 1, sizeof(*s->v));
-	s->v[s->n++] = f;
-}
-
-/* The remote calls found while walking: "m:f/a", and whether a call's
- * module or function is computed. */
-struct calls {
-	struct strs remote;
-	bool dynamic;
-};
-
-/* Add the local functions t calls (and funs it names) to s. */
-static void
-walk_calls(const struct sv_term *forms, const struct sv_term *t,
-    struct fns *s, struct calls *c)
-{
-	const struct sv_term *f;
-	size_t i;
-
-	if (t == NULL || (t->kind != SV_TERM_TUPLE && t->kind != SV_TERM_LIST))
-		return;
-	if (sv_abs_is(t, "call", 4) && sv_term_is_list(t->v[3])) {
-		if (sv_abs_is_atom(t->v[2], NULL)) {
-			f = sv_abs_function(forms, t->v[2]->v[2]->s,
-			    (int64_t)t->v[3]->n);
-			if (f != NULL && !fns_has(s, f))
-				fns_add(s, f);
-		} else if (sv_abs_is(t->v[2], "remote", 4) &&
-		    sv_abs_is_atom(t->v[2]->v[2], NULL) &&
-		    sv_abs_is_atom(t->v[2]->v[3], NULL)) {
-			struct buf b;
-
-			buf_init(&b);
-			buf_addf(&b, "%s:%s/%zu", t->v[2]->v[2]->v[2]->s,
-			    t->v[2]->v[3]->v[2]->s, t->v[3]->n);
-			strs_add(&c->remote, b.s);
-			buf_release(&b);
-		} else {
-			c->dynamic = true;
-		}
-	}
-	if (sv_abs_is(t, "fun", 3) && t->v[2]->kind == SV_TERM_TUPLE &&
-	    t->v[2]->n == 3 && sv_term_is_atom(t->v[2]->v[0], "function") &&
-	    t->v[2]->v[1]->kind == SV_TERM_ATOM &&
-	    t->v[2]->v[2]->kind == SV_TERM_INT) {
-		f = sv_abs_function(forms, t->v[2]->v[1]->s, t->v[2]->v[2]->i);
-		if (f != NULL && !fns_has(s, f))
-			fns_add(s, f);
-	}
-	for (i = 0; i < t->n; i++)
-		walk_calls(forms, t->v[i], s, c);
-}
-
-/* root and the local functions it calls, transitively, into s. */
-static void
-closure(const struct sv_term *forms, const struct sv_term *root,
-    struct fns *s, struct calls *c)
-{
-	size_t i;
-
-	fns_add(s, root);
-	for (i = 0; i < s->n; i++)
-		walk_calls(forms, s->v[i]->v[4], s, c);
-}
-
-/* "name/arity" of a function form, into b. */
-static void
-fn_text(struct buf *b, const struct sv_term *f)
-{
-	buf_addf(b, "%s/%lld", f->v[2]->s, (long long)f->v[3]->i);
-}
-
-/* The function of s named as f is (same name and arity), or NULL. */
-static const struct sv_term *
-fns_match(const struct fns *s, const struct sv_term *f)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (sv_term_equal(s->v[i]->v[2], f->v[2]) &&
-		    sv_term_equal(s->v[i]->v[3], f->v[3]))
-			return s->v[i];
-	return NULL;
-}
-
-/*
- * Compare name/arity with the local functions it calls in both builds,
- * and the records those use. 0: the same; 1: changed (*what says how); 2:
- * in neither build; 3: only in one (*what says which).
- */
-static int
-closure_same(const struct sv_term *of, const struct sv_term *nf,
-    const char *name, int64_t arity, struct calls *nc, char **what)
-{
-	const struct sv_term *a = sv_abs_function(of, name, arity),
-	    *b = sv_abs_function(nf, name, arity);
-	struct fns os = { 0 }, ns = { 0 };
-	struct calls oc = { 0 };
-	struct strs recs = { 0 };
-	struct buf w;
-	size_t i;
-	int r = 0;
-
-	*what = NULL;
-	if (a == NULL && b == NULL)
-		return 2;
-	buf_init(&w);
-	if (a == NULL || b == NULL) {
-		buf_addf(&w, "%s/%d %s", name, (int)arity, a == NULL ?
-		    "added" : "removed");
-		r = 3;
-		goto out;
-	}
-	closure(of, a, &os, &oc);
-	closure(nf, b, &ns, nc);
-	for (i = 0; i < ns.n && r == 0; i++) {
-		const struct sv_term *o = fns_match(&os, ns.v[i]);
-
-		if (o == NULL || !same_code(o->v[4], ns.v[i]->v[4])) {
-			fn_text(&w, ns.v[i]);
-			if (i > 0) {
-				buf_adds(&w, " (called by ");
-				fn_text(&w, b);
-				buf_adds(&w, ")");
-			}
-			buf_adds(&w, o == NULL ? " is new" : " changed");
-			r = 1;
-		}
-	}
-	for (i = 0; i < os.n && r == 0; i++)
-		if (fns_match(&ns, os.v[i]) == NULL) {
-			fn_text(&w, b);
-			buf_adds(&w, " no longer calls ");
-			fn_text(&w, os.v[i]);
-			r = 1;
-		}
-	if (r == 0) {
-		char *rw = NULL;
-
-		for (i = 0; i < ns.n; i++)
-			refs_below(ns.v[i]->v[4], &recs);
-		if (!items_same(of, nf, &recs, &rw)) {
-			buf_addf(&w, "%s, which %s/%d uses", rw, name,
-			    (int)arity);
-			free(rw);
-			r = 1;
-		}
-	}
-out:
-	if (w.len > 0)
-		*what = buf_detach(&w);
-	buf_release(&w);
-	free(os.v);
-	free(ns.v);
-	strs_free(&oc.remote);
-	strs_free(&recs);
-	return r;
 }
 
 /* ---- the two kinds ---- */
@@ -1071,7 +533,7 @@ same_records(struct sv_otp_shape *s, const struct sv_term *of,
     const struct sv_term *nf, const struct state_info *os,
     const struct state_info *ns)
 {
-	struct strs items = { 0 };
+	struct sv_strset items = { 0 };
 	struct buf b;
 	char *what = NULL;
 	bool same = false;
@@ -1082,7 +544,7 @@ same_records(struct sv_otp_shape *s, const struct sv_term *of,
 	evidence(s, "state: %s %s (%s)", ns->records.n > 1 ? "records" :
 	    "record", b.s, ns->seen.s);
 	for (i = 0; i < os->records.n; i++)
-		if (!strs_has(&ns->records, os->records.v[i]))
+		if (!sv_strset_has(&ns->records, os->records.v[i]))
 			break;
 	if (i < os->records.n || os->records.n != ns->records.n) {
 		buf_reset(&b);
@@ -1097,9 +559,9 @@ same_records(struct sv_otp_shape *s, const struct sv_term *of,
 	for (i = 0; i < ns->records.n; i++) {
 		buf_reset(&b);
 		buf_addf(&b, "#%s", ns->records.v[i]);
-		strs_add(&items, b.s);
+		sv_strset_add(&items, b.s);
 	}
-	if (!items_same(of, nf, &items, &what)) {
+	if (!sv_abs_items_same(of, nf, &items, &what)) {
 		evidence(s, "%s", what);
 		verdict(s, SV_OTP_SHAPE_CHANGED, "%s", what);
 		goto out;
@@ -1112,7 +574,7 @@ same_records(struct sv_otp_shape *s, const struct sv_term *of,
 	same = true;
 out:
 	free(what);
-	strs_free(&items);
+	sv_strset_free(&items);
 	buf_release(&b);
 	return same;
 }
@@ -1124,15 +586,15 @@ static bool
 same_state_names(struct sv_otp_shape *s, const struct sv_term *of,
     const struct sv_term *nf)
 {
-	struct strs ofs = { 0 }, nfs = { 0 };
-	struct calls c = { 0 };
+	struct sv_strset ofs = { 0 }, nfs = { 0 };
+	struct sv_abs_calls c = { 0 };
 	bool osf = state_functions_mode(of), nsf = state_functions_mode(nf);
 	bool same = false;
 	char *what = NULL;
 	size_t i;
 	int r;
 
-	r = closure_same(of, nf, "callback_mode", 0, &c, &what);
+	r = sv_abs_closure_same(of, nf, "callback_mode", 0, &c, &what);
 	if (r == 1 || r == 3 || osf != nsf) {
 		evidence(s, "callback_mode/0: changed");
 		verdict(s, SV_OTP_SHAPE_CHANGED, "callback_mode/0 changed");
@@ -1146,9 +608,9 @@ same_state_names(struct sv_otp_shape *s, const struct sv_term *of,
 	state_functions(of, &ofs);
 	state_functions(nf, &nfs);
 	for (i = 0; i < ofs.n; i++)
-		if (!strs_has(&nfs, ofs.v[i])) {
-			evidence(s, "state function %s/3: only in the old build",
-			    ofs.v[i]);
+		if (!sv_strset_has(&nfs, ofs.v[i])) {
+			evidence(s, "state function %s/3: only in the old "
+			    "build", ofs.v[i]);
 			verdict(s, SV_OTP_SHAPE_CHANGED, "state %s is gone "
 			    "(%s/3): a process in it would crash", ofs.v[i],
 			    ofs.v[i]);
@@ -1159,9 +621,9 @@ same_state_names(struct sv_otp_shape *s, const struct sv_term *of,
 	same = true;
 out:
 	free(what);
-	strs_free(&c.remote);
-	strs_free(&ofs);
-	strs_free(&nfs);
+	sv_strset_free(&c.remote);
+	sv_strset_free(&ofs);
+	sv_strset_free(&nfs);
 	return same;
 }
 
@@ -1171,7 +633,7 @@ compare_process(struct sv_otp_shape *s, const struct sv_term *of,
     const struct sv_term *nf, const char *behaviour)
 {
 	struct state_info os, ns;
-	struct calls c = { 0 };
+	struct sv_abs_calls c = { 0 };
 	struct buf b;
 	bool statem = strcmp(behaviour, "gen_statem") == 0;
 	const char *cc = statem ? "code_change/4" : "code_change/3";
@@ -1187,7 +649,8 @@ compare_process(struct sv_otp_shape *s, const struct sv_term *of,
 	    !same_records(s, of, nf, &os, &ns) ||
 	    (statem && !same_state_names(s, of, nf)))
 		goto out;
-	r = closure_same(of, nf, "code_change", statem ? 4 : 3, &c, &what);
+	r = sv_abs_closure_same(of, nf, "code_change", statem ? 4 : 3, &c,
+	    &what);
 	if (r == 1 || r == 3) {
 		evidence(s, "%s", what);
 		verdict(s, SV_OTP_SHAPE_CHANGED, "%s, which migrates the state",
@@ -1202,7 +665,7 @@ compare_process(struct sv_otp_shape *s, const struct sv_term *of,
 	    r == 2 ? "absent" : "unchanged");
 out:
 	free(what);
-	strs_free(&c.remote);
+	sv_strset_free(&c.remote);
 	info_release(&os);
 	info_release(&ns);
 	buf_release(&b);
@@ -1231,12 +694,12 @@ static void
 compare_supervisor(struct sv_otp_shape *s, const struct sv_term *of,
     const struct sv_term *nf, const char *const *changing, size_t nchanging)
 {
-	struct calls nc = { 0 };
+	struct sv_abs_calls nc = { 0 };
 	char *what = NULL;
 	size_t i, j;
 	int r;
 
-	r = closure_same(of, nf, "init", 1, &nc, &what);
+	r = sv_abs_closure_same(of, nf, "init", 1, &nc, &what);
 	if (r == 2) {
 		evidence(s, "init/1: in neither build");
 		verdict(s, SV_OTP_SHAPE_UNKNOWN, "it has no init/1");
@@ -1285,7 +748,7 @@ compare_supervisor(struct sv_otp_shape *s, const struct sv_term *of,
 	    "specs");
 out:
 	free(what);
-	strs_free(&nc.remote);
+	sv_strset_free(&nc.remote);
 }
 
 int
