@@ -64,7 +64,8 @@ struct run {
 
 /* tryup.c */
 void tu_step_begin(struct run *u, const char *name);
-void tu_step_end(struct run *u, bool ok, const char *fmt, ...);
+void tu_step_end(struct run *u, bool ok, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* tryup_dir.c */
 char *tu_path_join(const char *a, const char *b);
 bool tu_is_file(const char *path);
