@@ -107,6 +107,28 @@ buf_addf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+char *
+xvstrfmt(const char *fmt, va_list ap)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_vaddf(&b, fmt, ap);
+	return buf_detach(&b);
+}
+
+char *
+xstrfmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvstrfmt(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 void
 buf_truncate(struct buf *b, size_t len)
 {

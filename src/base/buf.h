@@ -51,4 +51,9 @@ void buf_grow(struct buf *b, size_t n);
 /* Cut b down to len bytes (len <= b->len). */
 void buf_truncate(struct buf *b, size_t len);
 
+/* A new string formatted as printf would (the caller frees it). */
+char *xstrfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvstrfmt(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+
 #endif

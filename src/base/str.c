@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/xalloc.h"
 
 bool
@@ -50,4 +51,16 @@ sv_strset_free(struct sv_strset *s)
 	sv_strv_free(s->v, s->n);
 	s->v = NULL;
 	s->n = 0;
+}
+
+char *
+sv_strset_join(const struct sv_strset *s, const char *sep)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; i < s->n; i++)
+		buf_addf(&b, "%s%s", i ? sep : "", s->v[i]);
+	return buf_detach(&b);
 }

@@ -29,4 +29,8 @@ bool sv_strset_add(struct sv_strset *s, const char *x);
 /* Free what s holds and make it empty. */
 void sv_strset_free(struct sv_strset *s);
 
+/* The strings of s in order, sep between them: a new string (the caller
+ * frees it). */
+char *sv_strset_join(const struct sv_strset *s, const char *sep);
+
 #endif

@@ -28,19 +28,6 @@ ap_is_emulator_app(const char *name)
 	    strcmp(name, "sasl") == 0 || strcmp(name, "erts") == 0;
 }
 
-char *
-ap_fmt(const char *f, ...)
-{
-	struct buf b;
-	va_list ap;
-
-	buf_init(&b);
-	va_start(ap, f);
-	buf_vaddf(&b, f, ap);
-	va_end(ap);
-	return buf_detach(&b);
-}
-
 /* ---- options ---- */
 
 void
@@ -234,19 +221,16 @@ ap_add_reason(struct sv_otp_upgrade *u, enum sv_level level,
     const char *subject, const char *fmt, ...)
 {
 	struct sv_otp_reason *r;
-	struct buf b;
 	va_list ap;
 
-	buf_init(&b);
-	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
-	va_end(ap);
 	u->reasons = xrealloc(u->reasons, (u->nreasons + 1) *
 	    sizeof(*u->reasons));
 	r = &u->reasons[u->nreasons++];
 	r->level = level;
 	r->subject = xstrdup(subject);
-	r->reason = buf_detach(&b);
+	va_start(ap, fmt);
+	r->reason = xvstrfmt(fmt, ap);
+	va_end(ap);
 	r->instruction = false;
 	if (level > u->level)
 		u->level = level;

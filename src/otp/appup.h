@@ -198,8 +198,6 @@ struct sv_otp_upgrade {
 	char *relup_path;               /* owned: NEW's relup when its script
 	                                   from OLD decided the level (with
 	                                   relup_decides), else NULL */
-	bool relup_written;             /* that relup names its sources as
-	                                   smoothver writes them */
 	char **relup_gaps;              /* owned: changed modules that relup
 	                                   neither loads nor removes */
 	size_t nrelup_gaps;

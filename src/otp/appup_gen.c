@@ -256,12 +256,12 @@ sup_children(struct sv_otp_upgrade *u, const char *app,
 	sv_err_init(&e);
 	if (sv_otp_supspec_load(&os, om->path, &e) != SV_OK ||
 	    sv_otp_supspec_load(&ns, nm->path, &e) != SV_OK) {
-		add_warning(u, ap_fmt("%s: supervisor %s changed, but its "
+		add_warning(u, xstrfmt("%s: supervisor %s changed, but its "
 		    "children cannot be read: %s", app, m->module, e.msg));
 		goto out;
 	}
 	if (!os.known || !ns.known) {
-		add_warning(u, ap_fmt("%s: supervisor %s changed, but whether "
+		add_warning(u, xstrfmt("%s: supervisor %s changed, but whether "
 		    "init/1 gained or lost children cannot be told, as %s: a "
 		    "child it gained would not be started (add {apply, "
 		    "{supervisor, restart_child, [Sup, Id]}} after the update "
@@ -283,7 +283,7 @@ sup_children(struct sv_otp_upgrade *u, const char *app,
 		if (nadded && nremoved)
 			buf_adds(&ids, "; ");
 		ids_text(&ids, removed, nremoved);
-		add_warning(u, ap_fmt("%s: supervisor %s %s children (%s), but "
+		add_warning(u, xstrfmt("%s: supervisor %s %s children (%s), but "
 		    "%s: the appup cannot start or stop them", app, m->module,
 		    nadded && nremoved ? "gained and lost" : nadded ?
 		    "gained" : "lost", ids.s, ns.ref == NULL ? ns.refwhy :
@@ -335,7 +335,7 @@ app_children(struct sv_otp_upgrade *u, const char *app,
 	sv_err_init(&e);
 	if (sv_otp_supspec_app_load(&os, om->path, &e) != SV_OK ||
 	    sv_otp_supspec_app_load(&ns, nm->path, &e) != SV_OK) {
-		add_warning(u, ap_fmt("%s: application module %s changed, but "
+		add_warning(u, xstrfmt("%s: application module %s changed, but "
 		    "its start/2 cannot be read: %s", app, m->module, e.msg));
 		goto out;
 	}
@@ -344,7 +344,7 @@ app_children(struct sv_otp_upgrade *u, const char *app,
 
 		if (strstr(w, "debug info") != NULL)
 			add_warning(u,
-			    ap_fmt("%s: application module %s changed, "
+			    xstrfmt("%s: application module %s changed, "
 			    "but whether its start/2 starts other children "
 			    "cannot be told, as %s: children added to the list "
 			    "it gives Supervisor.start_link/2 would not start "
@@ -420,7 +420,7 @@ analyse_state(struct sv_otp_modchange *m, const struct sv_otp_module *om,
 		sv_otp_shape_release(&sh);
 		sv_otp_shape_init(&sh);
 		sh.verdict = SV_OTP_SHAPE_UNKNOWN;
-		sh.summary = ap_fmt("its code cannot be read: %s", e.msg);
+		sh.summary = xstrfmt("its code cannot be read: %s", e.msg);
 	}
 	m->analysed = true;
 	m->shape = sh.verdict;

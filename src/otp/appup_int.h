@@ -38,7 +38,6 @@ struct pending {
 
 /* appup.c */
 bool ap_is_emulator_app(const char *name);
-char *ap_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 void ap_purge_for(const struct sv_otp_options *o, const char *module,
     struct sv_term **pre, struct sv_term **post);
 void ap_add_reason(struct sv_otp_upgrade *u, enum sv_level level,

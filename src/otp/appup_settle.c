@@ -340,17 +340,17 @@ hand_levels(struct sv_otp_upgrade *u, struct sv_otp_appchange *a,
 		if (tag[j] == NULL)
 			continue;
 		if (l == m->level && strcmp(gen, tag[j]) == 0)
-			r = ap_fmt("%s in the hand-written appup (%s)", tag[j],
+			r = xstrfmt("%s in the hand-written appup (%s)", tag[j],
 			    m->reason);
 		else
-			r = ap_fmt("%s in the hand-written appup, where smoothver "
+			r = xstrfmt("%s in the hand-written appup, where smoothver "
 			    "would write %s (%s)", tag[j], gen, m->reason);
 		if (l == SV_LEVEL_RELOAD && m->analysed &&
 		    m->shape == SV_OTP_SHAPE_CHANGED) {
 			u->state_warnings = xrealloc(u->state_warnings,
 			    (u->nstate_warnings + 1) *
 			    sizeof(*u->state_warnings));
-			u->state_warnings[u->nstate_warnings++] = ap_fmt("%s: the "
+			u->state_warnings[u->nstate_warnings++] = xstrfmt("%s: the "
 			    "hand-written appup reloads %s (%s) but its state "
 			    "changed (%s): its processes keep the state the old "
 			    "code built", a->name, m->module, tag[j],
@@ -394,13 +394,13 @@ ap_appup_level(struct sv_otp_upgrade *u, struct sv_otp_appchange *a)
 			free(a->reason);
 			if (mc != NULL)
 				a->reason = hand ? xstrdup(mc->reason) :
-				    ap_fmt("%s %s (%s)", what, mc->module,
+				    xstrfmt("%s %s (%s)", what, mc->module,
 				    mc->reason);
 			else if (mod != NULL)
-				a->reason = ap_fmt("%s %s in %s", what, mod,
+				a->reason = xstrfmt("%s %s in %s", what, mod,
 				    where);
 			else
-				a->reason = ap_fmt("%s in %s", what, where);
+				a->reason = xstrfmt("%s in %s", what, where);
 		}
 		if (mc != NULL)
 			ap_add_reason(u, lv, mod, "%s (%s %s -> %s)", mc->reason,
@@ -430,7 +430,7 @@ ap_appup_level(struct sv_otp_upgrade *u, struct sv_otp_appchange *a)
 			if (m->level > a->level) {
 				a->level = m->level;
 				free(a->reason);
-				a->reason = ap_fmt("%s (missing from the appup)",
+				a->reason = xstrfmt("%s (missing from the appup)",
 				    m->reason);
 			}
 		}

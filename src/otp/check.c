@@ -71,7 +71,6 @@ add(struct sv_check *c, enum sv_check_kind kind, const char *subject,
     const char *file, const char *fmt, ...)
 {
 	struct sv_check_finding *f;
-	struct buf b;
 	va_list ap;
 
 	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
@@ -81,11 +80,9 @@ add(struct sv_check *c, enum sv_check_kind kind, const char *subject,
 	    kind == SV_CHECK_STATE;
 	f->subject = xstrdup(subject);
 	f->file = file ? xstrdup(file) : NULL;
-	buf_init(&b);
 	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
+	f->message = xvstrfmt(fmt, ap);
 	va_end(ap);
-	f->message = buf_detach(&b);
 	if (f->warning)
 		c->nwarnings++;
 	else

@@ -68,14 +68,13 @@ static const char *keepf(struct sv_otp_pack *p, const char *fmt, ...)
 static const char *
 keepf(struct sv_otp_pack *p, const char *fmt, ...)
 {
-	struct buf s;
 	va_list ap;
+	char *s;
 
-	buf_init(&s);
 	va_start(ap, fmt);
-	buf_vaddf(&s, fmt, ap);
+	s = xvstrfmt(fmt, ap);
 	va_end(ap);
-	return keep(p, buf_detach(&s));
+	return keep(p, s);
 }
 
 static void

@@ -176,16 +176,13 @@ warn(struct ctx *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
 static void
 warn(struct ctx *c, const char *f, ...)
 {
-	struct buf b;
 	va_list ap;
 
-	buf_init(&b);
-	va_start(ap, f);
-	buf_vaddf(&b, f, ap);
-	va_end(ap);
 	c->r->warnings = xrealloc(c->r->warnings, (c->r->nwarnings + 1) *
 	    sizeof(*c->r->warnings));
-	c->r->warnings[c->r->nwarnings++] = buf_detach(&b);
+	va_start(ap, f);
+	c->r->warnings[c->r->nwarnings++] = xvstrfmt(f, ap);
+	va_end(ap);
 }
 
 /* An error about instruction t (from origin's appup), with the systools

@@ -12,6 +12,7 @@
 
 #include "base/buf.h"
 #include "base/outfile.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 #include "otp/term.h"
 
@@ -21,7 +22,7 @@
 struct modfate {
 	const char *module;   /* borrowed from the script */
 	enum sv_level level;
-	struct buf tags;      /* "load, suspend, code_change" */
+	struct sv_strset tags; /* load, suspend, code_change, ... */
 	bool loaded, removed;
 };
 
@@ -43,25 +44,7 @@ fate_of(struct fates *fs, const char *module)
 	f = &fs->v[fs->n++];
 	memset(f, 0, sizeof(*f));
 	f->module = module;
-	buf_init(&f->tags);
 	return f;
-}
-
-/* True if the list "a, b" in tags holds tag. */
-static bool
-has_tag(const struct buf *tags, const char *tag)
-{
-	const char *p = tags->len ? tags->s : "";
-	size_t n = strlen(tag);
-
-	while (*p) {
-		if (strncmp(p, tag, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-			return true;
-		if ((p = strchr(p, ',')) == NULL)
-			break;
-		p += 2;
-	}
-	return false;
 }
 
 /* Record that instruction tag (at level) names module t (an atom, or
@@ -79,8 +62,7 @@ names_module(struct fates *fs, const struct sv_term *t, const char *tag,
 	f = fate_of(fs, t->s);
 	if (level > f->level)
 		f->level = level;
-	if (!has_tag(&f->tags, tag))
-		buf_addf(&f->tags, "%s%s", f->tags.len ? ", " : "", tag);
+	sv_strset_add(&f->tags, tag);
 	f->loaded |= load;
 	f->removed |= remove;
 }
@@ -269,6 +251,7 @@ decide_module(struct sv_otp_upgrade *u, const struct sv_otp_appchange *a,
 {
 	struct modfate *f = NULL;
 	struct buf r;
+	char *tags;
 	size_t k;
 
 	for (k = 0; k < fs->n && f == NULL; k++)
@@ -290,12 +273,13 @@ decide_module(struct sv_otp_upgrade *u, const struct sv_otp_appchange *a,
 	if (f->level == SV_LEVEL_RELOAD && m->analysed &&
 	    m->shape == SV_OTP_SHAPE_CHANGED)
 		state_warning(u, a, m, where);
+	tags = sv_strset_join(&f->tags, ", ");
 	if (f->level == m->level)
-		buf_addf(&r, "%s in the relup %s (%s)", f->tags.s, where,
-		    m->reason);
+		buf_addf(&r, "%s in the relup %s (%s)", tags, where, m->reason);
 	else
 		buf_addf(&r, "%s in the relup %s, where the appups say %s (%s)",
-		    f->tags.s, where, sv_level_name(m->level), m->reason);
+		    tags, where, sv_level_name(m->level), m->reason);
+	free(tags);
 	free(m->reason);
 	m->reason = buf_detach(&r);
 	m->level = f->level;
@@ -342,7 +326,6 @@ sv_otp_upgrade_use_relup(struct sv_otp_upgrade *u, struct sv_err *e)
 	}
 	if ((script = script_from(t, u->old->vsn)) == NULL)
 		goto out;
-	u->relup_written = strstr(text.s, "%% smoothver derived-") != NULL;
 	buf_addf(&why, "releases/%s/relup", u->new->vsn);
 	drop_instruction_reasons(u);
 	restarts = read_script(u, script, why.s, &fs);
@@ -353,18 +336,21 @@ sv_otp_upgrade_use_relup(struct sv_otp_upgrade *u, struct sv_err *e)
 	/* Modules the script names that did not change. */
 	for (i = 0; i < fs.n; i++) {
 		struct buf r;
+		char *tags;
 
 		if (fs.v[i].module[0] == '\0' || fs.v[i].level == SV_LEVEL_NONE)
 			continue;
+		tags = sv_strset_join(&fs.v[i].tags, ", ");
 		buf_init(&r);
-		buf_addf(&r, "%s in the relup %s", fs.v[i].tags.s, why.s);
+		buf_addf(&r, "%s in the relup %s", tags, why.s);
 		script_reason(u, fs.v[i].level, fs.v[i].module, &r);
 		buf_release(&r);
+		free(tags);
 	}
 	u->relup_path = buf_detach(&path);
 out:
 	for (i = 0; i < fs.n; i++)
-		buf_release(&fs.v[i].tags);
+		sv_strset_free(&fs.v[i].tags);
 	free(fs.v);
 	sv_terms_release(&ts);
 	buf_release(&path);

@@ -27,9 +27,9 @@
 /*
  * Look for u->new's relup and its script from u->old's version; when
  * found, replace u's instruction reasons by the script's, set each
- * upgraded module's level and reason from it, and fill u->relup_path,
- * u->relup_written and u->relup_gaps. No relup, or none from that
- * version, leaves u as it is. A relup that cannot be read as one term
+ * upgraded module's level and reason from it, and fill u->relup_path
+ * and u->relup_gaps. No relup, or none from that version, leaves u as it
+ * is. A relup that cannot be read as one term
  * {Vsn, Ups, Downs} is SV_INPUT naming it.
  */
 int sv_otp_upgrade_use_relup(struct sv_otp_upgrade *u, struct sv_err *e);

@@ -54,16 +54,13 @@ static void evidence(struct sv_otp_shape *s, const char *f, ...)
 static void
 evidence(struct sv_otp_shape *s, const char *f, ...)
 {
-	struct buf b;
 	va_list ap;
 
-	buf_init(&b);
-	va_start(ap, f);
-	buf_vaddf(&b, f, ap);
-	va_end(ap);
 	s->evidence = xrealloc(s->evidence, (s->nevidence + 1) *
 	    sizeof(*s->evidence));
-	s->evidence[s->nevidence++] = buf_detach(&b);
+	va_start(ap, f);
+	s->evidence[s->nevidence++] = xvstrfmt(f, ap);
+	va_end(ap);
 }
 
 static void verdict(struct sv_otp_shape *s, enum sv_otp_shape_verdict v,
@@ -74,15 +71,12 @@ static void
 verdict(struct sv_otp_shape *s, enum sv_otp_shape_verdict v, const char *f,
     ...)
 {
-	struct buf b;
 	va_list ap;
 
-	buf_init(&b);
-	va_start(ap, f);
-	buf_vaddf(&b, f, ap);
-	va_end(ap);
 	free(s->summary);
-	s->summary = buf_detach(&b);
+	va_start(ap, f);
+	s->summary = xvstrfmt(f, ap);
+	va_end(ap);
 	s->verdict = v;
 }
 
@@ -221,14 +215,13 @@ kind_words(const struct sv_term *x)
 struct state_info {
 	struct sv_strset records;  /* the records the state is */
 	char *other;          /* owned: why it is not only records, or NULL */
-	struct buf seen;      /* where the records were seen, for evidence */
+	struct sv_strset seen; /* where the records were seen, for evidence */
 };
 
 static void
 info_init(struct state_info *si)
 {
 	memset(si, 0, sizeof(*si));
-	buf_init(&si->seen);
 }
 
 static void
@@ -236,7 +229,7 @@ info_release(struct state_info *si)
 {
 	sv_strset_free(&si->records);
 	free(si->other);
-	buf_release(&si->seen);
+	sv_strset_free(&si->seen);
 }
 
 static void info_other(struct state_info *si, const char *f, ...)
@@ -245,24 +238,13 @@ static void info_other(struct state_info *si, const char *f, ...)
 static void
 info_other(struct state_info *si, const char *f, ...)
 {
-	struct buf b;
 	va_list ap;
 
 	if (si->other != NULL)
 		return;
-	buf_init(&b);
 	va_start(ap, f);
-	buf_vaddf(&b, f, ap);
+	si->other = xvstrfmt(f, ap);
 	va_end(ap);
-	si->other = buf_detach(&b);
-}
-
-static void
-seen_at(struct state_info *si, const char *where)
-{
-	if (strstr(si->seen.s ? si->seen.s : "", where) != NULL)
-		return;
-	buf_addf(&si->seen, "%s%s", si->seen.len ? ", " : "", where);
 }
 
 /* A state expression built by where (init/1): a record, else other. */
@@ -283,11 +265,11 @@ state_expr(struct state_info *si, const struct sv_term *forms,
 		if (sv_abs_is(r, "record", 4) &&
 		    r->v[2]->kind == SV_TERM_ATOM) {
 			sv_strset_add(&si->records, r->v[2]->s);
-			seen_at(si, where);
+			sv_strset_add(&si->seen, where);
 		} else if (sv_abs_is(r, "record", 5) && r->v[3]->kind ==
 		    SV_TERM_ATOM) {
 			sv_strset_add(&si->records, r->v[3]->s);
-			seen_at(si, where);
+			sv_strset_add(&si->seen, where);
 		} else {
 			info_other(si, "%s gives a state that is %s", where,
 			    kind_words(r));
@@ -311,7 +293,7 @@ state_pattern(struct state_info *si, const struct sv_term *p,
 	}
 	if (sv_abs_is(p, "record", 4) && p->v[2]->kind == SV_TERM_ATOM) {
 		sv_strset_add(&si->records, p->v[2]->s);
-		seen_at(si, where);
+		sv_strset_add(&si->seen, where);
 		return;
 	}
 	info_other(si, "%s matches the state as %s", where, kind_words(p));
@@ -535,14 +517,16 @@ same_records(struct sv_otp_shape *s, const struct sv_term *of,
 {
 	struct sv_strset items = { 0 };
 	struct buf b;
-	char *what = NULL;
+	char *what = NULL, *seen;
 	bool same = false;
 	size_t i;
 
 	buf_init(&b);
 	records_text(&b, &ns->records);
+	seen = sv_strset_join(&ns->seen, ", ");
 	evidence(s, "state: %s %s (%s)", ns->records.n > 1 ? "records" :
-	    "record", b.s, ns->seen.s);
+	    "record", b.s, seen);
+	free(seen);
 	for (i = 0; i < os->records.n; i++)
 		if (!sv_strset_has(&ns->records, os->records.v[i]))
 			break;

@@ -404,22 +404,6 @@ ex_exprs(const struct sv_term *body, size_t *n)
 	return NULL;
 }
 
-/* A new string, printf-style. */
-static char *fmt_why(const char *f, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-fmt_why(const char *f, ...)
-{
-	struct buf b;
-	va_list ap;
-
-	buf_init(&b);
-	va_start(ap, f);
-	buf_vaddf(&b, f, ap);
-	va_end(ap);
-	return buf_detach(&b);
-}
-
 /* What the variable x is bound to among the expressions v (n of them),
  * followed through variables bound to variables; x itself otherwise. */
 static const struct sv_term *
@@ -625,7 +609,7 @@ ex_read_children(struct sv_otp_supspec *s, const struct sv_term *defs,
 	size_t i;
 
 	if (d == NULL) {
-		s->why = fmt_why("it has no %s/%d", name, (int)arity);
+		s->why = xstrfmt("it has no %s/%d", name, (int)arity);
 		return;
 	}
 	for (i = 0; i < d->v[3]->n; i++) {
@@ -673,7 +657,7 @@ unknown:
 	free_ids(s->ids, s->nids);
 	s->ids = NULL;
 	s->nids = 0;
-	s->why = fmt_why("%s/%d: %s", name, (int)arity, why);
+	s->why = xstrfmt("%s/%d: %s", name, (int)arity, why);
 }
 
 /* The name a supervisor is registered under, from the name option of a
@@ -790,12 +774,12 @@ read_elixir(struct sv_otp_supspec *s, const void *beam, size_t len,
 
 		base = base != NULL ? base + 1 : name;
 		if (strncmp(base, "Elixir.", 7) == 0)
-			s->why = fmt_why("%s; keep it (strip_beams: [keep: "
+			s->why = xstrfmt("%s; keep it (strip_beams: [keep: "
 			    "[\"Dbgi\"]] in the mix release's options) to "
 			    "let smoothver read %s", why, app ? "start/2" :
 			    "init/1");
 		else
-			s->why = fmt_why("%s; keep it ({debug_info, keep} in "
+			s->why = xstrfmt("%s; keep it ({debug_info, keep} in "
 			    "relx, debug_info in erl_opts) to let smoothver "
 			    "read init/1", erl_why);
 		return SV_OK;

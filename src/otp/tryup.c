@@ -127,18 +127,15 @@ void
 tu_step_end(struct run *u, bool ok, const char *fmt, ...)
 {
 	struct sv_tryup_step *s;
-	struct buf b;
 	va_list ap;
 
 	if (u->cur < 0 || (size_t)u->cur >= u->r->nsteps)
 		return;
 	s = &u->r->steps[u->cur];
-	buf_init(&b);
-	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
-	va_end(ap);
 	free(s->detail);
-	s->detail = buf_detach(&b);
+	va_start(ap, fmt);
+	s->detail = xvstrfmt(fmt, ap);
+	va_end(ap);
 	s->state = ok ? SV_TRYUP_OK : SV_TRYUP_FAILED;
 	s->seconds = sv_now() - u->step_t0;
 	if (!ok && u->r->failed < 0)
