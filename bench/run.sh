@@ -23,8 +23,9 @@
 #   cli:   smoothver compare 1.2.3 1.3.0 (what a sidecar runs every few
 #          seconds) vs git --version and sort -V -C, the cheapest commands
 #          a script would run instead
-#   otp:   smoothver appup OLD NEW --write + smoothver relup OLD NEW --write
-#          (again on the same builds, and a first run: no module cache)
+#   otp:   smoothver appup OLD NEW --write + smoothver relup OLD NEW --write,
+#          and the same in one pass, smoothver relup --appups --write
+#          (again on the same builds, and a first run: no cache at all)
 #          vs erl -noshell running systools:make_relup on the same appups
 #          (VM start included); the size of smoothver pack --delta-from
 #          OLD for the one-module change vs its full package
@@ -153,6 +154,7 @@ if want otp; then
 	rm_appups="rm -f $r/new/lib/*/ebin/*.appup $r/new/releases/1.1.0/relup"
 	appup="$sv appup $r/old $r/new --write"
 	relup="$sv relup $r/old $r/new --write"
+	onepass="$sv relup $r/old $r/new --write --appups"
 	# systools as the tests run it: both roots' ebin dirs on the path.
 	make_relup="erl -noshell -eval '
 		Path = filelib:wildcard(\"$r/new/lib/*/ebin\") ++ filelib:wildcard(\"$r/old/lib/*/ebin\"),
@@ -183,7 +185,8 @@ if want otp; then
 	# systools as for smoothver).
 	sync
 	sleep 2
-	no_cache="rm -rf $HOME/.cache/smoothver/otp"
+	# A first run: no module comparisons, no file digests remembered.
+	no_cache="rm -rf $HOME/.cache/smoothver"
 
 	t_appup=$("$timeit" 10 "$rm_appups" "$appup")
 	t_appup_cold=$("$timeit" 5 "$rm_appups; $no_cache" "$appup")
@@ -194,6 +197,9 @@ if want otp; then
 		m_relup=$(rss "$no_cache; $relup")
 		t_both=$("$timeit" 10 "$rm_appups" "$appup" "$relup")
 		t_both_cold=$("$timeit" 5 "$rm_appups; $no_cache" "$appup" "$relup")
+		t_one=$("$timeit" 10 "$rm_appups" "$onepass")
+		t_one_cold=$("$timeit" 5 "$rm_appups; $no_cache" "$onepass")
+		m_one=$(rss "$rm_appups; $no_cache; $onepass")
 	fi
 	t_sys=$("$timeit" 3 "" "sh $work/make_relup.sh")
 	m_sys=$(rss "$make_relup")
@@ -205,6 +211,8 @@ if want otp; then
 		row rel "  the same, first run on these builds" "$t_relup_cold" - -
 		row rel "smoothver appup + relup" "$t_both" - -
 		row rel "  the same, first run on these builds" "$t_both_cold" - -
+		row rel "smoothver relup --appups --write (one pass)" "$t_one" - "$((m_one / 1024))"
+		row rel "  the same, first run on these builds" "$t_one_cold" - -
 	else
 		row rel "smoothver relup (not in this smoothver)" - - -
 	fi
@@ -223,7 +231,7 @@ if want otp; then
 		else
 			same=no
 		fi
-		echo "rel: appup + relup $t_both ms (target < 50), systools/smoothver = $(ratio "$t_sys" "$t_both")x (target >= 20); first run on new builds $t_both_cold ms ($(ratio "$t_sys" "$t_both_cold")x); relup term-equal to systools': $same"
+		echo "rel: appup + relup $t_both ms (target < 50), systools/smoothver = $(ratio "$t_sys" "$t_both")x (target >= 20); first run on new builds $t_both_cold ms ($(ratio "$t_sys" "$t_both_cold")x); in one pass (relup --appups) $t_one ms ($(ratio "$t_sys" "$t_one")x), first run $t_one_cold ms ($(ratio "$t_sys" "$t_one_cold")x); relup term-equal to systools': $same"
 	else
 		echo "rel: appup $t_appup ms; no relup command in this smoothver: appup + relup not measured"
 	fi

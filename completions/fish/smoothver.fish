@@ -68,6 +68,7 @@ complete -c smoothver -n '__fish_seen_subcommand_from relup' -s o -l output -r -
 complete -c smoothver -n '__fish_seen_subcommand_from relup' -l systools -d 'translate NEW\'s appup files as they are, exactly as systools:make_relup does (no code comparison, no reboot scripts)'
 complete -c smoothver -n '__fish_seen_subcommand_from relup' -l purge -x -d 'purge methods for generated appup instructions, as for appup'
 complete -c smoothver -n '__fish_seen_subcommand_from relup' -l merge -d 'complete hand-written appups that miss changed modules instead of failing'
+complete -c smoothver -n '__fish_seen_subcommand_from relup' -l appups -d 'also write the appup files the relup holds into NEW, as appup --write does (one base, with --write)'
 complete -c smoothver -n '__fish_seen_subcommand_from relup' -F
 complete -c smoothver -n '__fish_seen_subcommand_from check' -s b -l base -r -F -d 'the deployed release: a release root, a package, or NAME@VERSION or NAME@latest in the store (required)'
 complete -c smoothver -n '__fish_seen_subcommand_from check' -l version -x -d 'the candidate\'s release version (default: the one CANDIDATE names in start_erl.data)'

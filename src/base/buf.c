@@ -82,6 +82,30 @@ buf_addc(struct buf *b, char c)
 }
 
 void
+buf_addu(struct buf *b, uint64_t v)
+{
+	char d[20];
+	size_t n = 0;
+
+	do {
+		d[sizeof(d) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_add(b, d + sizeof(d) - n, n);
+}
+
+void
+buf_addi(struct buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_addc(b, '-');
+		buf_addu(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		buf_addu(b, (uint64_t)v);
+	}
+}
+
+void
 buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

@@ -17,6 +17,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char *s;      /* contents, NUL-terminated; owned by the buffer */
@@ -44,6 +45,11 @@ void buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+
+/* Append v in decimal (what "%llu" and "%lld" print, without printf's
+ * cost: for files of many numbers). */
+void buf_addu(struct buf *b, uint64_t v);
+void buf_addi(struct buf *b, int64_t v);
 
 /* Make sure at least n more bytes fit without reallocating. */
 void buf_grow(struct buf *b, size_t n);

@@ -319,22 +319,27 @@ sv_read_fd(int fd, const char *name,
 }
 
 int
-sv_read_file(const char *path, struct buf *out, size_t max, struct sv_err *e)
+sv_read_file_at(int dirfd, const char *name, const char *path,
+    struct buf *out, size_t max, struct stat *st, struct sv_err *e)
 {
 	size_t start = out->len, want;
-	bool first = true;
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), status = SV_OK;
+	bool first = true, regular;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC), status = SV_OK;
 
 	if (fd < 0)
 		return sv_err_set(e, SV_INPUT, "cannot open '%s': %s", path,
 		    strerror(errno));
-	/* Read straight into out, sized by fstat (one read for a file that
-	 * does not grow meanwhile); the size is only a hint: reading goes
-	 * on to the end, whatever that is. */
-	want = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ?
-	    (size_t)st.st_size : 8192;
+	/* Read straight into out, sized by fstat: one read for a regular
+	 * file that ends where fstat said (a read that returns less than it
+	 * asked of a regular file has met the end: no second read is spent
+	 * on seeing it). The size is otherwise only a hint: reading goes on
+	 * to the end, whatever that is. */
+	if (fstat(fd, st) != 0)
+		memset(st, 0, sizeof(*st));
+	regular = S_ISREG(st->st_mode);
+	want = regular && st->st_size > 0 ? (size_t)st->st_size : 8192;
 	for (;;) {
+		size_t ask;
 		ssize_t k;
 
 		/* Room for one byte more than expected: the read that finds
@@ -342,7 +347,8 @@ sv_read_file(const char *path, struct buf *out, size_t max, struct sv_err *e)
 		if (first || out->alloc - out->len - 1 == 0)
 			buf_grow(out, (want < max ? want : max) + 1);
 		first = false;
-		k = read(fd, out->s + out->len, out->alloc - out->len - 1);
+		ask = out->alloc - out->len - 1;
+		k = read(fd, out->s + out->len, ask);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
@@ -359,12 +365,30 @@ sv_read_file(const char *path, struct buf *out, size_t max, struct sv_err *e)
 			    "larger than %zu bytes", path, max);
 			break;
 		}
+		if (regular && (size_t)k < ask &&
+		    out->len - start == (size_t)st->st_size)
+			break;
 		want = 65536;
 	}
 	close(fd);
 	if (status != SV_OK)
 		buf_truncate(out, start);
 	return status;
+}
+
+int
+sv_read_file_stat(const char *path, struct buf *out, size_t max,
+    struct stat *st, struct sv_err *e)
+{
+	return sv_read_file_at(AT_FDCWD, path, path, out, max, st, e);
+}
+
+int
+sv_read_file(const char *path, struct buf *out, size_t max, struct sv_err *e)
+{
+	struct stat st;
+
+	return sv_read_file_at(AT_FDCWD, path, path, out, max, &st, e);
 }
 
 static int

@@ -82,6 +82,18 @@ struct buf;
 int sv_read_file(const char *path, struct buf *out, size_t max,
     struct sv_err *e);
 
+struct stat;
+
+/* sv_read_file, and what fstat said of the file when it was opened in
+ * *st (zeroed if fstat failed). */
+int sv_read_file_stat(const char *path, struct buf *out, size_t max,
+    struct stat *st, struct sv_err *e);
+
+/* sv_read_file_stat of the file name opened relative to the directory
+ * dirfd (AT_FDCWD: the working directory), which messages call path. */
+int sv_read_file_at(int dirfd, const char *name, const char *path,
+    struct buf *out, size_t max, struct stat *st, struct sv_err *e);
+
 /* Create a private directory $TMPDIR/smoothver-TAG-XXXXXX (TMPDIR
  * default /tmp) into *out (the caller frees it), removed if a signal ends
  * the process until sv_tmpdir_remove. */

@@ -221,6 +221,9 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	if (ctx->json) {
 		print_json(&u, &newin, (const char *const *)written, out_dir,
 		    sv_flag(a, "explain") ? &x : NULL);
+	} else if (!ctx->quiet && (do_write || out_dir != NULL)) {
+		sv_otp_appups_written_text(&u, &newin, written, out_dir, &line);
+		sv_out_write(line.s, line.len);
 	} else if (!ctx->quiet) {
 		for (i = 0; i < u.napps; i++) {
 			const struct sv_otp_appchange *c = &u.apps[i];
@@ -234,21 +237,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 				buf_addf(&line, "%%%% %s %s removed: the relup "
 				    "stops it (remove_application)\n", c->name,
 				    c->old_vsn);
-			else if (written[i] != NULL)
-				buf_addf(&line, "%s %s -> %s: %s %s\n", c->name,
-				    c->old_vsn, c->new_vsn, out_dir ? "wrote" :
-				    sv_otp_appup_source_name(c->source),
-				    out_dir ? written[i] :
-				    sv_otp_input_shown(&newin, written[i]));
-			else if (do_write || out_dir != NULL)
-				buf_addf(&line, "%s %s -> %s: kept %s\n", c->name,
-				    c->old_vsn, c->new_vsn,
-				    sv_otp_input_shown(&newin, c->appup_path));
 			else
 				sv_otp_appup_text(c, &line);
-			if ((do_write || out_dir != NULL) &&
-			    c->change != SV_OTP_APP_UPGRADED)
-				continue;
 			sv_out_write(line.s, line.len);
 		}
 	}

@@ -17,6 +17,7 @@
 #include "base/msg.h"
 #include "base/xalloc.h"
 #include "cli/output.h"
+#include "otp/appupfile.h"
 #include "otp/relup.h"
 #include "otp/relupfile.h"
 
@@ -37,12 +38,45 @@ static const struct sv_option options[] = {
 	  "instructions, as for appup", SV_COMPLETE_NONE, NULL, false },
 	{ "merge", 0, NULL, "complete hand-written appups that miss changed "
 	  "modules instead of failing", SV_COMPLETE_NONE, NULL, false },
+	{ "appups", 0, NULL, "also write the appup files the relup holds "
+	  "into NEW, as appup --write does (one base, with --write)",
+	  SV_COMPLETE_NONE, NULL, false },
 	SV_OPT_END
 };
 
+/* The appups written with --appups, as appup --json names them. */
+static struct sv_json *
+appups_json(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
+    char *const *written)
+{
+	struct sv_json *v = sv_json_array();
+	size_t i;
+
+	for (i = 0; i < u->napps; i++) {
+		const struct sv_otp_appchange *c = &u->apps[i];
+		struct sv_json *o;
+
+		if (c->change != SV_OTP_APP_UPGRADED)
+			continue;
+		o = sv_json_object();
+		sv_json_set_str(o, "name", c->name);
+		sv_json_set_str(o, "from", c->old_vsn);
+		sv_json_set_str(o, "to", c->new_vsn);
+		sv_json_set_str(o, "source", sv_otp_appup_source_name(c->source));
+		sv_json_set_bytes(o, "path", sv_otp_input_shown(newin,
+		    c->appup_path));
+		if (written[i] != NULL)
+			sv_json_set_bytes(o, "written", written[i]);
+		else
+			sv_json_set_null(o, "written");
+		sv_json_push(v, o);
+	}
+	return v;
+}
+
 static void
 print_json(const struct sv_otp_relup *r, const char *name, bool systools,
-    const char *written, const char *text)
+    const char *written, const char *text, struct sv_json *appups)
 {
 	struct sv_json *doc = sv_out_json_doc("relup");
 	struct sv_json *bases = sv_json_array(), *warnings = sv_json_array();
@@ -81,17 +115,22 @@ print_json(const struct sv_otp_relup *r, const char *name, bool systools,
 		sv_json_set_null(doc, "file");
 	if (written == NULL)
 		sv_json_set_str(doc, "text", text);
+	if (appups != NULL)
+		sv_json_set(doc, "appups", appups);
+	else
+		sv_json_set_null(doc, "appups");
 	sv_out_json(doc);
 }
 
 static void
 print_human(const struct sv_otp_relup *r, const char *name,
-    const char *written)
+    const char *written, const char *appups)
 {
 	struct buf b;
 	size_t i, j;
 
 	buf_init(&b);
+	buf_adds(&b, appups);
 	for (i = 0; i < r->nsteps; i++) {
 		const struct sv_otp_relup_step *s = &r->steps[i];
 
@@ -127,18 +166,21 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	struct sv_otp_options opts;
 	struct sv_otp_relup_options ro;
 	struct sv_otp_relup r;
+	struct sv_otp_upgrade plan;
 	const char *from = sv_arg(a, "from"), *to = sv_arg(a, "to");
 	const char *output = sv_arg(a, "output");
 	const char *newpath = a->argv[a->argc - 1];
-	bool do_write = sv_flag(a, "write");
-	char **vsns = NULL, *dest = NULL;
+	bool do_write = sv_flag(a, "write"), appups = sv_flag(a, "appups");
+	char **vsns = NULL, *dest = NULL, **written = NULL;
 	size_t nvsns = 0, i;
-	struct buf text;
+	struct buf text, lines;
 	struct sv_err e;
 	int status;
 
 	sv_err_init(&e);
 	buf_init(&text);
+	buf_init(&lines);
+	sv_otp_upgrade_init(&plan);
 	sv_otp_relup_inputs_init(&in);
 	sv_otp_options_init(&opts);
 	sv_otp_relup_init(&r);
@@ -162,6 +204,12 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		    "they are");
 		goto fail;
 	}
+	if (appups && (!do_write || ro.systools)) {
+		status = sv_err_set(&e, SV_USAGE, "--appups writes the appups "
+		    "it generates into NEW: it needs --write%s", ro.systools ?
+		    ", and --systools generates none" : "");
+		goto fail;
+	}
 	if ((sv_arg(a, "purge") != NULL &&
 	    (status = sv_otp_purge_parse(&opts, sv_arg(a, "purge"), &e))) ||
 	    (from != NULL &&
@@ -175,11 +223,32 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		    newpath);
 		goto fail;
 	}
+	if (appups && in.nbases != 1) {
+		status = sv_err_set(&e, SV_USAGE, "--appups needs exactly one "
+		    "base release, not %zu: an appup written into NEW holds "
+		    "the upgrade from one", in.nbases);
+		goto fail;
+	}
+	if (appups)
+		ro.plan = &plan;
+	/* The provenance digests both builds: the beams the plan reads
+	 * are hashed as they are read, not read again. */
+	if (do_write || output != NULL)
+		opts.memo = &in.memo;
 	if ((status = sv_otp_relup_make(&r, &in.newin.rel, in.bases,
 	    in.nbases, &ro, &e)))
 		goto fail;
 	for (i = 0; i < r.nwarnings; i++)
 		msg_warn("%s", r.warnings[i]);
+	/* The appups first: NEW's digest in the relup's provenance is of
+	 * NEW with them, as after appup --write. */
+	if (appups) {
+		written = xcalloc(plan.napps + 1, sizeof(*written));
+		if ((status = sv_otp_appups_write(&plan, NULL, written, &e)))
+			goto fail;
+		sv_otp_appups_written_text(&plan, &in.newin, written, NULL,
+		    &lines);
+	}
 	if (do_write) {
 		buf_addf(&text, "%s/releases/%s/relup", in.newin.rel.root, r.vsn);
 		dest = buf_detach(&text);
@@ -190,16 +259,22 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		goto fail;
 	sv_otp_relup_text(&r, &text);
 	if (ctx->json)
-		print_json(&r, in.newin.rel.name, ro.systools, dest, text.s);
+		print_json(&r, in.newin.rel.name, ro.systools, dest, text.s,
+		    appups ? appups_json(&plan, &in.newin, written) : NULL);
 	else if (dest == NULL)
 		sv_out_write(text.s, text.len);
 	else if (!ctx->quiet)
-		print_human(&r, in.newin.rel.name, dest);
+		print_human(&r, in.newin.rel.name, dest,
+		    lines.s ? lines.s : "");
 	status = SV_OK;
 	goto out;
 fail:
 	sv_out_error(a->cmd, &e);
 out:
+	if (written != NULL)
+		sv_strv_free(written, plan.napps);
+	sv_otp_upgrade_release(&plan);
+	buf_release(&lines);
 	free(dest);
 	sv_strv_free(vsns, nvsns);
 	sv_otp_relup_release(&r);

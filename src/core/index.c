@@ -23,6 +23,7 @@
 #include "core/cache.h"
 
 #define READ_CHUNK (256 * 1024)
+#define CACHE_MAX (256u << 20) /* a larger index cache is not read */
 
 const char *
 sv_entry_type_name(enum sv_entry_type t)
@@ -360,17 +361,26 @@ sv_entry_open(int rootfd, const char *root, const struct sv_entry *ent,
 	return SV_OK;
 }
 
+/*
+ * Hash one file: open, read, fstat, close. Whether the file read is the
+ * one walked, and unchanged, is told once, after reading: the same inode,
+ * size and mtime as the walk saw (a file that grew after the walk was read
+ * up to the size it had, then fails that check), so no read is spent on
+ * seeing the end of a file that ended where the walk said.
+ */
 static int
 hash_file(struct hash_job *job, struct sv_entry *ent, unsigned char *buf,
     struct sv_sha256 *h, struct sv_err *e)
 {
 	const char *root = job->idx->root;
 	uint64_t total = 0;
-	int fd;
+	int fd = openat(job->rootfd, ent->path, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
 
-	if (sv_entry_open(job->rootfd, root, ent, "read", &fd, e))
-		return e->status;
-	for (;;) {
+	if (fd < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
+		    ent->path, strerror(errno));
+	while (total < ent->size || ent->size == 0) {
 		ssize_t n = read(fd, buf, READ_CHUNK);
 
 		if (n < 0) {
@@ -479,7 +489,7 @@ hash_all(struct sv_index *idx, int rootfd, const bool *hashed,
  */
 
 struct cache_entry {
-	char *path;
+	const char *path;    /* into the cache's data */
 	unsigned char sha256[SV_SHA256_LEN];
 	uint64_t size, ino, dev;
 	int64_t mtime_ns, ctime_ns;
@@ -490,17 +500,15 @@ struct cache {
 	size_t n, alloc;
 	int64_t written_ns;
 	char *file;
+	struct buf data;     /* the file as read */
 };
 
 static void
 cache_release(struct cache *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->v[i].path);
 	free(c->v);
 	free(c->file);
+	buf_release(&c->data);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -536,58 +544,93 @@ hex_digest(const char *hex, unsigned char out[SV_SHA256_LEN])
 	return true;
 }
 
-/* Load the cache of dir; on any problem c is left empty. */
+/* A decimal number of the cache file, then the character stop after it. */
+static bool
+cache_num(const char **p, const char *end, bool sign, char stop,
+    uint64_t *out)
+{
+	const char *q = *p;
+	bool neg = false;
+	uint64_t v = 0;
+
+	if (sign && q < end && *q == '-') {
+		neg = true;
+		q++;
+	}
+	if (q == end || *q < '0' || *q > '9')
+		return false;
+	while (q < end && *q >= '0' && *q <= '9') {
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*q++ - '0');
+	}
+	if (q == end || *q != stop)
+		return false;
+	*p = q + 1;
+	*out = neg ? (uint64_t)0 - v : v;
+	return true;
+}
+
+/*
+ * Load the cache of dir; on any problem c is left empty. The file is read
+ * whole and parsed in place (the paths point into it): a warm walk of a
+ * large tree reads nothing else, so this is most of its user time.
+ */
 static void
 cache_load(struct cache *c, const char *dir)
 {
-	FILE *f;
-	struct buf rec;
-	long long written;
-	int ch;
+	static const char magic[] = "smoothver-index-cache 1 ";
+	struct sv_err ignored;
+	const char *p, *end;
+	uint64_t written;
+	bool sorted = true;
 
 	memset(c, 0, sizeof(*c));
+	buf_init(&c->data);
 	if ((c->file = sv_cache_file("index", &dir, 1)) == NULL)
 		return;
-	f = fopen(c->file, "re");
-	if (f == NULL)
+	sv_err_init(&ignored);
+	if (sv_read_file(c->file, &c->data, CACHE_MAX, &ignored) != SV_OK ||
+	    c->data.len < sizeof(magic) - 1 ||
+	    memcmp(c->data.s, magic, sizeof(magic) - 1) != 0)
 		return;
-	if (fscanf(f, "smoothver-index-cache 1 %lld", &written) != 1 ||
-	    fgetc(f) != '\n') {
-		fclose(f);
+	p = c->data.s + sizeof(magic) - 1;
+	end = c->data.s + c->data.len;
+	if (!cache_num(&p, end, true, '\n', &written))
 		return;
-	}
-	c->written_ns = written;
-	buf_init(&rec);
-	for (;;) {
+	c->written_ns = (int64_t)written;
+	while (p < end) {
 		struct cache_entry ce;
-		unsigned long long size, ino, dev;
-		long long mt, ct;
-		int off = 0;
+		uint64_t mt, ct;
+		const char *nul;
 
-		buf_reset(&rec);
-		while ((ch = fgetc(f)) != EOF && ch != '\0')
-			buf_addc(&rec, (char)ch);
-		if (ch == EOF)
-			break;
-		if (rec.len < 66 || !hex_digest(rec.s, ce.sha256) ||
-		    sscanf(rec.s + 64, " %llu %lld %lld %llu %llu %n", &size, &mt,
-		    &ct, &ino, &dev, &off) != 5 || off == 0) {
-			c->n = 0; /* corrupt: ignore it all */
-			break;
-		}
-		ce.size = size;
-		ce.mtime_ns = mt;
-		ce.ctime_ns = ct;
-		ce.ino = ino;
-		ce.dev = dev;
-		ce.path = xstrdup(rec.s + 64 + off);
+		if ((size_t)(end - p) < 65 || !hex_digest(p, ce.sha256) ||
+		    p[64] != ' ')
+			goto bad;
+		p += 65;
+		if (!cache_num(&p, end, false, ' ', &ce.size) ||
+		    !cache_num(&p, end, true, ' ', &mt) ||
+		    !cache_num(&p, end, true, ' ', &ct) ||
+		    !cache_num(&p, end, false, ' ', &ce.ino) ||
+		    !cache_num(&p, end, false, ' ', &ce.dev) ||
+		    (nul = memchr(p, '\0', (size_t)(end - p))) == NULL ||
+		    nul == p)
+			goto bad;
+		ce.mtime_ns = (int64_t)mt;
+		ce.ctime_ns = (int64_t)ct;
+		ce.path = p;
+		p = nul + 1;
+		if (c->n > 0 && strcmp(c->v[c->n - 1].path, ce.path) >= 0)
+			sorted = false;
 		xgrow(&c->v, &c->alloc, c->n + 1, sizeof(*c->v));
 		c->v[c->n++] = ce;
 	}
-	buf_release(&rec);
-	fclose(f);
-	if (c->n > 1)
+	/* Written in index order, so sorted unless written by hand. */
+	if (!sorted)
 		qsort(c->v, c->n, sizeof(*c->v), cache_cmp);
+	return;
+bad:
+	c->n = 0; /* corrupt: ignore it all */
 }
 
 /* Copy cached digests into entries that are unchanged; returns how many
@@ -639,12 +682,22 @@ cache_save(const struct cache *c, const struct sv_index *idx)
 
 		if (ent->type != SV_ENTRY_FILE)
 			continue;
+		/* "%s %llu %lld %lld %llu %llu %s\0" without printf: a
+		 * first run writes a line per file */
 		sv_sha256_hex(ent->sha256, hex);
-		buf_addf(&out, "%s %llu %lld %lld %llu %llu %s", hex,
-		    (unsigned long long)ent->size, (long long)ent->mtime_ns,
-		    (long long)ent->ctime_ns, (unsigned long long)ent->ino,
-		    (unsigned long long)ent->dev, ent->path);
-		buf_addc(&out, '\0');
+		buf_add(&out, hex, SV_SHA256_HEX - 1);
+		buf_addc(&out, ' ');
+		buf_addu(&out, ent->size);
+		buf_addc(&out, ' ');
+		buf_addi(&out, ent->mtime_ns);
+		buf_addc(&out, ' ');
+		buf_addi(&out, ent->ctime_ns);
+		buf_addc(&out, ' ');
+		buf_addu(&out, ent->ino);
+		buf_addc(&out, ' ');
+		buf_addu(&out, ent->dev);
+		buf_addc(&out, ' ');
+		buf_add(&out, ent->path, strlen(ent->path) + 1);
 	}
 	sv_cache_write(c->file, out.s, out.len);
 	buf_release(&out);
@@ -736,9 +789,92 @@ int
 sv_index_dir_skip(struct sv_index *idx, const char *dir,
     sv_index_skip_fn *skip, void *ctx, struct sv_err *e)
 {
+	return sv_index_dir_memo(idx, dir, skip, ctx, NULL, e);
+}
+
+/* ---- digests learnt elsewhere in the process ---- */
+
+void
+sv_digest_memo_init(struct sv_digest_memo *memo)
+{
+	memset(memo, 0, sizeof(*memo));
+	memo->start_ns = sv_cache_now_ns();
+}
+
+void
+sv_digest_memo_release(struct sv_digest_memo *memo)
+{
+	free(memo->v);
+	memset(memo, 0, sizeof(*memo));
+}
+
+void
+sv_digest_memo_add(struct sv_digest_memo *memo,
+    const struct sv_digest_memo_entry *ent)
+{
+	int64_t last = ent->mtime_ns > ent->ctime_ns ? ent->mtime_ns :
+	    ent->ctime_ns;
+
+	if (last >= memo->start_ns - SV_DIGEST_MEMO_SETTLE_NS)
+		return;
+	xgrow(&memo->v, &memo->alloc, memo->n + 1, sizeof(*memo->v));
+	memo->v[memo->n++] = *ent;
+	memo->sorted = false;
+}
+
+static int
+memo_cmp(const void *a, const void *b)
+{
+	const struct sv_digest_memo_entry *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+/* Take the digests memo knows for the entries still to hash (hashed[]
+ * false), marking them hashed; returns how many it knew. */
+static size_t
+memo_apply(struct sv_digest_memo *memo, struct sv_index *idx, bool *hashed)
+{
+	size_t i, known = 0;
+
+	if (memo == NULL || memo->n == 0)
+		return 0;
+	if (!memo->sorted) {
+		qsort(memo->v, memo->n, sizeof(*memo->v), memo_cmp);
+		memo->sorted = true;
+	}
+	for (i = 0; i < idx->n; i++) {
+		struct sv_entry *ent = &idx->v[i];
+		struct sv_digest_memo_entry key;
+		const struct sv_digest_memo_entry *m;
+
+		if (hashed[i] || ent->type != SV_ENTRY_FILE)
+			continue;
+		key.dev = ent->dev;
+		key.ino = ent->ino;
+		m = bsearch(&key, memo->v, memo->n, sizeof(*memo->v), memo_cmp);
+		if (m == NULL || m->size != ent->size ||
+		    m->mtime_ns != ent->mtime_ns || m->ctime_ns != ent->ctime_ns)
+			continue;
+		memcpy(ent->sha256, m->sha256, SV_SHA256_LEN);
+		hashed[i] = true;
+		known++;
+	}
+	return known;
+}
+
+int
+sv_index_dir_memo(struct sv_index *idx, const char *dir,
+    sv_index_skip_fn *skip, void *ctx, struct sv_digest_memo *memo,
+    struct sv_err *e)
+{
 	struct cache c;
 	bool *hashed;
-	size_t todo;
+	size_t todo, known;
 	int rootfd, status;
 
 	if ((status = walk_root(idx, dir, skip, ctx, &rootfd, e)))
@@ -746,9 +882,11 @@ sv_index_dir_skip(struct sv_index *idx, const char *dir,
 	cache_load(&c, dir);
 	hashed = xcalloc(idx->n ? idx->n : 1, sizeof(*hashed));
 	todo = cache_apply(&c, idx, hashed);
+	known = todo > 0 ? memo_apply(memo, idx, hashed) : 0;
+	todo -= known;
 	if (todo > 0)
 		status = hash_all(idx, rootfd, hashed, e);
-	if (status == SV_OK && todo > 0)
+	if (status == SV_OK && todo + known > 0)
 		cache_save(&c, idx);
 	free(hashed);
 	cache_release(&c);
@@ -1009,6 +1147,13 @@ int
 sv_build_digest(const char *path, const char **kind, unsigned char out[32],
     struct sv_err *e)
 {
+	return sv_build_digest_memo(path, NULL, kind, out, e);
+}
+
+int
+sv_build_digest_memo(const char *path, struct sv_digest_memo *memo,
+    const char **kind, unsigned char out[32], struct sv_err *e)
+{
 	struct sv_index idx;
 	struct stat st;
 	uint64_t size;
@@ -1020,7 +1165,8 @@ sv_build_digest(const char *path, const char **kind, unsigned char out[32],
 	}
 	*kind = "tree";
 	sv_index_init(&idx);
-	if ((status = sv_index_dir(&idx, path, e)) == SV_OK)
+	if ((status = sv_index_dir_memo(&idx, path, NULL, NULL, memo,
+	    e)) == SV_OK)
 		sv_index_digest(&idx, out);
 	sv_index_release(&idx);
 	return status;

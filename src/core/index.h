@@ -120,6 +120,53 @@ typedef bool sv_index_skip_fn(const char *rel, void *ctx);
 int sv_index_dir_skip(struct sv_index *idx, const char *dir,
     sv_index_skip_fn *skip, void *ctx, struct sv_err *e);
 
+/*
+ * Digests a process learnt while reading files whole for another reason
+ * (the OTP module comparison reads every beam of both builds), offered to
+ * the build digests that follow so that no file is read twice. An entry
+ * is the file's identity and status (device, inode, size, mtime, ctime:
+ * what fstat said before it was read) and the SHA-256 of what was read;
+ * sv_index_dir_memo uses it for a file whose status is still exactly that.
+ * Only files last changed at least SV_DIGEST_MEMO_SETTLE_NS before the
+ * memo was made are taken (a file rewritten within one timestamp tick
+ * would otherwise look unchanged: git's racily clean entries).
+ */
+#define SV_DIGEST_MEMO_SETTLE_NS 2000000000LL
+
+struct sv_digest_memo_entry {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	unsigned char sha256[SV_SHA256_LEN];
+};
+
+struct sv_digest_memo {
+	struct sv_digest_memo_entry *v; /* owned; sorted by (dev, ino) once
+	                                   sorted is true */
+	size_t n, alloc;
+	bool sorted;
+	int64_t start_ns;               /* when it was made */
+};
+
+/* Make memo empty, starting now; sv_digest_memo_release frees it. */
+void sv_digest_memo_init(struct sv_digest_memo *memo);
+void sv_digest_memo_release(struct sv_digest_memo *memo);
+
+/* Remember that the file ent describes (its status before it was read)
+ * read as ent->sha256; ignored unless it had settled (see above). Not
+ * thread-safe. */
+void sv_digest_memo_add(struct sv_digest_memo *memo,
+    const struct sv_digest_memo_entry *ent);
+
+/* sv_index_dir_skip, taking the digest of a file memo (when not NULL)
+ * knows in its current status instead of reading it. */
+int sv_index_dir_memo(struct sv_index *idx, const char *dir,
+    sv_index_skip_fn *skip, void *ctx, struct sv_digest_memo *memo,
+    struct sv_err *e);
+
+/* sv_build_digest, with the digests memo knows (NULL: none). */
+int sv_build_digest_memo(const char *path, struct sv_digest_memo *memo,
+    const char **kind, unsigned char out[32], struct sv_err *e);
+
 /* Walk dir like sv_index_dir but hash nothing: file digests stay zero
  * (pack hashes while it streams the files). */
 int sv_index_walk(struct sv_index *idx, const char *dir, struct sv_err *e);

@@ -52,6 +52,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "core/index.h"
 #include "core/version.h"
 #include "otp/relmodel.h"
 #include "otp/stateshape.h"
@@ -75,6 +76,9 @@ struct sv_otp_options {
 	                        (what release_handler will run), not the
 	                        appups; for diff and check, never for
 	                        making a relup */
+	struct sv_digest_memo *memo; /* borrowed; NULL: none. Learns the
+	                        SHA-256 of the beams the plan reads whole
+	                        (core/index.h), for digests of the builds */
 };
 
 void sv_otp_options_init(struct sv_otp_options *o);

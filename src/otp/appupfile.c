@@ -131,3 +131,26 @@ sv_otp_appups_write(const struct sv_otp_upgrade *u, const char *out_dir,
 	}
 	return SV_OK;
 }
+
+void
+sv_otp_appups_written_text(const struct sv_otp_upgrade *u,
+    const struct sv_otp_input *newin, char *const *written,
+    const char *out_dir, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < u->napps; i++) {
+		const struct sv_otp_appchange *c = &u->apps[i];
+
+		if (c->change != SV_OTP_APP_UPGRADED)
+			continue;
+		buf_addf(out, "%s %s -> %s: ", c->name, c->old_vsn, c->new_vsn);
+		if (written[i] != NULL)
+			buf_addf(out, "%s %s\n", out_dir ? "wrote" :
+			    sv_otp_appup_source_name(c->source), out_dir ?
+			    written[i] : sv_otp_input_shown(newin, written[i]));
+		else
+			buf_addf(out, "kept %s\n",
+			    sv_otp_input_shown(newin, c->appup_path));
+	}
+}

@@ -37,4 +37,13 @@ int sv_otp_upgrade_gaps_check(const struct sv_otp_upgrade *u,
 int sv_otp_appups_write(const struct sv_otp_upgrade *u, const char *out_dir,
     char **written, struct sv_err *e);
 
+/* Append to out what sv_otp_appups_write did, one line per upgraded
+ * application: "APP OLD -> NEW: SOURCE PATH" (generated, merged or
+ * extended, with the path relative to newin's root), "... wrote FILE"
+ * into out_dir, or "... kept PATH" for a hand-written appup left as it
+ * is. */
+void sv_otp_appups_written_text(const struct sv_otp_upgrade *u,
+    const struct sv_otp_input *newin, char *const *written,
+    const char *out_dir, struct buf *out);
+
 #endif

@@ -72,27 +72,16 @@ struct job {
 	const struct centry **ce; /* per pair: its cache entry, or NULL */
 	struct stamp *sa, *sb;   /* per pair: the files' status */
 	bool *stamped, *hit;     /* per pair */
+	struct sv_digest_memo *memo; /* borrowed; NULL: no digests wanted */
+	unsigned char (*sha_a)[SV_SHA256_LEN], (*sha_b)[SV_SHA256_LEN];
+	bool *learnt;            /* per pair: both files read, their SHA-256
+	                            in sha_a and sha_b */
 };
 
 static int64_t
 ns(struct timespec ts)
 {
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static bool
-stamp_of(const char *path, struct stamp *s)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return false;
-	s->size = (uint64_t)st.st_size;
-	s->ino = (uint64_t)st.st_ino;
-	s->dev = (uint64_t)st.st_dev;
-	s->mtime_ns = ns(st.st_mtim);
-	s->ctime_ns = ns(st.st_ctim);
-	return true;
 }
 
 /* A directory kept open so that the files in it are looked up by name
@@ -102,16 +91,18 @@ struct dirfd_cache {
 	int fd;          /* -1: none open */
 };
 
-/* Stat path, through the cached directory when it is path's. */
-static bool
-stamp_at(struct dirfd_cache *dc, const char *path, struct stamp *s)
+/* The directory to look path up in (through dc) and, in *name, the name
+ * to look up there: AT_FDCWD and path itself when path has no directory
+ * part or the directory cannot be opened. */
+static int
+dir_of(struct dirfd_cache *dc, const char *path, const char **name)
 {
 	const char *slash = strrchr(path, '/');
-	struct stat st;
 	size_t len;
 
+	*name = path;
 	if (slash == NULL || slash == path)
-		return stamp_of(path, s);
+		return AT_FDCWD;
 	len = (size_t)(slash - path);
 	if (dc->fd < 0 || dc->dir.len != len ||
 	    memcmp(dc->dir.s, path, len) != 0) {
@@ -120,17 +111,53 @@ stamp_at(struct dirfd_cache *dc, const char *path, struct stamp *s)
 		buf_reset(&dc->dir);
 		buf_add(&dc->dir, path, len);
 		dc->fd = open(dc->dir.s, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dc->fd < 0)
-			return stamp_of(path, s);
+		if (dc->fd < 0) {
+			buf_reset(&dc->dir);
+			return AT_FDCWD;
+		}
 	}
-	if (fstatat(dc->fd, slash + 1, &st, 0) < 0)
+	*name = slash + 1;
+	return dc->fd;
+}
+
+static void
+stamp_from(struct stamp *s, const struct stat *st)
+{
+	s->size = (uint64_t)st->st_size;
+	s->ino = (uint64_t)st->st_ino;
+	s->dev = (uint64_t)st->st_dev;
+	s->mtime_ns = ns(st->st_mtim);
+	s->ctime_ns = ns(st->st_ctim);
+}
+
+/* Stat path, through the cached directory when it is path's. */
+static bool
+stamp_at(struct dirfd_cache *dc, const char *path, struct stamp *s)
+{
+	const char *name;
+	int dfd = dir_of(dc, path, &name);
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, 0) < 0)
 		return false;
-	s->size = (uint64_t)st.st_size;
-	s->ino = (uint64_t)st.st_ino;
-	s->dev = (uint64_t)st.st_dev;
-	s->mtime_ns = ns(st.st_mtim);
-	s->ctime_ns = ns(st.st_ctim);
+	stamp_from(s, &st);
 	return true;
+}
+
+/* Read the file at path into out (through the cached directory), with
+ * its status as it was opened in *s. */
+static int
+read_at(struct dirfd_cache *dc, const char *path, struct buf *out,
+    struct stamp *s, struct sv_err *e)
+{
+	const char *name;
+	int dfd = dir_of(dc, path, &name), status;
+	struct stat st;
+
+	if ((status = sv_read_file_at(dfd, name, path, out, SV_BEAM_MAX, &st,
+	    e)) == SV_OK)
+		stamp_from(s, &st);
+	return status;
 }
 
 static bool
@@ -353,16 +380,52 @@ summaries(struct sv_otp_modpair *p, const struct centry *ce)
 	return true;
 }
 
+/* Compare the k-th pair, which the cache does not know and neither of
+ * whose beams is read: each file is read once, through the thread's
+ * directories, its status taken as it is opened, and hashed when the
+ * caller wants the digests (an identical pair once). */
+static int
+compare_fresh(struct job *job, size_t k, struct dirfd_cache *da,
+    struct dirfd_cache *db, struct sv_err *e)
+{
+	struct sv_otp_modpair *p = &job->v[k];
+	struct buf x, y;
+	int status;
+
+	buf_init(&x);
+	buf_init(&y);
+	if ((status = read_at(da, p->a->path, &x, &job->sa[k], e)) ||
+	    (status = read_at(db, p->b->path, &y, &job->sb[k], e)))
+		goto out;
+	job->stamped[k] = true;
+	if (job->memo != NULL) {
+		sv_sha256(x.s, x.len, job->sha_a[k]);
+		if (x.len == y.len && memcmp(x.s, y.s, x.len) == 0)
+			memcpy(job->sha_b[k], job->sha_a[k], SV_SHA256_LEN);
+		else
+			sv_sha256(y.s, y.len, job->sha_b[k]);
+		job->learnt[k] = true;
+	}
+	status = sv_otp_module_same_bytes(p->a, &x, p->b, &y, &p->same, e);
+out:
+	buf_release(&x);
+	buf_release(&y);
+	return status;
+}
+
 static int
 compare_one(struct job *job, size_t k, struct dirfd_cache *da,
     struct dirfd_cache *db, struct sv_err *e)
 {
 	struct sv_otp_modpair *p = &job->v[k];
-	const struct centry *ce;
+	const struct centry *ce = job->ce[k];
 
+	if (ce == NULL && !p->a->loaded && !p->b->loaded &&
+	    strcmp(p->a->path, p->b->path) != 0)
+		return compare_fresh(job, k, da, db, e);
 	job->stamped[k] = stamp_at(da, p->a->path, &job->sa[k]) &&
 	    stamp_at(db, p->b->path, &job->sb[k]);
-	if (job->stamped[k] && (ce = job->ce[k]) != NULL &&
+	if (job->stamped[k] && ce != NULL &&
 	    !p->a->loaded && !p->b->loaded &&
 	    stamp_eq(&ce->sa, &job->sa[k]) && stamp_eq(&ce->sb, &job->sb[k])) {
 		int status;
@@ -377,6 +440,34 @@ compare_one(struct job *job, size_t k, struct dirfd_cache *da,
 		return sv_otp_module_beam_flags(p->b, SV_BEAM_NO_MD5, e);
 	}
 	return sv_otp_module_same(p->a, p->b, &p->same, e);
+}
+
+/* Offer the digests of the files read to the memo. */
+static void
+memo_learn(const struct job *job)
+{
+	size_t k;
+
+	for (k = 0; k < job->n; k++) {
+		struct sv_digest_memo_entry m;
+
+		if (!job->learnt[k])
+			continue;
+		m.dev = job->sa[k].dev;
+		m.ino = job->sa[k].ino;
+		m.size = job->sa[k].size;
+		m.mtime_ns = job->sa[k].mtime_ns;
+		m.ctime_ns = job->sa[k].ctime_ns;
+		memcpy(m.sha256, job->sha_a[k], SV_SHA256_LEN);
+		sv_digest_memo_add(job->memo, &m);
+		m.dev = job->sb[k].dev;
+		m.ino = job->sb[k].ino;
+		m.size = job->sb[k].size;
+		m.mtime_ns = job->sb[k].mtime_ns;
+		m.ctime_ns = job->sb[k].ctime_ns;
+		memcpy(m.sha256, job->sha_b[k], SV_SHA256_LEN);
+		sv_digest_memo_add(job->memo, &m);
+	}
 }
 
 /* A comparing thread's open directories. */
@@ -421,7 +512,8 @@ compare_k(void *ctx, void *state, size_t k, struct sv_err *e)
 
 int
 sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
-    const char *root_a, const char *root_b, struct sv_err *e)
+    const char *root_a, const char *root_b, struct sv_digest_memo *memo,
+    struct sv_err *e)
 {
 	struct cache c;
 	struct job job;
@@ -448,6 +540,11 @@ sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
 	job.sb = xcalloc(n, sizeof(*job.sb));
 	job.stamped = xcalloc(n, sizeof(*job.stamped));
 	job.hit = xcalloc(n, sizeof(*job.hit));
+	if ((job.memo = memo) != NULL) {
+		job.sha_a = xcalloc(n, sizeof(*job.sha_a));
+		job.sha_b = xcalloc(n, sizeof(*job.sha_b));
+		job.learnt = xcalloc(n, sizeof(*job.learnt));
+	}
 	memset(&pool, 0, sizeof(pool));
 	pool.n = n;
 	/* Pairs are taken a few at a time: neighbours share directories. */
@@ -467,8 +564,14 @@ sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
 		pool.threads = 1;
 	else if ((size_t)pool.threads > misses / 32 + 1)
 		pool.threads = (int)(misses / 32 + 1);
-	if ((status = sv_pool_run(&pool, e)) == SV_OK)
+	if ((status = sv_pool_run(&pool, e)) == SV_OK) {
 		cache_save(&c, &job, start);
+		if (memo != NULL)
+			memo_learn(&job);
+	}
+	free(job.sha_a);
+	free(job.sha_b);
+	free(job.learnt);
 	free(job.ce);
 	free(job.sa);
 	free(job.sb);

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "core/index.h"
 #include "otp/relmodel.h"
 
 #define SV_OTP_MODCMP_SETTLE_NS 2000000000LL /* 2 s: coarser than any
@@ -41,10 +42,13 @@ struct sv_otp_modpair {
  * without md5 when the cache already knew).
  * root_a and root_b are the release roots the a and b modules live in,
  * naming the cache to use; either NULL: no cache (say, for a temporary
- * extraction). On an error (the one of the lowest pair that failed,
+ * extraction). memo (borrowed; NULL: none) learns the SHA-256 of every
+ * file read whole here, for build digests that follow (core/index.h).
+ * On an error (the one of the lowest pair that failed,
  * naming its file) the .same fields are undefined.
  */
 int sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
-    const char *root_a, const char *root_b, struct sv_err *e);
+    const char *root_a, const char *root_b, struct sv_digest_memo *memo,
+    struct sv_err *e);
 
 #endif

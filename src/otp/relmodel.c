@@ -566,19 +566,33 @@ sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
 	    (!b->loaded &&
 	    (status = sv_read_file(b->path, &y, SV_BEAM_MAX, e))))
 		goto out;
-	if (!a->loaded && !b->loaded && x.len == y.len &&
-	    memcmp(x.s, y.s, x.len) == 0) {
-		*same = true;
-		goto out;
-	}
-	if ((status = module_beam_from(a, &x, 0, e)) ||
-	    (status = module_beam_from(b, &y, 0, e)))
-		goto out;
-	*same = memcmp(a->beam->md5, b->beam->md5, sizeof(a->beam->md5)) == 0;
+	status = sv_otp_module_same_bytes(a, &x, b, &y, same, e);
 out:
 	buf_release(&x);
 	buf_release(&y);
 	return status;
+}
+
+int
+sv_otp_module_same_bytes(struct sv_otp_module *a, const struct buf *x,
+    struct sv_otp_module *b, const struct buf *y, bool *same,
+    struct sv_err *e)
+{
+	int status;
+
+	want_md5(a);
+	want_md5(b);
+	*same = false;
+	if (!a->loaded && !b->loaded && x->len == y->len &&
+	    memcmp(x->s, y->s, x->len) == 0) {
+		*same = true;
+		return SV_OK;
+	}
+	if ((status = module_beam_from(a, x, 0, e)) ||
+	    (status = module_beam_from(b, y, 0, e)))
+		return status;
+	*same = memcmp(a->beam->md5, b->beam->md5, sizeof(a->beam->md5)) == 0;
+	return SV_OK;
 }
 
 static void

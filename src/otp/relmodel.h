@@ -110,6 +110,15 @@ int sv_otp_module_beam_flags(struct sv_otp_module *m, unsigned flags,
 int sv_otp_module_same(struct sv_otp_module *a, struct sv_otp_module *b,
     bool *same, struct sv_err *e);
 
+struct buf;
+
+/* sv_otp_module_same for modules whose beam files the caller read: x and
+ * y (borrowed) hold their bytes, unless a or b is loaded already (its x
+ * or y is then not looked at). */
+int sv_otp_module_same_bytes(struct sv_otp_module *a, const struct buf *x,
+    struct sv_otp_module *b, const struct buf *y, bool *same,
+    struct sv_err *e);
+
 /*
  * Compare the directories of two builds of one application version (a
  * and b, same name and vsn) by content: the same entries, types, modes

@@ -672,6 +672,11 @@ pass_out:
 			goto out;
 	}
 out:
+	if (status == SV_OK && have_plan && c->o->plan != NULL) {
+		sv_otp_upgrade_release(c->o->plan);
+		*c->o->plan = plan;
+		sv_otp_upgrade_init(&plan);
+	}
 	c->where = NULL;
 	free(entries_up);
 	free(entries_dn);

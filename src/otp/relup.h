@@ -86,6 +86,11 @@ struct sv_otp_relup_options {
 	                              code comparison, no reboot scripts */
 	const struct sv_otp_options *appup; /* for the upgrade plan when not
 	                                       systools; NULL: defaults */
+	struct sv_otp_upgrade *plan;  /* when not NULL (and not systools):
+	                                 receives the upgrade plan of the
+	                                 last base, whose appups the relup
+	                                 holds (the caller's, initialised;
+	                                 it may then write them) */
 };
 
 void sv_otp_relup_init(struct sv_otp_relup *r);

@@ -19,6 +19,7 @@ sv_otp_relup_inputs_init(struct sv_otp_relup_inputs *in)
 {
 	memset(in, 0, sizeof(*in));
 	sv_otp_input_init(&in->newin);
+	sv_digest_memo_init(&in->memo);
 }
 
 void
@@ -34,6 +35,7 @@ sv_otp_relup_inputs_release(struct sv_otp_relup_inputs *in)
 	sv_strv_free(in->paths, in->nold);
 	free(in->bases);
 	sv_otp_input_release(&in->newin);
+	sv_digest_memo_release(&in->memo);
 	sv_otp_relup_inputs_init(in);
 }
 
@@ -183,7 +185,7 @@ sv_otp_relup_vsns(const char *s, char ***out, size_t *n, struct sv_err *e)
 /* The relup's provenance, as comment lines: what each base came from and
  * NEW, by digest. */
 static int
-provenance(struct buf *out, const struct sv_otp_relup_inputs *in,
+provenance(struct buf *out, struct sv_otp_relup_inputs *in,
     struct sv_err *e)
 {
 	unsigned char d[32];
@@ -201,13 +203,15 @@ provenance(struct buf *out, const struct sv_otp_relup_inputs *in,
 		for (k = 0; k < in->n; k++)
 			if (&in->v[k]->rel == b)
 				src = k < in->nold ? in->paths[k] : b->root;
-		if ((status = sv_build_digest(src, &kind, d, e)))
+		if ((status = sv_build_digest_memo(src, &in->memo, &kind, d,
+		    e)))
 			return status;
 		sv_sha256_hex(d, hex);
 		buf_addf(out, "%%%% smoothver derived-from %s %s %s\n", b->vsn,
 		    kind, hex);
 	}
-	if ((status = sv_build_digest(in->newpath, &kind, d, e)))
+	if ((status = sv_build_digest_memo(in->newpath, &in->memo, &kind, d,
+	    e)))
 		return status;
 	sv_sha256_hex(d, hex);
 	buf_addf(out, "%%%% smoothver derived-to %s %s %s\n",
@@ -217,8 +221,7 @@ provenance(struct buf *out, const struct sv_otp_relup_inputs *in,
 
 int
 sv_otp_relup_write(const struct sv_otp_relup *r,
-    const struct sv_otp_relup_inputs *in, const char *dest,
-    struct sv_err *e)
+    struct sv_otp_relup_inputs *in, const char *dest, struct sv_err *e)
 {
 	struct buf text, file;
 	const char *body;

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "core/index.h"
 #include "otp/input.h"
 #include "otp/relup.h"
 
@@ -29,6 +30,9 @@ struct sv_otp_relup_inputs {
 	char **paths;                  /* owned: the OLDs as given */
 	struct sv_otp_release **bases; /* owned array; borrowed elements */
 	size_t nbases;
+	struct sv_digest_memo memo;    /* digests learnt while planning
+	                                  (point sv_otp_options.memo at it),
+	                                  for the provenance */
 };
 
 void sv_otp_relup_inputs_init(struct sv_otp_relup_inputs *in);
@@ -53,7 +57,6 @@ int sv_otp_relup_vsns(const char *s, char ***out, size_t *n,
 /* Write the relup r made from in to dest, with its provenance, whole or
  * not at all. */
 int sv_otp_relup_write(const struct sv_otp_relup *r,
-    const struct sv_otp_relup_inputs *in, const char *dest,
-    struct sv_err *e);
+    struct sv_otp_relup_inputs *in, const char *dest, struct sv_err *e);
 
 #endif

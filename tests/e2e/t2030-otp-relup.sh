@@ -227,6 +227,32 @@ test_expect_success 'the default mode keeps the checks of appup' '
 	sv 0 relup "$B/old" new --merge -o mine
 '
 
+test_expect_success '--appups: appup --write and relup --write in one pass' '
+	cp -R "$B/state" one &&
+	cp -R "$B/state" two &&
+	cp -R "$B/state" three &&
+	sv 0 relup "$B/old" one --write --appups &&
+	test "$(wc -l <out)" -eq 3 &&
+	test "$(sed -n 1p out)" = "petal 1.0.0 -> 1.1.0: generated lib/petal-1.1.0/ebin/petal.appup" &&
+	sed -n 2p out | grep -q "^petal 1.0.0 -> 1.1.0: live (relup), appups of petal; " &&
+	test "$(sed -n 3p out)" = "wrote one/releases/1.1.0/relup" &&
+	"$SMOOTHVER" appup "$B/old" two --write >/dev/null &&
+	"$SMOOTHVER" relup "$B/old" two --write >/dev/null &&
+	cmp one/lib/petal-1.1.0/ebin/petal.appup \
+	    two/lib/petal-1.1.0/ebin/petal.appup &&
+	cmp one/releases/1.1.0/relup two/releases/1.1.0/relup &&
+	grep -q "^%% smoothver derived-to 1.1.0 tree " one/releases/1.1.0/relup &&
+	sv 0 --json relup "$B/old" three --write --appups &&
+	expect_json ".appups | length" 1 &&
+	expect_json ".appups[0].name" petal &&
+	expect_json ".appups[0].source" generated &&
+	expect_json ".appups[0].written" three/lib/petal-1.1.0/ebin/petal.appup &&
+	cmp one/lib/petal-1.1.0/ebin/petal.appup \
+	    three/lib/petal-1.1.0/ebin/petal.appup &&
+	sv 0 --json relup "$B/old" three -o x &&
+	expect_json ".appups" null
+'
+
 test_expect_success 'usage errors' '
 	sv 2 relup "$B/reload" &&
 	contains err "needs OLD... NEW" &&
@@ -239,7 +265,17 @@ test_expect_success 'usage errors' '
 	sv 2 relup "$B/old" pkg/petal-1.0.1.tar.gz --write &&
 	sv 3 relup "$B/reload" "$B/reload" &&
 	contains err "to itself" &&
-	sv 3 relup /nonexistent "$B/reload"
+	sv 3 relup /nonexistent "$B/reload" &&
+	cp -R "$B/state" new &&
+	sv 2 relup "$B/old" new --appups &&
+	contains err "needs --write" &&
+	sv 2 relup "$B/old" new -o x --appups &&
+	sv 2 relup "$B/old" new --write --appups --systools &&
+	contains err "--systools generates none" &&
+	sv 2 relup "$B/old" "$B/reload" new --write --appups &&
+	contains err "exactly one base release, not 2" &&
+	test ! -e new/releases/1.1.0/relup &&
+	test ! -e new/lib/petal-1.1.0/ebin/petal.appup
 '
 
 test_done

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -37,6 +38,30 @@ START_TEST(append_and_format)
 	buf_reset(&b);
 	ck_assert_str_eq(b.s, "");
 	buf_release(&b);
+}
+END_TEST
+
+START_TEST(decimal_numbers_as_printf)
+{
+	static const int64_t v[] = { 0, 1, -1, 9, 10, -10, 1234567890123LL,
+	    INT64_MAX, INT64_MIN };
+	struct buf b, want;
+	size_t i;
+
+	buf_init(&b);
+	buf_init(&want);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		buf_reset(&b);
+		buf_reset(&want);
+		buf_addi(&b, v[i]);
+		buf_addf(&want, "%lld", (long long)v[i]);
+		ck_assert_str_eq(b.s, want.s);
+	}
+	buf_reset(&b);
+	buf_addu(&b, UINT64_MAX);
+	ck_assert_str_eq(b.s, "18446744073709551615");
+	buf_release(&b);
+	buf_release(&want);
 }
 END_TEST
 
@@ -95,6 +120,7 @@ make_suite(void)
 
 	tcase_add_test(tc, empty_buffer_is_printable);
 	tcase_add_test(tc, append_and_format);
+	tcase_add_test(tc, decimal_numbers_as_printf);
 	tcase_add_test(tc, detach_hands_over);
 	tcase_add_test(tc, errors_carry_status_and_hint);
 	tcase_add_test(tc, xgrow_grows);

@@ -4,9 +4,13 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "adapt/json.h"
+#include "base/outfile.h"
 #include "base/quote.h"
 #include "core/index.h"
 #include "unit.h"
@@ -90,6 +94,93 @@ START_TEST(json_bytes_round_trip_escapes)
 }
 END_TEST
 
+static void
+put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+memo_entry(struct sv_digest_memo_entry *m, const char *path,
+    const char *claimed)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	m->dev = (uint64_t)st.st_dev;
+	m->ino = (uint64_t)st.st_ino;
+	m->size = (uint64_t)st.st_size;
+	m->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+	    st.st_mtim.tv_nsec;
+	m->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 +
+	    st.st_ctim.tv_nsec;
+	sv_sha256(claimed, strlen(claimed), m->sha256);
+}
+
+/* A memo's digest stands in for reading a file only while the file's
+ * status is what it was, and only for a file that had settled. */
+START_TEST(digest_memo_trusts_only_unchanged_settled_files)
+{
+	const char *t = getenv("TMPDIR");
+	char dir[4096], a[4200], b[4200];
+	unsigned char want[SV_SHA256_LEN];
+	struct sv_digest_memo memo;
+	struct sv_digest_memo_entry m;
+	struct sv_index idx;
+	struct sv_err e;
+
+	setenv("SMOOTHVER_NO_CACHE", "1", 1);
+	snprintf(dir, sizeof(dir), "%s/sv-test-memo-XXXXXX",
+	    t && *t ? t : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	put_file(a, "real a\n");
+	put_file(b, "real b\n");
+	sv_err_init(&e);
+
+	/* just written: not settled, the memo ignores it */
+	sv_digest_memo_init(&memo);
+	memo_entry(&m, a, "claimed a\n");
+	sv_digest_memo_add(&memo, &m);
+	ck_assert_uint_eq(memo.n, 0);
+	sv_digest_memo_release(&memo);
+
+	/* settled (the memo made as if 10 s later): taken for a, which is
+	 * then not read; b, unknown, is read */
+	sv_digest_memo_init(&memo);
+	memo.start_ns += 10000000000LL;
+	memo_entry(&m, a, "claimed a\n");
+	sv_digest_memo_add(&memo, &m);
+	ck_assert_uint_eq(memo.n, 1);
+	sv_index_init(&idx);
+	ck_assert_int_eq(sv_index_dir_memo(&idx, dir, NULL, NULL, &memo, &e),
+	    SV_OK);
+	ck_assert_uint_eq(idx.n, 2);
+	sv_sha256("claimed a\n", 10, want);
+	ck_assert_mem_eq(idx.v[0].sha256, want, SV_SHA256_LEN);
+	sv_sha256("real b\n", 7, want);
+	ck_assert_mem_eq(idx.v[1].sha256, want, SV_SHA256_LEN);
+	sv_index_release(&idx);
+
+	/* a changed since (another size): read again */
+	put_file(a, "real a, longer\n");
+	sv_index_init(&idx);
+	ck_assert_int_eq(sv_index_dir_memo(&idx, dir, NULL, NULL, &memo, &e),
+	    SV_OK);
+	sv_sha256("real a, longer\n", 15, want);
+	ck_assert_mem_eq(idx.v[0].sha256, want, SV_SHA256_LEN);
+	sv_index_release(&idx);
+	sv_digest_memo_release(&memo);
+	sv_remove_tree(dir);
+	unsetenv("SMOOTHVER_NO_CACHE");
+}
+END_TEST
+
 #define N(t) ((int)(sizeof(t) / sizeof((t)[0])))
 
 Suite *
@@ -102,6 +193,7 @@ make_suite(void)
 	tcase_add_loop_test(tc, path_quoting, 0, N(quotes));
 	tcase_add_test(tc, utf8_validation);
 	tcase_add_test(tc, json_bytes_round_trip_escapes);
+	tcase_add_test(tc, digest_memo_trusts_only_unchanged_settled_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
