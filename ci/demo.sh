@@ -273,8 +273,7 @@ run smoothver check --base "$app@latest" --store ../store builds/1.1.0
 
 say "The appups and the relup, with no Erlang running."
 run smoothver appup builds/1.0.0 builds/1.1.0
-run smoothver appup builds/1.0.0 builds/1.1.0 --write
-run smoothver relup builds/1.0.0 builds/1.1.0 --write
+run smoothver relup builds/1.0.0 builds/1.1.0 --write --appups
 run cat builds/1.1.0/releases/1.1.0/relup
 
 say "Pack 1.1.0, in full and as a delta from 1.0.0; publish both."
@@ -311,8 +310,7 @@ run -s 1 smoothver diff builds/1.1.0 builds/1.1.1
 run smoothver tag --auto --from builds/1.1.0 builds/1.1.1
 test "$(git describe --exact-match)" = v1.1.1 ||
 	die "the tag does not match the release's vsn (1.1.1)"
-run smoothver appup builds/1.1.0 builds/1.1.1 --write
-run smoothver relup builds/1.1.0 builds/1.1.1 --write
+run smoothver relup builds/1.1.0 builds/1.1.1 --write --appups
 run smoothver pack builds/1.1.1 -o "pkgs/$app-1.1.1.tar.gz"
 run smoothver pack builds/1.1.1 --delta-from builds/1.1.0 -o "pkgs/delta/$app-1.1.1.tar.gz"
 run smoothver publish "pkgs/delta/$app-1.1.1.tar.gz" --store ../store

@@ -154,9 +154,12 @@ sink(struct sv_compressor *c, const void *p, size_t n, struct sv_err *e)
 }
 
 /* Write the oldest block once it is compressed. While it is not, the
- * producer compresses waiting blocks itself rather than sit idle: there
- * are one fewer workers than cores, so the producer's reading and tar
- * work and the compression share the cores without oversubscribing. */
+ * producer compresses waiting blocks itself rather than sit idle. There
+ * are as many workers as cores besides: on an idle machine the producer
+ * mostly reads and hashes, or waits; on a busy one the scheduler shares
+ * the cores per runnable thread, and with one worker fewer (as before)
+ * a pack on two cores got one core's worth where tar | pigz -p 2, with
+ * four threads, got more (bench/README.md). */
 static int
 write_oldest(struct sv_compressor *c, struct sv_err *e)
 {
@@ -380,9 +383,6 @@ sv_compressor_new(enum sv_compression kind, int threads, const char *name,
 	}
 	c->helper_ok = deflateInit2(&c->helper, GZ_LEVEL, Z_DEFLATED, -15, 8,
 	    Z_DEFAULT_STRATEGY) == Z_OK;
-	/* The producer helps (write_oldest), so one fewer worker than cores. */
-	if (threads > 1)
-		threads--;
 	c->tid = xcalloc((size_t)threads, sizeof(*c->tid));
 	for (i = 0; i < (size_t)threads; i++)
 		if (sv_thread_create(&c->tid[c->nthreads], gz_worker, c) == 0)

@@ -26,6 +26,23 @@ enum sv_complete {
 	SV_COMPLETE_COMMAND  /* a smoothver command name */
 };
 
+/* How the parser stores a command option's value: in the command's own
+ * options struct (struct sv_command.opts_size), at .offset. */
+enum sv_opt_kind {
+	SV_OPT_UNBOUND,          /* a global option: main handles it */
+	SV_OPT_FLAG,             /* bool: given at all */
+	SV_OPT_STRING,           /* const char *: the last value given, or
+	                            NULL */
+	SV_OPT_LIST              /* struct sv_strlist: every value given, in
+	                            order (a repeatable option) */
+};
+
+/* The values of a repeatable option, borrowed from the command line. */
+struct sv_strlist {
+	const char *const *v;
+	size_t n;
+};
+
 struct sv_option {
 	const char *name;        /* long name, without "--" */
 	char short_name;         /* or 0 */
@@ -36,7 +53,28 @@ struct sv_option {
 	                            when set, the parser enforces them */
 	bool top_only;           /* global option valid only before the
 	                            command name (--version) */
+	enum sv_opt_kind kind;   /* set by SV_FLAG, SV_STRING or SV_LIST */
+	size_t offset;
 };
+
+/*
+ * Bind a command option to the member f of the command's options struct
+ * T, appended to its entry in the table:
+ *
+ *	struct relup_opts { const char *to; bool write; };
+ *	{ "write", 'w', NULL, "write ...", SV_COMPLETE_NONE, NULL, false,
+ *	  SV_FLAG(struct relup_opts, write) },
+ *
+ * The command reads o->write: a misspelt member is a compile error, and
+ * so is a member of the wrong type (bool for a flag, const char * for a
+ * value, struct sv_strlist for a repeatable value).
+ */
+#define SV_FLAG(T, f) .kind = SV_OPT_FLAG, \
+	.offset = _Generic(((T *)0)->f, bool: offsetof(T, f))
+#define SV_STRING(T, f) .kind = SV_OPT_STRING, \
+	.offset = _Generic(((T *)0)->f, const char *: offsetof(T, f))
+#define SV_LIST(T, f) .kind = SV_OPT_LIST, \
+	.offset = _Generic(((T *)0)->f, struct sv_strlist: offsetof(T, f))
 
 #define SV_MAX_OPTIONS 16
 
@@ -60,6 +98,8 @@ struct sv_command {
 	const char *arg_choices;       /* words for SV_COMPLETE_CHOICES */
 	unsigned flags;
 	const struct sv_option *options; /* terminated by { NULL } */
+	size_t opts_size;     /* sizeof the options struct the entries of
+	                         options are bound to (at most SV_OPTS_MAX) */
 	int (*run)(struct sv_ctx *ctx, const struct sv_args *args);
 };
 
@@ -83,43 +123,53 @@ struct sv_ctx {
 
 /* Parsed command line of one command. */
 #define SV_MAX_REPEAT 16 /* values kept of an option given repeatedly */
+#define SV_OPTS_MAX 256  /* bytes of a command's options struct */
 
 struct sv_args {
 	const struct sv_command *cmd;
-	const char *value[SV_MAX_OPTIONS]; /* option values, by table index:
-	                                      the last one given */
-	const char *values[SV_MAX_OPTIONS][SV_MAX_REPEAT]; /* all of them, in
-	                                      order (sv_arg_all) */
-	int count[SV_MAX_OPTIONS];         /* how often each option was given */
+	const void *opts;                  /* the command's options struct,
+	                                      filled as its table binds it
+	                                      (points into optbuf) */
 	int argc;                          /* positional arguments */
 	char **argv;
+	/* the parser's own */
+	const char *values[SV_MAX_OPTIONS][SV_MAX_REPEAT]; /* by table
+	                                      index, in the order given */
+	int count[SV_MAX_OPTIONS];         /* how often each was given */
+	union {
+		max_align_t align;
+		unsigned char bytes[SV_OPTS_MAX];
+	} optbuf;
 };
 
-/* The --trust option of the commands that read releases from a store. */
-#define SV_OPT_TRUST \
+/* The --trust option of the commands that read releases from a store,
+ * bound to the member trust (struct sv_strlist) of T. */
+#define SV_OPT_TRUST(T) \
 	{ "trust", 0, "KEY.pub", "accept only releases signed by this public " \
 	  "key: records, and latest with its expiry and no rollback " \
 	  "(repeatable; also trust.key in .smoothver)", SV_COMPLETE_FILE, \
-	  NULL, false }
+	  NULL, false, SV_LIST(T, trust) }
 
-/* The --prefix option shared by the commands that read release tags. */
-#define SV_OPT_PREFIX \
+/* The --prefix option shared by the commands that read release tags,
+ * bound to the member prefix of T. */
+#define SV_OPT_PREFIX(T) \
 	{ "prefix", 0, "PREFIX", "tag prefix of release tags (default: " \
 	  "tag.prefix from the configuration, else v)", SV_COMPLETE_NONE, \
-	  NULL, false }
+	  NULL, false, SV_STRING(T, prefix) }
 
-/* The --store option shared by the commands that use a store. */
-#define SV_OPT_STORE \
+/* The --store option shared by the commands that use a store, bound to
+ * the member store of T. */
+#define SV_OPT_STORE(T) \
 	{ "store", 0, "URL", "the store: a directory, file:///PATH, " \
 	  "s3://BUCKET[/PREFIX] or (read-only) https://HOST/PATH " \
 	  "(default: store.url from the configuration, else " \
-	  "~/.local/share/smoothver/store)", SV_COMPLETE_DIR, NULL, false }
+	  "~/.local/share/smoothver/store)", SV_COMPLETE_DIR, NULL, false, \
+	  SV_STRING(T, store) }
 
 /* The end of an option table. */
-#define SV_OPT_END { NULL, 0, NULL, NULL, SV_COMPLETE_NONE, NULL, false }
+#define SV_OPT_END { NULL, 0, NULL, NULL, SV_COMPLETE_NONE, NULL, false, \
+	SV_OPT_UNBOUND, 0 }
 
-/* The tag prefix in force for this command: --prefix if given (checked),
- * else the configuration's. */
 /*
  * Open the repository and read the configuration as flags say
  * (SV_CMD_REPO: a repository is required; SV_CMD_REPO_OPT: the
@@ -130,7 +180,9 @@ struct sv_args {
  */
 int sv_ctx_setup(struct sv_ctx *ctx, unsigned flags, struct sv_err *e);
 
-int sv_ctx_prefix(const struct sv_ctx *ctx, const struct sv_args *a,
+/* The tag prefix in force for this command: given (--prefix, checked)
+ * unless NULL, else the configuration's. */
+int sv_ctx_prefix(const struct sv_ctx *ctx, const char *given,
     const char **prefix, struct sv_err *e);
 
 struct sv_rules;
@@ -141,26 +193,13 @@ void sv_ctx_rules(const struct sv_ctx *ctx, struct sv_rules *rules);
 
 struct sv_store;
 
-/* Open the store in force for this command: --store, else store.url
- * (SMOOTHVER_STORE), else the default. A command with --trust reads the
- * keys it names and the configuration's (trust.key, SMOOTHVER_TRUST) and
- * the store checks every release against them; a key that cannot be read
- * is SV_INPUT naming it. */
-int sv_ctx_store(const struct sv_ctx *ctx, const struct sv_args *a,
-    int mode, struct sv_store **out, struct sv_err *e);
-
-/* The value of the command option called name, or NULL if not given (the
- * last one wins). Aborts if the command has no such option: that is a
- * programming error, caught by the tests. */
-const char *sv_arg(const struct sv_args *a, const char *name);
-
-/* True if the command option called name was given. */
-bool sv_flag(const struct sv_args *a, const char *name);
-
-/* Every value of the command option called name, in the order given (an
- * option given repeatedly, such as --trust): their number, *out pointing
- * at them. */
-size_t sv_arg_all(const struct sv_args *a, const char *name,
-    const char *const **out);
+/* Open the store in force for this command: url (--store) unless NULL,
+ * else store.url (SMOOTHVER_STORE), else the default. With trust (a
+ * command with --trust: the keys it names) the configuration's keys are
+ * added (trust.key, SMOOTHVER_TRUST) and the store checks every release
+ * against them; a key that cannot be read is SV_INPUT naming it. */
+int sv_ctx_store(const struct sv_ctx *ctx, const char *url,
+    const struct sv_strlist *trust, int mode, struct sv_store **out,
+    struct sv_err *e);
 
 #endif

@@ -14,47 +14,6 @@
 #include "core/store.h"
 #include "core/trust.h"
 
-const char *
-sv_arg(const struct sv_args *a, const char *name)
-{
-	int i;
-
-	for (i = 0; a->cmd->options[i].name != NULL; i++)
-		if (strcmp(a->cmd->options[i].name, name) == 0)
-			return a->value[i];
-	fprintf(stderr, "smoothver: bug: command '%s' has no option '%s'\n",
-	    a->cmd->name, name);
-	abort();
-}
-
-size_t
-sv_arg_all(const struct sv_args *a, const char *name, const char *const **out)
-{
-	int i;
-
-	for (i = 0; a->cmd->options[i].name != NULL; i++)
-		if (strcmp(a->cmd->options[i].name, name) == 0) {
-			*out = a->values[i];
-			return a->cmd->options[i].metavar ? (size_t)a->count[i] : 0;
-		}
-	fprintf(stderr, "smoothver: bug: command '%s' has no option '%s'\n",
-	    a->cmd->name, name);
-	abort();
-}
-
-bool
-sv_flag(const struct sv_args *a, const char *name)
-{
-	int i;
-
-	for (i = 0; a->cmd->options[i].name != NULL; i++)
-		if (strcmp(a->cmd->options[i].name, name) == 0)
-			return a->count[i] > 0;
-	fprintf(stderr, "smoothver: bug: command '%s' has no option '%s'\n",
-	    a->cmd->name, name);
-	abort();
-}
-
 int
 sv_ctx_setup(struct sv_ctx *ctx, unsigned flags, struct sv_err *e)
 {
@@ -95,17 +54,15 @@ sv_ctx_setup(struct sv_ctx *ctx, unsigned flags, struct sv_err *e)
 }
 
 int
-sv_ctx_prefix(const struct sv_ctx *ctx, const struct sv_args *a,
+sv_ctx_prefix(const struct sv_ctx *ctx, const char *given,
     const char **prefix, struct sv_err *e)
 {
-	const char *p = sv_arg(a, "prefix");
-
-	if (p == NULL) {
+	if (given == NULL) {
 		*prefix = ctx->config.tag_prefix;
 		return SV_OK;
 	}
-	*prefix = p;
-	return sv_config_check_prefix(p, "--prefix", e);
+	*prefix = given;
+	return sv_config_check_prefix(given, "--prefix", e);
 }
 
 void
@@ -121,22 +78,11 @@ sv_ctx_rules(const struct sv_ctx *ctx, struct sv_rules *rules)
 	sv_rules_add_defaults(rules);
 }
 
-static bool
-has_option(const struct sv_args *a, const char *name)
-{
-	int i;
-
-	for (i = 0; a->cmd->options[i].name != NULL; i++)
-		if (strcmp(a->cmd->options[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 int
-sv_ctx_store(const struct sv_ctx *ctx, const struct sv_args *a, int mode,
-    struct sv_store **out, struct sv_err *e)
+sv_ctx_store(const struct sv_ctx *ctx, const char *url,
+    const struct sv_strlist *trust, int mode, struct sv_store **out,
+    struct sv_err *e)
 {
-	const char *url = sv_arg(a, "store");
 	char *def = NULL;
 	int status;
 
@@ -146,13 +92,12 @@ sv_ctx_store(const struct sv_ctx *ctx, const struct sv_args *a, int mode,
 		url = def = sv_store_default_url();
 	status = sv_store_open(url, (enum sv_store_mode)mode, out, e);
 	free(def);
-	if (status == SV_OK && has_option(a, "trust")) {
-		const char *const *given;
-		size_t n = sv_arg_all(a, "trust", &given), i;
+	if (status == SV_OK && trust != NULL) {
 		struct sv_trust *t = sv_trust_new();
+		size_t i;
 
-		for (i = 0; i < n && status == SV_OK; i++)
-			status = sv_trust_add(t, given[i], e);
+		for (i = 0; i < trust->n && status == SV_OK; i++)
+			status = sv_trust_add(t, trust->v[i], e);
 		for (i = 0; i < ctx->config.ntrust_keys && status == SV_OK; i++)
 			status = sv_trust_add(t, ctx->config.trust_keys[i], e);
 		if (status == SV_OK && t->n > 0) {
@@ -297,7 +242,6 @@ cluster(const struct sv_option *cmdopts, const char *rest, struct sv_args *a,
 				break;
 		if (cmdopts && cmdopts[k].name) {
 			a->count[k]++;
-			a->value[k] = "";
 			continue;
 		}
 		for (k = 0; sv_global_options[k].name; k++)
@@ -333,6 +277,48 @@ sv_parse_global(int argc, char **argv, int *i, bool top,
 	if (rest && cluster(NULL, rest, NULL, g, msg))
 		return SV_USAGE;
 	return 1;
+}
+
+/* Store each option given where the command's table binds it. */
+static void
+bind_options(struct sv_args *a)
+{
+	const struct sv_command *cmd = a->cmd;
+	unsigned char *base = a->optbuf.bytes;
+	int k;
+
+	if (cmd->opts_size > sizeof(a->optbuf)) {
+		fprintf(stderr, "smoothver: bug: the options of '%s' take %zu "
+		    "bytes, more than %zu\n", cmd->name, cmd->opts_size,
+		    sizeof(a->optbuf));
+		abort();
+	}
+	a->opts = base;
+	for (k = 0; cmd->options && cmd->options[k].name; k++) {
+		const struct sv_option *o = &cmd->options[k];
+		struct sv_strlist list;
+		const char *last;
+		bool given = a->count[k] > 0;
+
+		switch (o->kind) {
+		case SV_OPT_FLAG:
+			memcpy(base + o->offset, &given, sizeof(given));
+			break;
+		case SV_OPT_STRING:
+			last = given ? a->values[k][a->count[k] - 1] : NULL;
+			memcpy(base + o->offset, &last, sizeof(last));
+			break;
+		case SV_OPT_LIST:
+			list.v = a->values[k];
+			list.n = (size_t)a->count[k];
+			memcpy(base + o->offset, &list, sizeof(list));
+			break;
+		case SV_OPT_UNBOUND:
+			fprintf(stderr, "smoothver: bug: option --%s of '%s' is "
+			    "not bound\n", o->name, cmd->name);
+			abort();
+		}
+	}
 }
 
 int
@@ -371,7 +357,6 @@ sv_parse_command(const struct sv_command *cmd, int argc, char **argv,
 			if (val)
 				a->values[k][a->count[k]] = val;
 			a->count[k]++;
-			a->value[k] = val ? val : "";
 			if (rest && cluster(cmd->options, rest, a, g, msg))
 				return SV_USAGE;
 			continue;
@@ -385,6 +370,7 @@ sv_parse_command(const struct sv_command *cmd, int argc, char **argv,
 		return SV_USAGE;
 	}
 	a->argc = npos;
+	bind_options(a);
 	if (g->help)
 		return SV_OK;
 	if (npos < cmd->min_args) {

@@ -58,20 +58,22 @@ const struct sv_command *const sv_commands[] = {
 	NULL
 };
 
+/* Handled by main (struct sv_globals): bound to no command's struct. */
 const struct sv_option sv_global_options[] = {
 	{ "directory", 'C', "DIR", "run as if started in DIR",
-	  SV_COMPLETE_DIR, NULL, false },
+	  SV_COMPLETE_DIR, NULL, false, SV_OPT_UNBOUND, 0 },
 	{ "json", 0, NULL, "print machine-readable JSON on stdout",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false, SV_OPT_UNBOUND, 0 },
 	{ "quiet", 'q', NULL, "print nothing on success; only the exit status "
-	  "answers", SV_COMPLETE_NONE, NULL, false },
+	  "answers", SV_COMPLETE_NONE, NULL, false, SV_OPT_UNBOUND, 0 },
 	{ "color", 0, "WHEN", "colour output: auto, always or never",
-	  SV_COMPLETE_CHOICES, "auto always never", false },
+	  SV_COMPLETE_CHOICES, "auto always never", false,
+	  SV_OPT_UNBOUND, 0 },
 	{ "help", 'h', NULL, "show help and exit", SV_COMPLETE_NONE, NULL,
-	  false },
+	  false, SV_OPT_UNBOUND, 0 },
 	{ "version", 0, NULL, "print smoothver's version and exit",
-	  SV_COMPLETE_NONE, NULL, true },
-	{ NULL, 0, NULL, NULL, SV_COMPLETE_NONE, NULL, false }
+	  SV_COMPLETE_NONE, NULL, true, SV_OPT_UNBOUND, 0 },
+	SV_OPT_END
 };
 
 const struct sv_command *

@@ -23,23 +23,38 @@
 #include "otp/appupfile.h"
 #include "otp/input.h"
 
+/* The options, as the table below binds them. */
+struct appup_opts {
+	const char *from;
+	const char *to;
+	bool write;
+	const char *out;
+	const char *purge;
+	bool merge;
+	bool explain;
+};
+
 static const struct sv_option options[] = {
 	{ "from", 0, "VSN", "the old release version (default: the one OLD "
-	  "names in start_erl.data)", SV_COMPLETE_NONE, NULL, false },
+	  "names in start_erl.data)", SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct appup_opts, from) },
 	{ "to", 0, "VSN", "the new release version (default: the one NEW "
-	  "names)", SV_COMPLETE_NONE, NULL, false },
+	  "names)", SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct appup_opts, to) },
 	{ "write", 'w', NULL, "write each appup into NEW's "
-	  "lib/APP-VSN/ebin", SV_COMPLETE_NONE, NULL, false },
+	  "lib/APP-VSN/ebin", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct appup_opts, write) },
 	{ "out", 'o', "DIR", "write the appups into DIR instead",
-	  SV_COMPLETE_DIR, NULL, false },
+	  SV_COMPLETE_DIR, NULL, false, SV_STRING(struct appup_opts, out) },
 	{ "purge", 0, "SPEC", "purge methods, e.g. "
 	  "\"default=soft;mod_a=soft/brutal\" (default: brutal)",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false, SV_STRING(struct appup_opts, purge) },
 	{ "merge", 0, NULL, "complete hand-written appups that miss changed "
-	  "modules instead of failing", SV_COMPLETE_NONE, NULL, false },
+	  "modules instead of failing", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct appup_opts, merge) },
 	{ "explain", 0, NULL, "also print each changed module's level with "
 	  "the evidence for it (as Erlang comments)", SV_COMPLETE_NONE, NULL,
-	  false },
+	  false, SV_FLAG(struct appup_opts, explain) },
 	SV_OPT_END
 };
 
@@ -155,14 +170,15 @@ print_json(const struct sv_otp_upgrade *u, const struct sv_otp_input *newin,
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct appup_opts *opt = a->opts;
 	struct sv_otp_input oldin, newin;
 	struct sv_otp_options opts;
 	struct sv_otp_upgrade u;
 	struct sv_otp_explain x;
-	const char *from = sv_arg(a, "from"), *to = sv_arg(a, "to");
-	const char *out_dir = sv_arg(a, "out");
+	const char *from = opt->from, *to = opt->to;
+	const char *out_dir = opt->out;
 	const char *newpath = a->argc == 2 ? a->argv[1] : a->argv[0];
-	bool do_write = sv_flag(a, "write");
+	bool do_write = opt->write;
 	char **written = NULL;
 	struct buf line;
 	struct sv_err e;
@@ -176,7 +192,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_otp_options_init(&opts);
 	sv_otp_upgrade_init(&u);
 	sv_otp_explain_init(&x);
-	opts.merge = sv_flag(a, "merge");
+	opts.merge = opt->merge;
 	if (a->argc == 1 && (from == NULL || to == NULL)) {
 		status = sv_err_set(&e, SV_USAGE, "'appup' needs OLD NEW (or "
 		    "one OTP release root with --from and --to)");
@@ -187,8 +203,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		    "each other");
 		goto fail;
 	}
-	if (sv_arg(a, "purge") != NULL &&
-	    (status = sv_otp_purge_parse(&opts, sv_arg(a, "purge"), &e)))
+	if (opt->purge != NULL &&
+	    (status = sv_otp_purge_parse(&opts, opt->purge, &e)))
 		goto fail;
 	{
 		struct sv_otp_input *const ins[2] = { &oldin, &newin };
@@ -216,11 +232,11 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	if ((do_write || out_dir != NULL) &&
 	    (status = sv_otp_appups_write(&u, out_dir, written, &e)))
 		goto fail;
-	if (sv_flag(a, "explain"))
+	if (opt->explain)
 		sv_otp_explain_take(&x, &u);
 	if (ctx->json) {
 		print_json(&u, &newin, (const char *const *)written, out_dir,
-		    sv_flag(a, "explain") ? &x : NULL);
+		    opt->explain ? &x : NULL);
 	} else if (!ctx->quiet && (do_write || out_dir != NULL)) {
 		sv_otp_appups_written_text(&u, &newin, written, out_dir, &line);
 		sv_out_write(line.s, line.len);
@@ -242,7 +258,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 			sv_out_write(line.s, line.len);
 		}
 	}
-	if (!ctx->json && sv_flag(a, "explain"))
+	if (!ctx->json && opt->explain)
 		sv_out_explain(&x, "%% ");
 	status = SV_OK;
 	goto out;
@@ -268,5 +284,6 @@ const struct sv_command sv_cmd_appup = {
 	.max_args = 2,
 	.arg_complete = SV_COMPLETE_FILE,
 	.options = options,
+	.opts_size = sizeof(struct appup_opts),
 	.run = run,
 };

@@ -16,8 +16,13 @@
 #include "core/release.h"
 #include "core/version.h"
 
+/* The options, as the table below binds them. */
+struct bump_opts {
+	const char *prefix;
+};
+
 static const struct sv_option options[] = {
-	SV_OPT_PREFIX,
+	SV_OPT_PREFIX(struct bump_opts),
 	SV_OPT_END
 };
 
@@ -57,6 +62,7 @@ current(struct sv_ctx *ctx, const char *prefix, struct sv_version *v,
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct bump_opts *opt = a->opts;
 	struct sv_version v, next;
 	enum sv_level level;
 	const char *prefix;
@@ -70,11 +76,11 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	/* The repository and its configuration (the tag prefix) matter for
 	 * the latest tag, a version that does not parse as it is, and the
 	 * tag --json prints; else libgit2 is not loaded. */
-	if ((a->argc < 2 || ctx->json || (sv_arg(a, "prefix") == NULL &&
+	if ((a->argc < 2 || ctx->json || (opt->prefix == NULL &&
 	    !sv_version_is_plain(a->argv[1]))) &&
 	    (status = sv_ctx_setup(ctx, SV_CMD_REPO_OPT, &e)))
 		goto fail;
-	if ((status = sv_ctx_prefix(ctx, a, &prefix, &e)))
+	if ((status = sv_ctx_prefix(ctx, opt->prefix, &prefix, &e)))
 		goto fail;
 	if (!sv_level_parse(a->argv[0], false, &level)) {
 		status = sv_err_set(&e, SV_USAGE, "invalid level '%s' (expected "
@@ -137,5 +143,6 @@ const struct sv_command sv_cmd_bump = {
 	.arg_choices = "reload relup restart",
 	.flags = SV_CMD_REPO_LAZY,
 	.options = options,
+	.opts_size = sizeof(struct bump_opts),
 	.run = run,
 };

@@ -32,17 +32,27 @@
 #include "core/store.h"
 #include "otp/check.h"
 
+/* The options, as the table below binds them. */
+struct check_opts {
+	const char *base;
+	const char *version;
+	bool explain;
+	const char *store;
+	struct sv_strlist trust;
+};
+
 static const struct sv_option options[] = {
 	{ "base", 'b', "BASE", "the deployed release: a release root, a "
 	  "package, or NAME@VERSION or NAME@latest in the store (required)",
-	  SV_COMPLETE_FILE, NULL, false },
+	  SV_COMPLETE_FILE, NULL, false, SV_STRING(struct check_opts, base) },
 	{ "version", 0, "VSN", "the candidate's release version (default: "
 	  "the one CANDIDATE names in start_erl.data)", SV_COMPLETE_NONE,
-	  NULL, false },
+	  NULL, false, SV_STRING(struct check_opts, version) },
 	{ "explain", 0, NULL, "print each changed module's level with the "
-	  "evidence for it", SV_COMPLETE_NONE, NULL, false },
-	SV_OPT_STORE,
-	SV_OPT_TRUST,
+	  "evidence for it", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct check_opts, explain) },
+	SV_OPT_STORE(struct check_opts),
+	SV_OPT_TRUST(struct check_opts),
 	SV_OPT_END
 };
 
@@ -54,6 +64,7 @@ static int
 base_path(struct sv_ctx *ctx, const struct sv_args *a, const char *base,
     char **tmpdir, char **path, struct sv_err *e)
 {
+	const struct check_opts *opt = a->opts;
 	struct sv_fetch_request req;
 	struct sv_fetch_result r;
 	struct sv_store *s = NULL;
@@ -70,7 +81,7 @@ base_path(struct sv_ctx *ctx, const struct sv_args *a, const char *base,
 	sv_fetch_result_init(&r);
 	buf_init(&out);
 	if ((status = sv_release_ref_parse(base, &name, &version, e)) ||
-	    (status = sv_ctx_store(ctx, a, SV_STORE_READ, &s, e)) ||
+	    (status = sv_ctx_store(ctx, opt->store, &opt->trust, SV_STORE_READ, &s, e)) ||
 	    (status = sv_tmpdir_make("check", tmpdir, e)))
 		goto out;
 	buf_addf(&out, "%s/base.tar.gz", *tmpdir);
@@ -391,7 +402,8 @@ github(const struct sv_check *c, bool json, struct sv_err *e)
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
-	const char *base = sv_arg(a, "base"), *gha = getenv("GITHUB_ACTIONS");
+	const struct check_opts *opt = a->opts;
+	const char *base = opt->base, *gha = getenv("GITHUB_ACTIONS");
 	char *tmpdir = NULL, *bpath = NULL;
 	struct sv_rules rules;
 	struct sv_check c;
@@ -408,14 +420,14 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	}
 	sv_ctx_rules(ctx, &rules);
 	if ((status = base_path(ctx, a, base, &tmpdir, &bpath, &e)) ||
-	    (status = sv_check_run(&c, bpath, a->argv[0], sv_arg(a,
-	    "version"), &rules, &e)))
+	    (status = sv_check_run(&c, bpath, a->argv[0],
+	    opt->version, &rules, &e)))
 		goto fail;
 	if (ctx->json)
-		print_json(&c, sv_flag(a, "explain"));
+		print_json(&c, opt->explain);
 	else if (!ctx->quiet || c.n > 0)
 		print_human(&c);
-	if (!ctx->json && sv_flag(a, "explain"))
+	if (!ctx->json && opt->explain)
 		sv_out_explain(&c.explain, "");
 	if (gha != NULL && strcmp(gha, "true") == 0 &&
 	    (status = github(&c, ctx->json, &e)))
@@ -441,5 +453,6 @@ const struct sv_command sv_cmd_check = {
 	.arg_complete = SV_COMPLETE_DIR,
 	.flags = SV_CMD_REPO_OPT,
 	.options = options,
+	.opts_size = sizeof(struct check_opts),
 	.run = run,
 };

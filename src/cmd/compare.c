@@ -14,14 +14,20 @@
 #include "cli/output.h"
 #include "core/version.h"
 
+/* The options, as the table below binds them. */
+struct compare_opts {
+	const char *prefix;
+};
+
 static const struct sv_option options[] = {
-	SV_OPT_PREFIX,
+	SV_OPT_PREFIX(struct compare_opts),
 	SV_OPT_END
 };
 
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct compare_opts *opt = a->opts;
 	struct sv_version from, to;
 	struct sv_transition t;
 	const char *prefix, *name;
@@ -34,11 +40,11 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	/* The configuration (its tag prefix) matters only for versions
 	 * that do not parse as they are: a sidecar comparing plain versions
 	 * every few seconds never loads libgit2. */
-	if (sv_arg(a, "prefix") == NULL && (!sv_version_is_plain(a->argv[0]) ||
+	if (opt->prefix == NULL && (!sv_version_is_plain(a->argv[0]) ||
 	    !sv_version_is_plain(a->argv[1])) &&
 	    (status = sv_ctx_setup(ctx, SV_CMD_REPO_OPT, &e)))
 		goto fail;
-	if ((status = sv_ctx_prefix(ctx, a, &prefix, &e)))
+	if ((status = sv_ctx_prefix(ctx, opt->prefix, &prefix, &e)))
 		goto fail;
 	if (sv_version_parse(&from, a->argv[0], prefix, &e) ||
 	    sv_version_parse(&to, a->argv[1], prefix, &e)) {
@@ -84,5 +90,6 @@ const struct sv_command sv_cmd_compare = {
 	.arg_complete = SV_COMPLETE_NONE,
 	.flags = SV_CMD_REPO_LAZY,
 	.options = options,
+	.opts_size = sizeof(struct compare_opts),
 	.run = run,
 };

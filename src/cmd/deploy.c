@@ -22,37 +22,57 @@
 #include "core/fetch.h"
 #include "otp/deploy.h"
 
+/* The options, as the table below binds them. */
+struct deploy_opts {
+	const char *root;
+	const char *store;
+	struct sv_strlist trust;
+	bool follow;
+	bool once;
+	const char *interval;
+	const char *probe;
+	const char *on_restart;
+	const char *node;
+	const char *cookie_file;
+	const char *timeout;
+	const char *max_size;
+};
+
 static const struct sv_option options[] = {
 	{ "root", 'r', "DIR", "the release root: bootstrap fills it, follow "
 	  "upgrades the node that runs from it (required)", SV_COMPLETE_DIR,
-	  NULL, false },
-	SV_OPT_STORE,
-	SV_OPT_TRUST,
+	  NULL, false, SV_STRING(struct deploy_opts, root) },
+	SV_OPT_STORE(struct deploy_opts),
+	SV_OPT_TRUST(struct deploy_opts),
 	{ "follow", 'f', NULL, "follow the store's NAME-latest with the "
 	  "running node instead of bootstrapping", SV_COMPLETE_NONE, NULL,
-	  false },
+	  false, SV_FLAG(struct deploy_opts, follow) },
 	{ "once", 0, NULL, "with --follow: look once, upgrade if latest moved, "
-	  "and exit", SV_COMPLETE_NONE, NULL, false },
+	  "and exit", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct deploy_opts, once) },
 	{ "interval", 0, "TIME", "with --follow: the time between looks, such "
 	  "as 30s, 5m or 500ms (default: 30s)", SV_COMPLETE_NONE, NULL,
-	  false },
+	  false, SV_STRING(struct deploy_opts, interval) },
 	{ "probe", 0, "CMD", "a shell command run after install_release; the "
 	  "upgrade is made permanent only if it exits 0, else rolled back",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct deploy_opts, probe) },
 	{ "on-restart", 0, "CMD", "a shell command run when latest cannot be "
 	  "taken live (instead of exiting with status 5)", SV_COMPLETE_NONE,
-	  NULL, false },
+	  NULL, false, SV_STRING(struct deploy_opts, on_restart) },
 	{ "node", 0, "NODE", "the node, NAME@HOST or a short name (default: "
 	  "the release's, from RELEASE_NODE or vm.args)", SV_COMPLETE_NONE,
-	  NULL, false },
+	  NULL, false, SV_STRING(struct deploy_opts, node) },
 	{ "cookie-file", 0, "FILE", "the node's cookie (default: "
 	  "RELEASE_COOKIE, vm.args, releases/COOKIE, ~/.erlang.cookie)",
-	  SV_COMPLETE_FILE, NULL, false },
+	  SV_COMPLETE_FILE, NULL, false,
+	  SV_STRING(struct deploy_opts, cookie_file) },
 	{ "timeout", 0, "TIME", "the limit of each call to the node and of "
-	  "the probe (default: 60s)", SV_COMPLETE_NONE, NULL, false },
+	  "the probe (default: 60s)", SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct deploy_opts, timeout) },
 	{ "max-size", 0, "SIZE", "bootstrap: refuse to extract more than SIZE "
 	  "bytes (suffixes K, M, G, T; default 16G)", SV_COMPLETE_NONE, NULL,
-	  false },
+	  false, SV_STRING(struct deploy_opts, max_size) },
 	SV_OPT_END
 };
 
@@ -161,14 +181,24 @@ blank(const char *s)
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct deploy_opts *opt = a->opts;
 	struct sv_deploy_opts o;
 	struct sv_store *s = NULL;
 	struct out out;
 	struct sv_err e;
 	char *name = NULL, *version = NULL, *cookie = NULL;
-	bool follow = sv_flag(a, "follow");
-	const char *follow_only[] = { "once", "interval", "probe", "on-restart",
-	    "node", "cookie-file", "timeout", NULL };
+	bool follow = opt->follow;
+	const struct {
+		const char *name;
+		bool given;
+	} follow_only[] = {
+		{ "once", opt->once }, { "interval", opt->interval != NULL },
+		{ "probe", opt->probe != NULL },
+		{ "on-restart", opt->on_restart != NULL },
+		{ "node", opt->node != NULL },
+		{ "cookie-file", opt->cookie_file != NULL },
+		{ "timeout", opt->timeout != NULL },
+	};
 	size_t i;
 	int status;
 
@@ -177,7 +207,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	o.interval = DEFAULT_INTERVAL;
 	o.timeout = DEFAULT_TIMEOUT;
 	o.max_size = SV_EXTRACT_MAX_DEFAULT;
-	if ((o.root = sv_arg(a, "root")) == NULL || *o.root == '\0') {
+	if ((o.root = opt->root) == NULL || *o.root == '\0') {
 		status = sv_err_set(&e, SV_USAGE, "deploy needs --root DIR, the "
 		    "release root");
 		goto fail;
@@ -188,13 +218,14 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		sv_err_hint(&e, "give --follow to follow a root's node");
 		goto fail;
 	}
-	for (i = 0; !follow && follow_only[i] != NULL; i++)
-		if (sv_arg(a, follow_only[i]) || sv_flag(a, follow_only[i])) {
+	for (i = 0; !follow && i < sizeof(follow_only) /
+	    sizeof(follow_only[0]); i++)
+		if (follow_only[i].given) {
 			status = sv_err_set(&e, SV_USAGE, "--%s applies to "
-			    "--follow", follow_only[i]);
+			    "--follow", follow_only[i].name);
 			goto fail;
 		}
-	if (follow && sv_arg(a, "max-size")) {
+	if (follow && opt->max_size) {
 		status = sv_err_set(&e, SV_USAGE, "--max-size applies to a "
 		    "bootstrap, not to --follow");
 		goto fail;
@@ -207,30 +238,30 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		    "version: give NAME without @%s", version);
 		goto fail;
 	}
-	if ((sv_arg(a, "interval") && (status = sv_parse_duration("interval",
-	    sv_arg(a, "interval"), 0.01, &o.interval, &e))) ||
-	    (sv_arg(a, "timeout") && (status = sv_parse_duration("timeout",
-	    sv_arg(a, "timeout"), 1, &o.timeout, &e))) ||
-	    (sv_arg(a, "max-size") && (status = sv_parse_size("max-size",
-	    sv_arg(a, "max-size"), &o.max_size, &e))) ||
-	    (sv_arg(a, "cookie-file") && (status = read_cookie(sv_arg(a,
-	    "cookie-file"), &cookie, &e))))
+	if ((opt->interval && (status = sv_parse_duration("interval",
+	    opt->interval, 0.01, &o.interval, &e))) ||
+	    (opt->timeout && (status = sv_parse_duration("timeout",
+	    opt->timeout, 1, &o.timeout, &e))) ||
+	    (opt->max_size && (status = sv_parse_size("max-size",
+	    opt->max_size, &o.max_size, &e))) ||
+	    (opt->cookie_file && (status = read_cookie(
+	    opt->cookie_file, &cookie, &e))))
 		goto fail;
-	if ((o.probe = sv_arg(a, "probe")) != NULL && blank(o.probe)) {
+	if ((o.probe = opt->probe) != NULL && blank(o.probe)) {
 		status = sv_err_set(&e, SV_USAGE, "--probe needs a command");
 		goto fail;
 	}
-	if ((o.on_restart = sv_arg(a, "on-restart")) != NULL &&
+	if ((o.on_restart = opt->on_restart) != NULL &&
 	    blank(o.on_restart)) {
 		status = sv_err_set(&e, SV_USAGE, "--on-restart needs a command");
 		goto fail;
 	}
-	o.node = sv_arg(a, "node");
+	o.node = opt->node;
 	o.cookie = cookie;
-	o.once = sv_flag(a, "once");
+	o.once = opt->once;
 	o.name = name;
 	o.version = version;
-	if ((status = sv_ctx_store(ctx, a, SV_STORE_READ, &s, &e)))
+	if ((status = sv_ctx_store(ctx, opt->store, &opt->trust, SV_STORE_READ, &s, &e)))
 		goto fail;
 	o.store = s;
 	out.ctx = ctx;
@@ -262,5 +293,6 @@ const struct sv_command sv_cmd_deploy = {
 	.arg_complete = SV_COMPLETE_NONE,
 	.flags = SV_CMD_REPO_OPT,
 	.options = options,
+	.opts_size = sizeof(struct deploy_opts),
 	.run = run,
 };

@@ -20,13 +20,23 @@
 #include "core/plan.h"
 #include "otp/diff.h"
 
+/* The options, as the table below binds them. */
+struct diff_opts {
+	const char *from;
+	const char *to;
+	bool explain;
+};
+
 static const struct sv_option options[] = {
 	{ "from", 0, "VSN", "the old OTP release version (default: the one "
-	  "OLD names in start_erl.data)", SV_COMPLETE_NONE, NULL, false },
+	  "OLD names in start_erl.data)", SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct diff_opts, from) },
 	{ "to", 0, "VSN", "the new OTP release version (default: the one "
-	  "NEW names)", SV_COMPLETE_NONE, NULL, false },
+	  "NEW names)", SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct diff_opts, to) },
 	{ "explain", 0, NULL, "print each changed module's level with the "
-	  "evidence for it (OTP releases)", SV_COMPLETE_NONE, NULL, false },
+	  "evidence for it (OTP releases)", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct diff_opts, explain) },
 	SV_OPT_END
 };
 
@@ -185,11 +195,12 @@ print_human(const struct sv_build_diff *d)
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct diff_opts *opt = a->opts;
 	struct sv_build_diff d;
 	struct sv_otp_explain x;
 	struct sv_rules rules;
 	struct sv_err e;
-	const char *from = sv_arg(a, "from"), *to = sv_arg(a, "to");
+	const char *from = opt->from, *to = opt->to;
 	int status;
 
 	sv_err_init(&e);
@@ -205,14 +216,14 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	if ((status = sv_build_diff_run(&d, a->argv[0], a->argc == 2 ?
 	    a->argv[1] : NULL, from, to, &rules, &e)))
 		goto fail;
-	if (sv_flag(a, "explain") && d.otp)
+	if (opt->explain && d.otp)
 		sv_otp_explain_take(&x, &d.up);
 	if (ctx->json)
 		print_json(&d, a->argv[0], a->argc == 2 ? a->argv[1] :
-		    a->argv[0], sv_flag(a, "explain") && d.otp ? &x : NULL);
+		    a->argv[0], opt->explain && d.otp ? &x : NULL);
 	else if (!ctx->quiet && (d.plan.n > 0 || d.required > SV_LEVEL_NONE))
 		print_human(&d);
-	if (!ctx->json && sv_flag(a, "explain") && d.otp)
+	if (!ctx->json && opt->explain && d.otp)
 		sv_out_explain(&x, "");
 	status = d.plan.n > 0 || (d.otp && d.up.nreasons > 0) ? SV_NO : SV_OK;
 	goto out;
@@ -234,5 +245,6 @@ const struct sv_command sv_cmd_diff = {
 	.arg_complete = SV_COMPLETE_FILE,
 	.flags = SV_CMD_REPO_OPT,
 	.options = options,
+	.opts_size = sizeof(struct diff_opts),
 	.run = run,
 };

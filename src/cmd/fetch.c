@@ -22,18 +22,29 @@
 #include "core/version.h"
 #include "otp/target.h"
 
+/* The options, as the table below binds them. */
+struct fetch_opts {
+	const char *output;
+	const char *store;
+	struct sv_strlist trust;
+	const char *delta_from;
+	const char *max_size;
+};
+
 static const struct sv_option options[] = {
 	{ "output", 'o', "PATH", "a package file (.tar.gz, .tgz, .tar.zst) or "
 	  "a directory to extract into (default: NAME-VERSION.tar.gz here)",
-	  SV_COMPLETE_FILE, NULL, false },
-	SV_OPT_STORE,
-	SV_OPT_TRUST,
+	  SV_COMPLETE_FILE, NULL, false,
+	  SV_STRING(struct fetch_opts, output) },
+	SV_OPT_STORE(struct fetch_opts),
+	SV_OPT_TRUST(struct fetch_opts),
 	{ "delta-from", 0, "VERSION", "the delta package from VERSION, when "
 	  "the store has one (else the whole package), into a package file",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct fetch_opts, delta_from) },
 	{ "max-size", 0, "SIZE", "refuse to extract more than SIZE bytes "
 	  "(suffixes K, M, G, T; default 16G)", SV_COMPLETE_NONE, NULL,
-	  false },
+	  false, SV_STRING(struct fetch_opts, max_size) },
 	SV_OPT_END
 };
 
@@ -99,6 +110,7 @@ print_result(struct sv_ctx *ctx, const char *output,
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct fetch_opts *opt = a->opts;
 	struct sv_fetch_request req;
 	struct sv_fetch_result r;
 	struct sv_store *s = NULL;
@@ -112,16 +124,16 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	memset(&req, 0, sizeof(req));
 	req.max_size = SV_EXTRACT_MAX_DEFAULT;
 	if ((status = sv_release_ref_parse(a->argv[0], &name, &version, &e)) ||
-	    (sv_arg(a, "max-size") && (status = sv_parse_size("max-size",
-	    sv_arg(a, "max-size"), &req.max_size, &e))) ||
-	    (sv_arg(a, "delta-from") && (status = sv_version_normalise(
-	    sv_arg(a, "delta-from"), "v", &from, &e))) ||
-	    (status = sv_ctx_store(ctx, a, SV_STORE_READ, &s, &e)))
+	    (opt->max_size && (status = sv_parse_size("max-size",
+	    opt->max_size, &req.max_size, &e))) ||
+	    (opt->delta_from && (status = sv_version_normalise(
+	    opt->delta_from, "v", &from, &e))) ||
+	    (status = sv_ctx_store(ctx, opt->store, &opt->trust, SV_STORE_READ, &s, &e)))
 		goto fail;
 	req.delta_from = from;
 	req.name = name;
 	req.version = version;
-	if (sv_arg(a, "output") == NULL) {
+	if (opt->output == NULL) {
 		/* The default output needs the version: resolve it first. */
 		struct sv_record rec;
 		struct buf b;
@@ -140,7 +152,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		req.version = version;
 		sv_record_release(&rec);
 	} else {
-		output = xstrdup(sv_arg(a, "output"));
+		output = xstrdup(opt->output);
 	}
 	req.output = output;
 	req.prepare = prepare_release;
@@ -172,5 +184,6 @@ const struct sv_command sv_cmd_fetch = {
 	.arg_complete = SV_COMPLETE_NONE,
 	.flags = SV_CMD_REPO_OPT,
 	.options = options,
+	.opts_size = sizeof(struct fetch_opts),
 	.run = run,
 };

@@ -18,12 +18,20 @@
 #include "core/gc.h"
 #include "core/store.h"
 
+/* The options, as the table below binds them. */
+struct gc_opts {
+	const char *keep;
+	bool dry_run;
+	const char *store;
+};
+
 static const struct sv_option options[] = {
 	{ "keep", 0, "N", "keep only the newest N versions of each release "
-	  "(and always its latest)", SV_COMPLETE_NONE, NULL, false },
+	  "(and always its latest)", SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct gc_opts, keep) },
 	{ "dry-run", 'n', NULL, "say what would be removed, remove nothing",
-	  SV_COMPLETE_NONE, NULL, false },
-	SV_OPT_STORE,
+	  SV_COMPLETE_NONE, NULL, false, SV_FLAG(struct gc_opts, dry_run) },
+	SV_OPT_STORE(struct gc_opts),
 	SV_OPT_END
 };
 
@@ -98,17 +106,18 @@ print_result(struct sv_ctx *ctx, struct sv_store *s, bool dry,
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct gc_opts *opt = a->opts;
 	struct sv_gc_request req;
 	struct sv_gc_result r;
 	struct sv_store *s = NULL;
-	const char *keep = sv_arg(a, "keep");
+	const char *keep = opt->keep;
 	struct sv_err e;
 	int status;
 
 	sv_err_init(&e);
 	sv_gc_result_init(&r);
 	memset(&req, 0, sizeof(req));
-	req.dry_run = sv_flag(a, "dry-run");
+	req.dry_run = opt->dry_run;
 	if (keep) {
 		char *end;
 		unsigned long v = strtoul(keep, &end, 10);
@@ -122,7 +131,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		req.keep_set = true;
 		req.keep = v;
 	}
-	if ((status = sv_ctx_store(ctx, a, SV_STORE_READ, &s, &e)) ||
+	if ((status = sv_ctx_store(ctx, opt->store, NULL, SV_STORE_READ, &s, &e)) ||
 	    (status = sv_gc(s, &req, &r, &e)))
 		goto fail;
 	print_result(ctx, s, req.dry_run, &r);
@@ -144,5 +153,6 @@ const struct sv_command sv_cmd_gc = {
 	.arg_complete = SV_COMPLETE_NONE,
 	.flags = SV_CMD_REPO_OPT,
 	.options = options,
+	.opts_size = sizeof(struct gc_opts),
 	.run = run,
 };

@@ -20,9 +20,15 @@
 #include "base/quote.h"
 #include "cli/output.h"
 
+/* The options, as the table below binds them. */
+struct keygen_opts {
+	const char *output;
+};
+
 static const struct sv_option options[] = {
 	{ "output", 'o', "FILE", "the private key file to write; the public "
-	  "key goes to FILE.pub (required)", SV_COMPLETE_FILE, NULL, false },
+	  "key goes to FILE.pub (required)", SV_COMPLETE_FILE, NULL, false,
+	  SV_STRING(struct keygen_opts, output) },
 	SV_OPT_END
 };
 
@@ -55,7 +61,8 @@ write_new(const char *dest, const struct buf *text, mode_t mode,
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
-	const char *out = sv_arg(a, "output");
+	const struct keygen_opts *opt = a->opts;
+	const char *out = opt->output;
 	struct buf priv, pub, pubname;
 	struct sv_key *k = NULL;
 	char id[SV_KEY_ID_LEN + 1];
@@ -134,5 +141,6 @@ const struct sv_command sv_cmd_keygen = {
 	.arg_complete = SV_COMPLETE_NONE,
 	.flags = 0,
 	.options = options,
+	.opts_size = sizeof(struct keygen_opts),
 	.run = run,
 };

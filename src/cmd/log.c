@@ -16,10 +16,16 @@
 #include "core/release.h"
 #include "core/version.h"
 
+/* The options, as the table below binds them. */
+struct log_opts {
+	const char *max_count;
+	const char *prefix;
+};
+
 static const struct sv_option options[] = {
 	{ "max-count", 'n', "N", "show at most N releases", SV_COMPLETE_NONE,
-	  NULL, false },
-	SV_OPT_PREFIX,
+	  NULL, false, SV_STRING(struct log_opts, max_count) },
+	SV_OPT_PREFIX(struct log_opts),
 	SV_OPT_END
 };
 
@@ -61,6 +67,7 @@ parse_count(const char *s, size_t *out, struct sv_err *e)
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct log_opts *opt = a->opts;
 	struct sv_releases list;
 	struct sv_json *doc = NULL, *arr = NULL;
 	const char *prefix;
@@ -70,8 +77,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 
 	sv_err_init(&e);
 	sv_releases_init(&list);
-	if ((status = parse_count(sv_arg(a, "max-count"), &max, &e)) ||
-	    (status = sv_ctx_prefix(ctx, a, &prefix, &e)) ||
+	if ((status = parse_count(opt->max_count, &max, &e)) ||
+	    (status = sv_ctx_prefix(ctx, opt->prefix, &prefix, &e)) ||
 	    (status = sv_release_require_full_history(ctx->repo, &e)) ||
 	    (status = sv_releases_load(ctx->repo, prefix, &list, &e)))
 		goto fail;
@@ -155,5 +162,6 @@ const struct sv_command sv_cmd_log = {
 	.arg_complete = SV_COMPLETE_NONE,
 	.flags = SV_CMD_REPO,
 	.options = options,
+	.opts_size = sizeof(struct log_opts),
 	.run = run,
 };

@@ -18,8 +18,13 @@
 #include "cli/output.h"
 #include "core/store.h"
 
+/* The options, as the table below binds them. */
+struct ls_opts {
+	const char *store;
+};
+
 static const struct sv_option options[] = {
-	SV_OPT_STORE,
+	SV_OPT_STORE(struct ls_opts),
 	SV_OPT_END
 };
 
@@ -159,6 +164,7 @@ list_names(struct sv_ctx *ctx, struct sv_store *s, struct sv_err *e)
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct ls_opts *opt = a->opts;
 	struct sv_store *s = NULL;
 	struct sv_err e;
 	int status;
@@ -166,7 +172,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_err_init(&e);
 	if (a->argc > 0 && (status = sv_release_name_check(a->argv[0], &e)))
 		goto fail;
-	if ((status = sv_ctx_store(ctx, a, SV_STORE_READ, &s, &e)))
+	if ((status = sv_ctx_store(ctx, opt->store, NULL, SV_STORE_READ, &s, &e)))
 		goto fail;
 	if (ctx->quiet && !ctx->json) {
 		/* Only whether the store (and the release) exist. */
@@ -205,5 +211,6 @@ const struct sv_command sv_cmd_ls = {
 	.arg_complete = SV_COMPLETE_NONE,
 	.flags = SV_CMD_REPO_OPT,
 	.options = options,
+	.opts_size = sizeof(struct ls_opts),
 	.run = run,
 };

@@ -23,28 +23,45 @@
 #include "otp/package.h"
 #include "otp/relpack.h"
 
+/* The options, as the table below binds them. */
+struct pack_opts {
+	const char *output;
+	const char *name;
+	const char *version;
+	const char *compression;
+	const char *manifest;
+	const char *delta_from;
+	bool tree;
+	bool no_relup;
+};
+
 static const struct sv_option options[] = {
 	{ "output", 'o', "FILE", "write the tarball to FILE (default: "
-	  "NAME-VERSION.tar.gz here)", SV_COMPLETE_FILE, NULL, false },
+	  "NAME-VERSION.tar.gz here)", SV_COMPLETE_FILE, NULL, false,
+	  SV_STRING(struct pack_opts, output) },
 	{ "name", 0, "NAME", "release name (default: an OTP release's own, "
 	  "else release.name, else the directory's name)", SV_COMPLETE_NONE,
-	  NULL, false },
+	  NULL, false, SV_STRING(struct pack_opts, name) },
 	{ "version", 0, "VERSION", "release version (default: an OTP "
 	  "release's own, else the release tag on HEAD, if clean)",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct pack_opts, version) },
 	{ "compression", 0, "KIND", "gzip or zstd (default: from the output "
-	  "name, else gzip)", SV_COMPLETE_CHOICES, "gzip zstd", false },
+	  "name, else gzip)", SV_COMPLETE_CHOICES, "gzip zstd", false,
+	  SV_STRING(struct pack_opts, compression) },
 	{ "manifest", 0, "FILE", "write the manifest to FILE (default: beside "
 	  "the tarball, NAME-VERSION.manifest.json)", SV_COMPLETE_FILE, NULL,
-	  false },
+	  false, SV_STRING(struct pack_opts, manifest) },
 	{ "delta-from", 0, "OLD", "an OTP release: pack only what a node "
 	  "running OLD (a release root or package) lacks", SV_COMPLETE_FILE,
-	  NULL, false },
+	  NULL, false, SV_STRING(struct pack_opts, delta_from) },
 	{ "tree", 0, NULL, "pack DIR whole, as a plain tree, even if it is "
-	  "the root of an OTP release", SV_COMPLETE_NONE, NULL, false },
+	  "the root of an OTP release", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct pack_opts, tree) },
 	{ "no-relup", 0, NULL, "an OTP release that follows another, packed "
 	  "without its relup: for fresh installs only (the manifest says "
-	  "so)", SV_COMPLETE_NONE, NULL, false },
+	  "so)", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct pack_opts, no_relup) },
 	SV_OPT_END
 };
 
@@ -197,6 +214,7 @@ print_result(struct sv_ctx *ctx, const struct sv_package *w)
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct pack_opts *opt = a->opts;
 	struct sv_package_spec spec;
 	struct sv_package p;
 	struct sv_err e;
@@ -206,14 +224,14 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_package_init(&p);
 	memset(&spec, 0, sizeof(spec));
 	spec.dir = a->argv[0];
-	spec.name = sv_arg(a, "name");
-	spec.version = sv_arg(a, "version");
-	spec.compression = sv_arg(a, "compression");
-	spec.output = sv_arg(a, "output");
-	spec.manifest = sv_arg(a, "manifest");
-	spec.delta_from = sv_arg(a, "delta-from");
-	spec.tree = sv_flag(a, "tree");
-	spec.no_relup = sv_flag(a, "no-relup");
+	spec.name = opt->name;
+	spec.version = opt->version;
+	spec.compression = opt->compression;
+	spec.output = opt->output;
+	spec.manifest = opt->manifest;
+	spec.delta_from = opt->delta_from;
+	spec.tree = opt->tree;
+	spec.no_relup = opt->no_relup;
 	if ((status = sv_package_describe(ctx->repo, &ctx->config, &spec, &p,
 	    &e)) || (status = sv_package_build(&spec, &p, &e)))
 		sv_out_error(a->cmd, &e);
@@ -233,5 +251,6 @@ const struct sv_command sv_cmd_pack = {
 	.arg_complete = SV_COMPLETE_DIR,
 	.flags = SV_CMD_REPO_OPT,
 	.options = options,
+	.opts_size = sizeof(struct pack_opts),
 	.run = run,
 };

@@ -28,35 +28,57 @@
 #include "cli/parse.h"
 #include "core/version.h"
 
+/* The options, as the table below binds them. */
+struct publish_opts {
+	const char *store;
+	const char *expect_latest;
+	bool expect_empty;
+	bool compat_names;
+	const char *manifest;
+	const char *name;
+	const char *version;
+	const char *compression;
+	bool tree;
+	const char *sign;
+	const char *expires;
+};
+
 static const struct sv_option options[] = {
-	SV_OPT_STORE,
+	SV_OPT_STORE(struct publish_opts),
 	{ "expect-latest", 0, "VERSION", "move the pointer only if it names "
 	  "VERSION (default: the version the release follows)",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct publish_opts, expect_latest) },
 	{ "expect-empty", 0, NULL, "move the pointer only if there is none "
-	  "yet (a first release)", SV_COMPLETE_NONE, NULL, false },
+	  "yet (a first release)", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct publish_opts, expect_empty) },
 	{ "compat-names", 0, NULL, "also store the package as "
 	  "NAME-VERSION.tar.gz beside NAME-latest", SV_COMPLETE_NONE, NULL,
-	  false },
+	  false, SV_FLAG(struct publish_opts, compat_names) },
 	{ "manifest", 0, "FILE", "the tarball's manifest (default: "
 	  "NAME-VERSION.manifest.json beside it)", SV_COMPLETE_FILE, NULL,
-	  false },
+	  false, SV_STRING(struct publish_opts, manifest) },
 	{ "name", 0, "NAME", "release name, for a directory (default: an OTP "
 	  "release's own, else release.name, else the directory's name)",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct publish_opts, name) },
 	{ "version", 0, "VERSION", "release version, for a directory "
 	  "(default: an OTP release's own, else the release tag on HEAD)",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct publish_opts, version) },
 	{ "compression", 0, "KIND", "gzip or zstd, for a directory (default: "
-	  "gzip)", SV_COMPLETE_CHOICES, "gzip zstd", false },
+	  "gzip)", SV_COMPLETE_CHOICES, "gzip zstd", false,
+	  SV_STRING(struct publish_opts, compression) },
 	{ "tree", 0, NULL, "pack a directory whole, as a plain tree, even if "
-	  "it is the root of an OTP release", SV_COMPLETE_NONE, NULL, false },
+	  "it is the root of an OTP release", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct publish_opts, tree) },
 	{ "sign", 0, "KEY", "sign the release's record and the latest pointer "
 	  "with this private key (smoothver keygen)", SV_COMPLETE_FILE, NULL,
-	  false },
+	  false, SV_STRING(struct publish_opts, sign) },
 	{ "expires", 0, "TIME", "with --sign: how long the signed latest stays "
 	  "valid, such as 30d (default: 30d); re-sign before it expires",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct publish_opts, expires) },
 	SV_OPT_END
 };
 
@@ -234,12 +256,13 @@ static int
 tarball_manifest(const struct sv_args *a, const char *tarball, char **out,
     struct sv_err *e)
 {
-	const char *given = sv_arg(a, "manifest");
+	const struct publish_opts *opt = a->opts;
+	const char *given = opt->manifest;
 	char *path = given ? xstrdup(given) : sv_package_manifest_name(tarball);
 
-	if (sv_arg(a, "compression") || sv_flag(a, "tree"))
+	if (opt->compression || opt->tree)
 		sv_err_set(e, SV_USAGE, "--%s applies to a directory, and '%s' "
-		    "is a file", sv_arg(a, "compression") ? "compression" :
+		    "is a file", opt->compression ? "compression" :
 		    "tree", tarball);
 	else if (access(path, F_OK) != 0)
 		sv_err_set(e, SV_INPUT, "cannot publish '%s' without its manifest: "
@@ -259,6 +282,7 @@ tarball_manifest(const struct sv_args *a, const char *tarball, char **out,
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct publish_opts *opt = a->opts;
 	const char *src = a->argc > 0 ? a->argv[0] : ".";
 	struct sv_publish_request req;
 	struct sv_publish_result r;
@@ -278,24 +302,24 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_package_init(&p);
 	memset(&req, 0, sizeof(req));
 	memset(&si, 0, sizeof(si));
-	req.compat_names = sv_flag(a, "compat-names");
-	if (sv_arg(a, "expires") && !sv_arg(a, "sign")) {
+	req.compat_names = opt->compat_names;
+	if (opt->expires && !opt->sign) {
 		status = sv_err_set(&e, SV_USAGE, "--expires applies to --sign");
 		goto fail;
 	}
-	if (sv_arg(a, "expires") && (status = sv_parse_duration("expires",
-	    sv_arg(a, "expires"), 1, &expires, &e)))
+	if (opt->expires && (status = sv_parse_duration("expires",
+	    opt->expires, 1, &expires, &e)))
 		goto fail;
 	/* The key is read before anything is published: a key that cannot
 	 * sign stops the publish, not half of it. */
-	if (sv_arg(a, "sign")) {
+	if (opt->sign) {
 		struct buf pem;
 
 		buf_init(&pem);
-		if ((status = sv_read_file(sv_arg(a, "sign"), &pem, 1 << 16,
+		if ((status = sv_read_file(opt->sign, &pem, 1 << 16,
 		    &e)) == SV_OK &&
 		    (signer = sv_key_read(pem.s ? pem.s : "", pem.len,
-		    sv_arg(a, "sign"), 1, &e)) == NULL)
+		    opt->sign, 1, &e)) == NULL)
 			status = e.status;
 		if (pem.s != NULL)
 			memset(pem.s, 0, pem.len);
@@ -303,15 +327,15 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		if (status)
 			goto fail;
 	}
-	if (sv_arg(a, "expect-latest") && sv_flag(a, "expect-empty")) {
+	if (opt->expect_latest && opt->expect_empty) {
 		status = sv_err_set(&e, SV_USAGE, "--expect-latest and "
 		    "--expect-empty cannot go together");
 		goto fail;
 	}
-	if (sv_flag(a, "expect-empty")) {
+	if (opt->expect_empty) {
 		req.expect = SV_EXPECT_EMPTY;
-	} else if (sv_arg(a, "expect-latest")) {
-		if (sv_version_normalise(sv_arg(a, "expect-latest"),
+	} else if (opt->expect_latest) {
+		if (sv_version_normalise(opt->expect_latest,
 		    ctx->config.tag_prefix, &expect, &e)) {
 			status = e.status = SV_USAGE;
 			goto fail;
@@ -327,17 +351,17 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	if (S_ISDIR(st.st_mode)) {
 		struct sv_package_spec spec;
 
-		if (sv_arg(a, "manifest")) {
+		if (opt->manifest) {
 			status = sv_err_set(&e, SV_USAGE, "--manifest applies to a "
 			    "tarball, and '%s' is a directory", src);
 			goto fail;
 		}
 		memset(&spec, 0, sizeof(spec));
 		spec.dir = src;
-		spec.name = sv_arg(a, "name");
-		spec.version = sv_arg(a, "version");
-		spec.compression = sv_arg(a, "compression");
-		spec.tree = sv_flag(a, "tree");
+		spec.name = opt->name;
+		spec.version = opt->version;
+		spec.compression = opt->compression;
+		spec.tree = opt->tree;
 		if ((status = scratch_make(&tmp, &e)))
 			goto fail;
 		spec.out_dir = tmp.dir;
@@ -364,18 +388,18 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	} else {
 		if ((status = tarball_manifest(a, src, &manifest, &e)))
 			goto fail;
-		if (sv_arg(a, "version") && (status = sv_version_normalise(
-		    sv_arg(a, "version"), ctx->config.tag_prefix, &version,
+		if (opt->version && (status = sv_version_normalise(
+		    opt->version, ctx->config.tag_prefix, &version,
 		    &e))) {
 			status = e.status = SV_USAGE;
 			goto fail;
 		}
 		req.package = src;
 		req.manifest = manifest;
-		req.name = sv_arg(a, "name");
+		req.name = opt->name;
 		req.version = version;
 	}
-	if ((status = sv_ctx_store(ctx, a, SV_STORE_CREATE, &s, &e)))
+	if ((status = sv_ctx_store(ctx, opt->store, NULL, SV_STORE_CREATE, &s, &e)))
 		goto fail;
 	if ((status = sv_publish(s, &req, &r, &e)))
 		goto fail;
@@ -407,5 +431,6 @@ const struct sv_command sv_cmd_publish = {
 	.arg_complete = SV_COMPLETE_FILE,
 	.flags = SV_CMD_REPO_OPT,
 	.options = options,
+	.opts_size = sizeof(struct publish_opts),
 	.run = run,
 };

@@ -21,26 +21,43 @@
 #include "otp/relup.h"
 #include "otp/relupfile.h"
 
+/* The options, as the table below binds them. */
+struct relup_opts {
+	const char *from;
+	const char *to;
+	bool write;
+	const char *output;
+	bool systools;
+	const char *purge;
+	bool merge;
+	bool appups;
+};
+
 static const struct sv_option options[] = {
 	{ "from", 0, "VSN[,VSN...]", "the base release versions, found in "
 	  "OLD or NEW (default: each OLD's own)", SV_COMPLETE_NONE, NULL,
-	  false },
+	  false, SV_STRING(struct relup_opts, from) },
 	{ "to", 0, "VSN", "the release version to upgrade to (default: the "
-	  "one NEW names)", SV_COMPLETE_NONE, NULL, false },
+	  "one NEW names)", SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct relup_opts, to) },
 	{ "write", 'w', NULL, "write NEW/releases/VSN/relup",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false, SV_FLAG(struct relup_opts, write) },
 	{ "output", 'o', "FILE", "write the relup to FILE instead",
-	  SV_COMPLETE_FILE, NULL, false },
+	  SV_COMPLETE_FILE, NULL, false,
+	  SV_STRING(struct relup_opts, output) },
 	{ "systools", 0, NULL, "translate NEW's appup files as they are, "
 	  "exactly as systools:make_relup does (no code comparison, no "
-	  "reboot scripts)", SV_COMPLETE_NONE, NULL, false },
+	  "reboot scripts)", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct relup_opts, systools) },
 	{ "purge", 0, "SPEC", "purge methods for generated appup "
-	  "instructions, as for appup", SV_COMPLETE_NONE, NULL, false },
+	  "instructions, as for appup", SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct relup_opts, purge) },
 	{ "merge", 0, NULL, "complete hand-written appups that miss changed "
-	  "modules instead of failing", SV_COMPLETE_NONE, NULL, false },
+	  "modules instead of failing", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct relup_opts, merge) },
 	{ "appups", 0, NULL, "also write the appup files the relup holds "
 	  "into NEW, as appup --write does (one base, with --write)",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false, SV_FLAG(struct relup_opts, appups) },
 	SV_OPT_END
 };
 
@@ -162,15 +179,16 @@ print_human(const struct sv_otp_relup *r, const char *name,
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct relup_opts *opt = a->opts;
 	struct sv_otp_relup_inputs in;
 	struct sv_otp_options opts;
 	struct sv_otp_relup_options ro;
 	struct sv_otp_relup r;
 	struct sv_otp_upgrade plan;
-	const char *from = sv_arg(a, "from"), *to = sv_arg(a, "to");
-	const char *output = sv_arg(a, "output");
+	const char *from = opt->from, *to = opt->to;
+	const char *output = opt->output;
 	const char *newpath = a->argv[a->argc - 1];
-	bool do_write = sv_flag(a, "write"), appups = sv_flag(a, "appups");
+	bool do_write = opt->write, appups = opt->appups;
 	char **vsns = NULL, *dest = NULL, **written = NULL;
 	size_t nvsns = 0, i;
 	struct buf text, lines;
@@ -185,8 +203,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_otp_options_init(&opts);
 	sv_otp_relup_init(&r);
 	memset(&ro, 0, sizeof(ro));
-	opts.merge = sv_flag(a, "merge");
-	ro.systools = sv_flag(a, "systools");
+	opts.merge = opt->merge;
+	ro.systools = opt->systools;
 	ro.appup = &opts;
 	if (a->argc == 1 && from == NULL) {
 		status = sv_err_set(&e, SV_USAGE, "'relup' needs OLD... NEW (or "
@@ -198,7 +216,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		    "each other");
 		goto fail;
 	}
-	if (ro.systools && (sv_arg(a, "purge") || opts.merge)) {
+	if (ro.systools && (opt->purge || opts.merge)) {
 		status = sv_err_set(&e, SV_USAGE, "--purge and --merge shape "
 		    "generated appups; --systools reads the appup files as "
 		    "they are");
@@ -210,8 +228,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		    ", and --systools generates none" : "");
 		goto fail;
 	}
-	if ((sv_arg(a, "purge") != NULL &&
-	    (status = sv_otp_purge_parse(&opts, sv_arg(a, "purge"), &e))) ||
+	if ((opt->purge != NULL &&
+	    (status = sv_otp_purge_parse(&opts, opt->purge, &e))) ||
 	    (from != NULL &&
 	    (status = sv_otp_relup_vsns(from, &vsns, &nvsns, &e))) ||
 	    (status = sv_otp_relup_inputs_open(&in, newpath, to, a->argv,
@@ -292,5 +310,6 @@ const struct sv_command sv_cmd_relup = {
 	.max_args = -1,
 	.arg_complete = SV_COMPLETE_FILE,
 	.options = options,
+	.opts_size = sizeof(struct relup_opts),
 	.run = run,
 };

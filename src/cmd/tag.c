@@ -23,22 +23,37 @@
 #include "core/version.h"
 #include "otp/diff.h"
 
+/* The options, as the table below binds them. */
+struct tag_opts {
+	const char *message;
+	bool dry_run;
+	bool allow_dirty;
+	bool auto_;
+	const char *from;
+	bool force;
+	const char *prefix;
+};
+
 static const struct sv_option options[] = {
 	{ "message", 'm', "MSG", "first paragraph of the tag message (default: "
-	  "Release VERSION)", SV_COMPLETE_NONE, NULL, false },
+	  "Release VERSION)", SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct tag_opts, message) },
 	{ "dry-run", 'n', NULL, "show what would be tagged, change nothing",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false, SV_FLAG(struct tag_opts, dry_run) },
 	{ "allow-dirty", 0, NULL, "tag even if tracked files are modified",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct tag_opts, allow_dirty) },
 	{ "auto", 0, NULL, "bump at the level the change from --from "
 	  "requires (the argument is the new build, default: the one release "
 	  "under _build/*/rel, where rebar3 and mix put them)",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false, SV_FLAG(struct tag_opts, auto_) },
 	{ "from", 0, "OLD", "with --auto: the previous build, a directory, "
-	  "OTP release root or package", SV_COMPLETE_FILE, NULL, false },
+	  "OTP release root or package", SV_COMPLETE_FILE, NULL, false,
+	  SV_STRING(struct tag_opts, from) },
 	{ "force", 'f', NULL, "tag HEAD even if it already carries a release "
-	  "tag", SV_COMPLETE_NONE, NULL, false },
-	SV_OPT_PREFIX,
+	  "tag", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct tag_opts, force) },
+	SV_OPT_PREFIX(struct tag_opts),
 	SV_OPT_END
 };
 
@@ -138,11 +153,12 @@ static int
 auto_level(struct sv_ctx *ctx, const struct sv_args *a,
     struct sv_build_diff *d, struct sv_err *e)
 {
+	const struct tag_opts *opt = a->opts;
 	struct sv_rules rules;
 	char *newb = NULL;
 	int status;
 
-	if (sv_arg(a, "from") == NULL)
+	if (opt->from == NULL)
 		return sv_err_set(e, SV_USAGE, "--auto needs --from OLD, the "
 		    "previous build");
 	if (a->argc > 1)
@@ -154,11 +170,11 @@ auto_level(struct sv_ctx *ctx, const struct sv_args *a,
 		return status;
 	sv_rules_init(&rules);
 	sv_ctx_rules(ctx, &rules);
-	status = sv_build_diff_run(d, sv_arg(a, "from"), newb, NULL, NULL,
+	status = sv_build_diff_run(d, opt->from, newb, NULL, NULL,
 	    &rules, e);
 	if (status == SV_OK && d->required == SV_LEVEL_NONE)
 		status = sv_err_set(e, SV_NO, "nothing to tag: '%s' and '%s' "
-		    "hold the same code", sv_arg(a, "from"), newb);
+		    "hold the same code", opt->from, newb);
 	sv_rules_release(&rules);
 	free(newb);
 	return status;
@@ -199,10 +215,11 @@ print_json(const struct sv_tag_plan *p, bool dry_run,
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
+	const struct tag_opts *opt = a->opts;
 	struct sv_tag_request req = { 0 };
 	struct sv_tag_plan plan;
 	struct sv_build_diff d;
-	bool dry_run = sv_flag(a, "dry-run"), autolv = sv_flag(a, "auto");
+	bool dry_run = opt->dry_run, autolv = opt->auto_;
 	enum sv_level ignored;
 	struct sv_err e;
 	int status;
@@ -210,13 +227,13 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_err_init(&e);
 	sv_tag_plan_init(&plan);
 	sv_build_diff_init(&d);
-	if ((status = sv_ctx_prefix(ctx, a, &req.prefix, &e)))
+	if ((status = sv_ctx_prefix(ctx, opt->prefix, &req.prefix, &e)))
 		goto fail;
 	if (autolv) {
 		if ((status = auto_level(ctx, a, &d, &e)))
 			goto fail;
 		req.level = sv_level_name(d.required);
-	} else if (sv_arg(a, "from") != NULL) {
+	} else if (opt->from != NULL) {
 		status = sv_err_set(&e, SV_USAGE, "--from goes with --auto");
 		goto fail;
 	} else if (a->argc == 0) {
@@ -231,9 +248,9 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	} else {
 		req.version = a->argv[0];
 	}
-	req.message = sv_arg(a, "message");
-	req.allow_dirty = sv_flag(a, "allow-dirty");
-	req.force = sv_flag(a, "force");
+	req.message = opt->message;
+	req.allow_dirty = opt->allow_dirty;
+	req.force = opt->force;
 	if ((status = sv_tag_plan_make(ctx->repo, &req, &plan, &e)))
 		goto fail;
 	if (autolv && (status = check_build_version(&d, &plan, &e)))
@@ -277,5 +294,6 @@ const struct sv_command sv_cmd_tag = {
 	.arg_choices = "reload relup restart",
 	.flags = SV_CMD_REPO,
 	.options = options,
+	.opts_size = sizeof(struct tag_opts),
 	.run = run,
 };

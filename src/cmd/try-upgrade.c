@@ -18,22 +18,34 @@
 #include "cli/output.h"
 #include "otp/tryup.h"
 
+/* The options, as the table below binds them. */
+struct try_upgrade_opts {
+	const char *probe;
+	bool downgrade;
+	const char *timeout;
+	const char *erl_args;
+	bool keep;
+};
+
 static const struct sv_option options[] = {
 	{ "probe", 0, "CMD", "a shell command that connects to the service "
 	  "and stays connected: it must write a line when ready, still run at "
 	  "the end and exit 0 once its standard input closes",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct try_upgrade_opts, probe) },
 	{ "downgrade", 0, NULL, "after the upgrade, downgrade to the old "
 	  "release again and make it permanent", SV_COMPLETE_NONE, NULL,
-	  false },
+	  false, SV_FLAG(struct try_upgrade_opts, downgrade) },
 	{ "timeout", 0, "S", "the limit in seconds of each wait: the boot, "
 	  "each release_handler call, the probe, the stop (default: 60)",
-	  SV_COMPLETE_NONE, NULL, false },
+	  SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct try_upgrade_opts, timeout) },
 	{ "erl-args", 0, "ARGS", "more arguments for the node's command line, "
 	  "split at blanks (e.g. '-petal port 4000')", SV_COMPLETE_NONE, NULL,
-	  false },
+	  false, SV_STRING(struct try_upgrade_opts, erl_args) },
 	{ "keep", 0, NULL, "keep the temporary directory and print where it "
-	  "is", SV_COMPLETE_NONE, NULL, false },
+	  "is", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct try_upgrade_opts, keep) },
 	SV_OPT_END
 };
 
@@ -227,7 +239,8 @@ split_args(const char *s, struct sv_tryup_opts *o)
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
-	const char *timeout = sv_arg(a, "timeout"), *probe = sv_arg(a, "probe");
+	const struct try_upgrade_opts *opt = a->opts;
+	const char *timeout = opt->timeout, *probe = opt->probe;
 	struct sv_tryup_opts o;
 	struct sv_tryup r;
 	struct sv_err e;
@@ -238,8 +251,8 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	memset(&o, 0, sizeof(o));
 	o.old_pkg = a->argv[0];
 	o.new_pkg = a->argv[1];
-	o.downgrade = sv_flag(a, "downgrade");
-	o.keep = sv_flag(a, "keep");
+	o.downgrade = opt->downgrade;
+	o.keep = opt->keep;
 	o.timeout = DEFAULT_TIMEOUT;
 	if (timeout != NULL) {
 		char *end;
@@ -259,7 +272,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		goto fail;
 	}
 	o.probe = probe;
-	split_args(sv_arg(a, "erl-args"), &o);
+	split_args(opt->erl_args, &o);
 	if ((status = sv_tryup_run(&r, &o, &e)))
 		goto fail;
 	if (ctx->json)
@@ -292,5 +305,6 @@ const struct sv_command sv_cmd_try_upgrade = {
 	.arg_complete = SV_COMPLETE_FILE,
 	.flags = 0,
 	.options = options,
+	.opts_size = sizeof(struct try_upgrade_opts),
 	.run = run,
 };

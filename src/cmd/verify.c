@@ -21,14 +21,23 @@
 #include "core/store.h"
 #include "core/verify.h"
 
+/* The options, as the table below binds them. */
+struct verify_opts {
+	const char *manifest;
+	const char *release;
+	const char *store;
+	struct sv_strlist trust;
+};
+
 static const struct sv_option options[] = {
 	{ "manifest", 0, "FILE", "the manifest to check against (default for "
 	  "a tarball: NAME-VERSION.manifest.json beside it)", SV_COMPLETE_FILE,
-	  NULL, false },
+	  NULL, false, SV_STRING(struct verify_opts, manifest) },
 	{ "release", 0, "NAME@VERSION", "check against the manifest of this "
-	  "release in the store", SV_COMPLETE_NONE, NULL, false },
-	SV_OPT_STORE,
-	SV_OPT_TRUST,
+	  "release in the store", SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct verify_opts, release) },
+	SV_OPT_STORE(struct verify_opts),
+	SV_OPT_TRUST(struct verify_opts),
 	SV_OPT_END
 };
 
@@ -156,7 +165,8 @@ static int
 load_manifest(struct sv_ctx *ctx, const struct sv_args *a, const char *path,
     struct sv_manifest *m, struct sv_err *e)
 {
-	const char *file = sv_arg(a, "manifest"), *rel = sv_arg(a, "release");
+	const struct verify_opts *opt = a->opts;
+	const char *file = opt->manifest, *rel = opt->release;
 	struct stat st;
 	int status;
 
@@ -170,7 +180,7 @@ load_manifest(struct sv_ctx *ctx, const struct sv_args *a, const char *path,
 
 		sv_record_init(&rec);
 		if ((status = sv_release_ref_parse(rel, &name, &version, e)) ==
-		    SV_OK && (status = sv_ctx_store(ctx, a, SV_STORE_READ, &s,
+		    SV_OK && (status = sv_ctx_store(ctx, opt->store, &opt->trust, SV_STORE_READ, &s,
 		    e)) == SV_OK && (status = sv_release_resolve(s, name,
 		    version, &rec, e)) == SV_OK)
 			status = sv_record_manifest(s, &rec, m, e);
@@ -231,5 +241,6 @@ const struct sv_command sv_cmd_verify = {
 	.arg_complete = SV_COMPLETE_FILE,
 	.flags = SV_CMD_REPO_OPT,
 	.options = options,
+	.opts_size = sizeof(struct verify_opts),
 	.run = run,
 };

@@ -15,10 +15,17 @@
 #include "core/release.h"
 #include "core/version.h"
 
+/* The options, as the table below binds them. */
+struct version_opts {
+	const char *next;
+	const char *prefix;
+};
+
 static const struct sv_option options[] = {
 	{ "next", 0, "LEVEL", "print the version a release at LEVEL would get",
-	  SV_COMPLETE_CHOICES, "reload relup restart", false },
-	SV_OPT_PREFIX,
+	  SV_COMPLETE_CHOICES, "reload relup restart", false,
+	  SV_STRING(struct version_opts, next) },
+	SV_OPT_PREFIX(struct version_opts),
 	SV_OPT_END
 };
 
@@ -60,7 +67,8 @@ print_json(const struct sv_current *cur, const struct sv_version *next,
 static int
 run(struct sv_ctx *ctx, const struct sv_args *a)
 {
-	const char *next_arg = sv_arg(a, "next"), *prefix;
+	const struct version_opts *opt = a->opts;
+	const char *next_arg = opt->next, *prefix;
 	struct sv_releases list;
 	struct sv_current cur;
 	struct sv_version next;
@@ -73,7 +81,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_version_init(&next);
 	if (next_arg)
 		sv_level_parse(next_arg, false, &level); /* table checked it */
-	if ((status = sv_ctx_prefix(ctx, a, &prefix, &e)) ||
+	if ((status = sv_ctx_prefix(ctx, opt->prefix, &prefix, &e)) ||
 	    (status = sv_releases_load(ctx->repo, prefix, &list, &e)) ||
 	    (status = sv_current_find(ctx->repo, &list, &cur, &e)))
 		goto fail;
@@ -128,5 +136,6 @@ const struct sv_command sv_cmd_version = {
 	.arg_complete = SV_COMPLETE_NONE,
 	.flags = SV_CMD_REPO,
 	.options = options,
+	.opts_size = sizeof(struct version_opts),
 	.run = run,
 };

@@ -834,6 +834,16 @@ memo_cmp(const void *a, const void *b)
 	return 0;
 }
 
+void
+sv_digest_memo_sort(struct sv_digest_memo *memo)
+{
+	if (memo->sorted)
+		return;
+	if (memo->n > 1)
+		qsort(memo->v, memo->n, sizeof(*memo->v), memo_cmp);
+	memo->sorted = true;
+}
+
 /* Take the digests memo knows for the entries still to hash (hashed[]
  * false), marking them hashed; returns how many it knew. */
 static size_t
@@ -843,10 +853,7 @@ memo_apply(struct sv_digest_memo *memo, struct sv_index *idx, bool *hashed)
 
 	if (memo == NULL || memo->n == 0)
 		return 0;
-	if (!memo->sorted) {
-		qsort(memo->v, memo->n, sizeof(*memo->v), memo_cmp);
-		memo->sorted = true;
-	}
+	sv_digest_memo_sort(memo);
 	for (i = 0; i < idx->n; i++) {
 		struct sv_entry *ent = &idx->v[i];
 		struct sv_digest_memo_entry key;

@@ -157,6 +157,10 @@ void sv_digest_memo_release(struct sv_digest_memo *memo);
 void sv_digest_memo_add(struct sv_digest_memo *memo,
     const struct sv_digest_memo_entry *ent);
 
+/* Sort memo for lookups: after this, and until the next add, threads may
+ * share it (the lookups of sv_index_dir_memo only read a sorted memo). */
+void sv_digest_memo_sort(struct sv_digest_memo *memo);
+
 /* sv_index_dir_skip, taking the digest of a file memo (when not NULL)
  * knows in its current status instead of reading it. */
 int sv_index_dir_memo(struct sv_index *idx, const char *dir,

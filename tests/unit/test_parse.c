@@ -8,10 +8,22 @@
 #include "cli/parse.h"
 #include "unit.h"
 
+struct demo_opts {
+	const char *message;
+	bool dry_run;
+	const char *mode;
+	struct sv_strlist tag;
+};
+
 static const struct sv_option opts[] = {
-	{ "message", 'm', "MSG", "message", SV_COMPLETE_NONE, NULL, false },
-	{ "dry-run", 'n', NULL, "dry run", SV_COMPLETE_NONE, NULL, false },
-	{ "mode", 0, "MODE", "mode", SV_COMPLETE_CHOICES, "fast slow", false },
+	{ "message", 'm', "MSG", "message", SV_COMPLETE_NONE, NULL, false,
+	  SV_STRING(struct demo_opts, message) },
+	{ "dry-run", 'n', NULL, "dry run", SV_COMPLETE_NONE, NULL, false,
+	  SV_FLAG(struct demo_opts, dry_run) },
+	{ "mode", 0, "MODE", "mode", SV_COMPLETE_CHOICES, "fast slow", false,
+	  SV_STRING(struct demo_opts, mode) },
+	{ "tag", 't', "TAG", "tag", SV_COMPLETE_NONE, NULL, false,
+	  SV_LIST(struct demo_opts, tag) },
 	SV_OPT_END
 };
 
@@ -23,7 +35,8 @@ run_nothing(struct sv_ctx *ctx, const struct sv_args *a)
 
 static const struct sv_command cmd = {
 	.name = "demo", .summary = "demo", .args = "A [B]",
-	.min_args = 1, .max_args = 2, .options = opts, .run = run_nothing,
+	.min_args = 1, .max_args = 2, .options = opts,
+	.opts_size = sizeof(struct demo_opts), .run = run_nothing,
 };
 
 /* Parse a NULL-terminated word list; returns the status, msg in m. */
@@ -42,6 +55,7 @@ parse(struct sv_args *a, struct sv_globals *g, struct buf *m, char **words)
 START_TEST(options_and_positionals_in_any_order)
 {
 	char *w[] = { "demo", "x", "-m", "hello", "--dry-run", "y", NULL };
+	const struct demo_opts *o;
 	struct sv_args a;
 	struct sv_globals g;
 	struct buf m;
@@ -51,9 +65,11 @@ START_TEST(options_and_positionals_in_any_order)
 	ck_assert_int_eq(a.argc, 2);
 	ck_assert_str_eq(a.argv[0], "x");
 	ck_assert_str_eq(a.argv[1], "y");
-	ck_assert_str_eq(sv_arg(&a, "message"), "hello");
-	ck_assert(sv_flag(&a, "dry-run"));
-	ck_assert_ptr_null(sv_arg(&a, "mode"));
+	o = a.opts;
+	ck_assert_str_eq(o->message, "hello");
+	ck_assert(o->dry_run);
+	ck_assert_ptr_null(o->mode);
+	ck_assert_uint_eq(o->tag.n, 0);
 	buf_release(&m);
 }
 END_TEST
@@ -62,16 +78,27 @@ START_TEST(value_forms)
 {
 	char *w1[] = { "demo", "--message=a=b", "-mX", "p", NULL };
 	char *w2[] = { "demo", "--mode", "slow", "p", NULL };
+	char *w3[] = { "demo", "-t", "a", "p", "--tag=b", "--tag", "c", NULL };
+	const struct demo_opts *o;
 	struct sv_args a;
 	struct sv_globals g;
 	struct buf m;
 
 	buf_init(&m);
 	ck_assert_int_eq(parse(&a, &g, &m, w1), SV_OK);
-	ck_assert_str_eq(sv_arg(&a, "message"), "X"); /* the last one wins */
+	o = a.opts;
+	ck_assert_str_eq(o->message, "X"); /* the last one wins */
 	ck_assert_int_eq(a.count[0], 2);
 	ck_assert_int_eq(parse(&a, &g, &m, w2), SV_OK);
-	ck_assert_str_eq(sv_arg(&a, "mode"), "slow");
+	o = a.opts;
+	ck_assert_str_eq(o->mode, "slow");
+	ck_assert_ptr_null(o->message);
+	ck_assert_int_eq(parse(&a, &g, &m, w3), SV_OK);
+	o = a.opts;
+	ck_assert_uint_eq(o->tag.n, 3);  /* a repeatable option keeps all */
+	ck_assert_str_eq(o->tag.v[0], "a");
+	ck_assert_str_eq(o->tag.v[1], "b");
+	ck_assert_str_eq(o->tag.v[2], "c");
 	buf_release(&m);
 }
 END_TEST
@@ -104,7 +131,7 @@ START_TEST(short_flag_clusters)
 
 	buf_init(&m);
 	ck_assert_int_eq(parse(&a, &g, &m, w), SV_OK);
-	ck_assert(sv_flag(&a, "dry-run"));
+	ck_assert(((const struct demo_opts *)a.opts)->dry_run);
 	ck_assert(g.quiet);
 	buf_release(&m);
 }
@@ -178,7 +205,7 @@ END_TEST
 
 START_TEST(every_command_is_well_formed)
 {
-	size_t i, j;
+	size_t i, j, k;
 
 	for (i = 0; sv_commands[i]; i++) {
 		const struct sv_command *c = sv_commands[i];
@@ -201,7 +228,23 @@ START_TEST(every_command_is_well_formed)
 			    "%s --%s: help ends with a period", c->name, o->name);
 			ck_assert_msg(o->complete != SV_COMPLETE_CHOICES ||
 			    o->choices, "%s --%s: choices", c->name, o->name);
+			/* bound to a member of its own inside the struct */
+			ck_assert_msg(o->kind != SV_OPT_UNBOUND, "%s --%s: not "
+			    "bound (SV_FLAG, SV_STRING or SV_LIST)", c->name,
+			    o->name);
+			ck_assert_msg((o->kind == SV_OPT_FLAG) ==
+			    (o->metavar == NULL), "%s --%s: a flag binds a "
+			    "bool, an option with a value a string", c->name,
+			    o->name);
+			ck_assert_msg(o->offset < c->opts_size, "%s --%s: "
+			    "outside the options struct", c->name, o->name);
+			for (k = 0; k < j; k++)
+				ck_assert_msg(c->options[k].offset != o->offset,
+				    "%s --%s and --%s: bound to one member",
+				    c->name, c->options[k].name, o->name);
 		}
+		ck_assert_msg(c->opts_size <= SV_OPTS_MAX, "%s: options struct "
+		    "too large", c->name);
 	}
 	ck_assert_ptr_null(sv_command_find("no-such-command"));
 }
