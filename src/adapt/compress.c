@@ -2,7 +2,6 @@
 
 #include "adapt/compress.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,7 +11,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "base/outfile.h"
+#include "base/pool.h"
 #include "base/xalloc.h"
 
 #define GZ_BLOCK (128 * 1024)
@@ -23,11 +22,9 @@
 #define ZSTD_JOB_SIZE (2u << 20)
 #define ZSTD_MAX_WORKERS 2
 
-enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_BUSY, SLOT_DONE };
-
-struct slot {
-	enum slot_state state;
-	uint64_t seq;
+/* One block of the gzip stream, compressed on its own with the 32 KiB
+ * before it as dictionary (a job of the pipeline). */
+struct block {
 	bool last;
 	unsigned char *in;
 	size_t in_len;
@@ -45,23 +42,15 @@ struct sv_compressor {
 	sv_sink_fn sink;
 	void *sink_data;
 	/* gzip */
-	pthread_mutex_t lock;
-	pthread_cond_t work, done;
-	pthread_t *tid;
-	int nthreads;
-	bool quit;
-	struct slot *slots;
-	size_t nslots;
-	uint64_t next_fill;   /* seq of the block being filled */
-	uint64_t next_take;   /* seq a worker takes next */
-	uint64_t next_write;  /* seq written next */
+	struct sv_pipeline *pipe;
+	struct block *blocks;
+	size_t nblocks;
+	struct block *cur;    /* being filled, or NULL */
 	unsigned char tail[GZ_DICT]; /* last input bytes, the next dictionary */
 	size_t tail_len;
 	uLong crc;
 	uint64_t total;
 	bool header_written;
-	z_stream helper;      /* the producer's own, when it helps */
-	bool helper_ok;
 	/* zstd */
 	ZSTD_CCtx *zc;
 	unsigned char *zout;
@@ -82,69 +71,59 @@ sv_compression_suffix(enum sv_compression kind)
 
 /* ---- gzip ---- */
 
-/* Deflate one block with the worker's stream z (reset, not re-created:
- * allocating a deflate state per block costs more than compressing it). */
+/* Deflate block b with the running thread's stream (reset, not
+ * re-created: allocating a deflate state per block costs more than
+ * compressing it); a pipeline job. */
 static void
-deflate_slot(z_stream *z, struct slot *s)
+deflate_block(void *ctx, void *state, void *job)
 {
+	z_stream *z = state;
+	struct block *b = job;
 	int rc;
 
-	s->failed = true;
-	if (deflateReset(z) != Z_OK)
+	(void)ctx;
+	b->failed = true;
+	if (z == NULL || deflateReset(z) != Z_OK)
 		return;
-	if (s->dict_len > 0 &&
-	    deflateSetDictionary(z, s->dict, (uInt)s->dict_len) != Z_OK)
+	if (b->dict_len > 0 &&
+	    deflateSetDictionary(z, b->dict, (uInt)b->dict_len) != Z_OK)
 		return;
-	z->next_in = s->in;
-	z->avail_in = (uInt)s->in_len;
-	z->next_out = s->out;
-	z->avail_out = (uInt)s->out_cap;
-	rc = deflate(z, s->last ? Z_FINISH : Z_SYNC_FLUSH);
-	if ((s->last && rc != Z_STREAM_END) || (!s->last && rc != Z_OK) ||
+	z->next_in = b->in;
+	z->avail_in = (uInt)b->in_len;
+	z->next_out = b->out;
+	z->avail_out = (uInt)b->out_cap;
+	rc = deflate(z, b->last ? Z_FINISH : Z_SYNC_FLUSH);
+	if ((b->last && rc != Z_STREAM_END) || (!b->last && rc != Z_OK) ||
 	    z->avail_in != 0)
 		return;
-	s->out_len = s->out_cap - z->avail_out;
-	s->crc = crc32(0L, s->in, (uInt)s->in_len);
-	s->failed = false;
+	b->out_len = b->out_cap - z->avail_out;
+	b->crc = crc32(0L, b->in, (uInt)b->in_len);
+	b->failed = false;
 }
 
+/* A raw deflate stream per running thread; NULL if zlib cannot start
+ * one (its blocks then fail). */
 static void *
-gz_worker(void *arg)
+deflate_new(void *ctx)
 {
-	struct sv_compressor *c = arg;
-	z_stream z;
-	bool ok;
+	z_stream *z = xcalloc(1, sizeof(*z));
 
-	memset(&z, 0, sizeof(z));
-	ok = deflateInit2(&z, GZ_LEVEL, Z_DEFLATED, -15, 8,
-	    Z_DEFAULT_STRATEGY) == Z_OK;
-	pthread_mutex_lock(&c->lock);
-	for (;;) {
-		struct slot *s = &c->slots[c->next_take % c->nslots];
-
-		while (!c->quit && !(s->state == SLOT_FILLED &&
-		    s->seq == c->next_take)) {
-			pthread_cond_wait(&c->work, &c->lock);
-			s = &c->slots[c->next_take % c->nslots];
-		}
-		if (c->quit)
-			break;
-		s->state = SLOT_BUSY;
-		c->next_take++;
-		pthread_mutex_unlock(&c->lock);
-		if (ok)
-			deflate_slot(&z, s);
-		else
-			s->failed = true;
-		pthread_mutex_lock(&c->lock);
-		s->state = SLOT_DONE;
-		pthread_cond_broadcast(&c->done);
-		pthread_cond_broadcast(&c->work);
+	(void)ctx;
+	if (deflateInit2(z, GZ_LEVEL, Z_DEFLATED, -15, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(z);
+		return NULL;
 	}
-	pthread_mutex_unlock(&c->lock);
-	if (ok)
-		deflateEnd(&z);
-	return NULL;
+	return z;
+}
+
+static void
+deflate_free(void *state)
+{
+	if (state == NULL)
+		return;
+	deflateEnd(state);
+	free(state);
 }
 
 static int
@@ -153,38 +132,15 @@ sink(struct sv_compressor *c, const void *p, size_t n, struct sv_err *e)
 	return c->sink(c->sink_data, p, n, e);
 }
 
-/* Write the oldest block once it is compressed. While it is not, the
- * producer compresses waiting blocks itself rather than sit idle. There
- * are as many workers as cores besides: on an idle machine the producer
- * mostly reads and hashes, or waits; on a busy one the scheduler shares
- * the cores per runnable thread, and with one worker fewer (as before)
- * a pack on two cores got one core's worth where tar | pigz -p 2, with
- * four threads, got more (bench/README.md). */
+/* Write the oldest block once it is compressed (the pipeline has this
+ * thread compress waiting blocks meanwhile). */
 static int
 write_oldest(struct sv_compressor *c, struct sv_err *e)
 {
-	struct slot *s = &c->slots[c->next_write % c->nslots];
+	struct block *b = sv_pipeline_oldest(c->pipe);
 	int status;
 
-	pthread_mutex_lock(&c->lock);
-	while (!(s->state == SLOT_DONE && s->seq == c->next_write)) {
-		struct slot *t = &c->slots[c->next_take % c->nslots];
-
-		if (c->helper_ok && t->state == SLOT_FILLED &&
-		    t->seq == c->next_take) {
-			t->state = SLOT_BUSY;
-			c->next_take++;
-			pthread_mutex_unlock(&c->lock);
-			deflate_slot(&c->helper, t);
-			pthread_mutex_lock(&c->lock);
-			t->state = SLOT_DONE;
-			pthread_cond_broadcast(&c->done);
-			continue;
-		}
-		pthread_cond_wait(&c->done, &c->lock);
-	}
-	pthread_mutex_unlock(&c->lock);
-	if (s->failed)
+	if (b->failed)
 		return sv_err_set(e, SV_INPUT, "cannot compress '%s': zlib "
 		    "deflate failed", c->name);
 	if (!c->header_written) {
@@ -196,67 +152,55 @@ write_oldest(struct sv_compressor *c, struct sv_err *e)
 			return status;
 		c->header_written = true;
 	}
-	if ((status = sink(c, s->out, s->out_len, e)))
+	if ((status = sink(c, b->out, b->out_len, e)))
 		return status;
-	c->crc = crc32_combine(c->crc, s->crc, (z_off_t)s->in_len);
-	c->total += s->in_len;
-	pthread_mutex_lock(&c->lock);
-	s->state = SLOT_FREE;
-	c->next_write++;
-	pthread_mutex_unlock(&c->lock);
+	c->crc = crc32_combine(c->crc, b->crc, (z_off_t)b->in_len);
+	c->total += b->in_len;
+	sv_pipeline_release(c->pipe);
 	return SV_OK;
 }
 
-/* The slot being filled, waiting for (and writing) older blocks first. */
+/* c->cur: the block being filled, writing older blocks until one is
+ * free. */
 static int
-fill_slot(struct sv_compressor *c, struct slot **out, struct sv_err *e)
+fill_block(struct sv_compressor *c, struct sv_err *e)
 {
-	struct slot *s = &c->slots[c->next_fill % c->nslots];
 	int status;
 
-	for (;;) {
-		bool is_free;
-
-		pthread_mutex_lock(&c->lock);
-		is_free = s->state == SLOT_FREE;
-		pthread_mutex_unlock(&c->lock);
-		if (is_free)
-			break;
-		/* it still holds an older block: write blocks until it is out */
-		if ((status = write_oldest(c, e)))
+	while (c->cur == NULL) {
+		c->cur = sv_pipeline_next(c->pipe);
+		if (c->cur != NULL) {
+			c->cur->in_len = 0;
+			c->cur->last = false;
+		} else if ((status = write_oldest(c, e))) {
 			return status;
+		}
 	}
-	if (s->seq != c->next_fill) {
-		s->seq = c->next_fill;
-		s->in_len = 0;
-		s->last = false;
-	}
-	*out = s;
 	return SV_OK;
 }
 
+/* Hand c->cur over with the 32 KiB before it as its dictionary. */
 static void
-submit(struct sv_compressor *c, struct slot *s, bool last)
+submit(struct sv_compressor *c, bool last)
 {
-	s->last = last;
-	memcpy(s->dict, c->tail, c->tail_len);
-	s->dict_len = c->tail_len;
-	if (s->in_len >= GZ_DICT) {
-		memcpy(c->tail, s->in + s->in_len - GZ_DICT, GZ_DICT);
+	struct block *b = c->cur;
+
+	b->last = last;
+	memcpy(b->dict, c->tail, c->tail_len);
+	b->dict_len = c->tail_len;
+	if (b->in_len >= GZ_DICT) {
+		memcpy(c->tail, b->in + b->in_len - GZ_DICT, GZ_DICT);
 		c->tail_len = GZ_DICT;
-	} else if (s->in_len > 0) {
-		size_t keep = c->tail_len + s->in_len > GZ_DICT ?
-		    GZ_DICT - s->in_len : c->tail_len;
+	} else if (b->in_len > 0) {
+		size_t keep = c->tail_len + b->in_len > GZ_DICT ?
+		    GZ_DICT - b->in_len : c->tail_len;
 
 		memmove(c->tail, c->tail + c->tail_len - keep, keep);
-		memcpy(c->tail + keep, s->in, s->in_len);
-		c->tail_len = keep + s->in_len;
+		memcpy(c->tail + keep, b->in, b->in_len);
+		c->tail_len = keep + b->in_len;
 	}
-	pthread_mutex_lock(&c->lock);
-	s->state = SLOT_FILLED;
-	c->next_fill++;
-	pthread_cond_broadcast(&c->work);
-	pthread_mutex_unlock(&c->lock);
+	c->cur = NULL;
+	sv_pipeline_submit(c->pipe);
 }
 
 static int
@@ -264,21 +208,20 @@ gz_write(struct sv_compressor *c, const unsigned char *p, size_t n,
     struct sv_err *e)
 {
 	while (n > 0) {
-		struct slot *s;
 		size_t room;
 		int status;
 
-		if ((status = fill_slot(c, &s, e)))
+		if ((status = fill_block(c, e)))
 			return status;
-		room = GZ_BLOCK - s->in_len;
+		room = GZ_BLOCK - c->cur->in_len;
 		if (room > n)
 			room = n;
-		memcpy(s->in + s->in_len, p, room);
-		s->in_len += room;
+		memcpy(c->cur->in + c->cur->in_len, p, room);
+		c->cur->in_len += room;
 		p += room;
 		n -= room;
-		if (s->in_len == GZ_BLOCK)
-			submit(c, s, false);
+		if (c->cur->in_len == GZ_BLOCK)
+			submit(c, false);
 	}
 	return SV_OK;
 }
@@ -287,13 +230,12 @@ static int
 gz_finish(struct sv_compressor *c, struct sv_err *e)
 {
 	unsigned char trailer[8];
-	struct slot *s;
 	int status, i;
 
-	if ((status = fill_slot(c, &s, e)))
+	if ((status = fill_block(c, e)))
 		return status;
-	submit(c, s, true);
-	while (c->next_write < c->next_fill)
+	submit(c, true);
+	while (sv_pipeline_oldest(c->pipe) != NULL)
 		if ((status = write_oldest(c, e)))
 			return status;
 	for (i = 0; i < 4; i++) {
@@ -338,7 +280,12 @@ struct sv_compressor *
 sv_compressor_new(enum sv_compression kind, int threads, const char *name,
     sv_sink_fn fn, void *data)
 {
+	static const struct sv_pipeline_ops gz_ops = {
+		.state_new = deflate_new, .state_free = deflate_free,
+		.run = deflate_block
+	};
 	struct sv_compressor *c = xcalloc(1, sizeof(*c));
+	void **jobs;
 	size_t i;
 
 	c->kind = kind;
@@ -369,28 +316,24 @@ sv_compressor_new(enum sv_compression kind, int threads, const char *name,
 		c->zout = xmalloc(c->zout_cap);
 		return c;
 	}
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->work, NULL);
-	pthread_cond_init(&c->done, NULL);
+	/* As many workers as cores, and this thread helps when it waits
+	 * for a block: on an idle machine it mostly reads and hashes; on
+	 * a busy one the scheduler shares the cores per runnable thread,
+	 * and with a worker fewer a pack on two cores got one core's worth
+	 * where tar | pigz -p 2, with four threads, got more
+	 * (bench/README.md). */
 	c->crc = crc32(0L, Z_NULL, 0);
-	c->nslots = (size_t)threads * 2 + 2;
-	c->slots = xcalloc(c->nslots, sizeof(*c->slots));
-	for (i = 0; i < c->nslots; i++) {
-		c->slots[i].in = xmalloc(GZ_BLOCK);
-		c->slots[i].out_cap = deflateBound(NULL, GZ_BLOCK) + 64;
-		c->slots[i].out = xmalloc(c->slots[i].out_cap);
-		c->slots[i].seq = UINT64_MAX;
+	c->nblocks = (size_t)threads * 2 + 2;
+	c->blocks = xcalloc(c->nblocks, sizeof(*c->blocks));
+	jobs = xcalloc(c->nblocks, sizeof(*jobs));
+	for (i = 0; i < c->nblocks; i++) {
+		c->blocks[i].in = xmalloc(GZ_BLOCK);
+		c->blocks[i].out_cap = deflateBound(NULL, GZ_BLOCK) + 64;
+		c->blocks[i].out = xmalloc(c->blocks[i].out_cap);
+		jobs[i] = &c->blocks[i];
 	}
-	c->helper_ok = deflateInit2(&c->helper, GZ_LEVEL, Z_DEFLATED, -15, 8,
-	    Z_DEFAULT_STRATEGY) == Z_OK;
-	c->tid = xcalloc((size_t)threads, sizeof(*c->tid));
-	for (i = 0; i < (size_t)threads; i++)
-		if (sv_thread_create(&c->tid[c->nthreads], gz_worker, c) == 0)
-			c->nthreads++;
-	if (c->nthreads == 0) {
-		fprintf(stderr, "smoothver: fatal: cannot start a thread\n");
-		abort();
-	}
+	c->pipe = sv_pipeline_new(&gz_ops, jobs, c->nblocks, threads);
+	free(jobs);
 	return c;
 }
 
@@ -424,23 +367,12 @@ sv_compressor_free(struct sv_compressor *c)
 		free(c);
 		return;
 	}
-	pthread_mutex_lock(&c->lock);
-	c->quit = true;
-	pthread_cond_broadcast(&c->work);
-	pthread_mutex_unlock(&c->lock);
-	for (i = 0; i < (size_t)c->nthreads; i++)
-		pthread_join(c->tid[i], NULL);
-	for (i = 0; i < c->nslots; i++) {
-		free(c->slots[i].in);
-		free(c->slots[i].out);
+	sv_pipeline_free(c->pipe);
+	for (i = 0; i < c->nblocks; i++) {
+		free(c->blocks[i].in);
+		free(c->blocks[i].out);
 	}
-	free(c->slots);
-	free(c->tid);
-	if (c->helper_ok)
-		deflateEnd(&c->helper);
-	pthread_cond_destroy(&c->work);
-	pthread_cond_destroy(&c->done);
-	pthread_mutex_destroy(&c->lock);
+	free(c->blocks);
 	free(c);
 }
 

@@ -1,7 +1,7 @@
 /*
- * pool.h - running n independent items on a few threads.
+ * pool.h - work on a few threads, in two shapes.
  *
- * The items 0..n-1 are handed out in order, chunk at a time, to the
+ * sv_pool_run: n independent items known in advance. The items 0..n-1 are handed out in order, chunk at a time, to the
  * calling thread and up to threads-1 others; each thread has a state of
  * its own (a read buffer, a hash context, open directories), made by
  * state_new and freed by state_free. The first failure stops the others
@@ -12,6 +12,7 @@
 #ifndef SV_BASE_POOL_H
 #define SV_BASE_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/err.h"
@@ -35,5 +36,56 @@ struct sv_pool {
 /* Run every item of p; SV_OK, or the failure of the lowest failing item
  * (its error into e). */
 int sv_pool_run(const struct sv_pool *p, struct sv_err *e);
+
+/*
+ * sv_pipeline: a stream of jobs whose results must be taken in the order
+ * they were given (blocks of a compressed stream). The caller owns the
+ * jobs, a ring of `njobs` objects it allocated; it fills the next free
+ * one (sv_pipeline_next), hands it over (sv_pipeline_submit), and takes
+ * results oldest first (sv_pipeline_oldest, then sv_pipeline_release).
+ * Workers, one per thread asked for, run submitted jobs; a caller waiting
+ * for the oldest result runs queued jobs itself meanwhile, so it is never
+ * idle while there is work, and a job never waits for a thread the
+ * machine has no core for. A job cannot fail as far as the pipeline is
+ * concerned: run records any failure in the job, for the caller to see
+ * when it takes the result.
+ *
+ * Only one thread (the caller) may call the functions below.
+ */
+struct sv_pipeline_ops {
+	void *ctx;                        /* given to every call */
+	void *(*state_new)(void *ctx);    /* per running thread; NULL: none */
+	void (*state_free)(void *state);
+	void (*run)(void *ctx, void *state, void *job);
+};
+
+struct sv_pipeline;
+
+/* A pipeline over the caller's jobs[0..njobs-1] (njobs >= 2; the array
+ * is copied, the jobs stay the caller's) with `threads` workers (< 1:
+ * none, the caller runs every job). Aborts if no thread can be started
+ * when some were asked for. Free with sv_pipeline_free. */
+struct sv_pipeline *sv_pipeline_new(const struct sv_pipeline_ops *ops,
+    void *const *jobs, size_t njobs, int threads);
+
+/* The job to fill next, or NULL while every job holds a result not yet
+ * released (take the oldest first). The same job until it is
+ * submitted. */
+void *sv_pipeline_next(struct sv_pipeline *pl);
+
+/* Hand the job sv_pipeline_next returned to the workers. */
+void sv_pipeline_submit(struct sv_pipeline *pl);
+
+/* The oldest submitted job once it has run (running queued jobs while
+ * waiting), or NULL if every submitted job has been released. It stays
+ * the caller's until sv_pipeline_release. */
+void *sv_pipeline_oldest(struct sv_pipeline *pl);
+
+/* The oldest job's result is taken: it can be filled again. */
+void sv_pipeline_release(struct sv_pipeline *pl);
+
+/* Stop the workers (jobs submitted and not yet run are dropped) and free
+ * the pipeline; not the jobs. NULL is accepted. */
+void sv_pipeline_free(struct sv_pipeline *pl);
 
 #endif
