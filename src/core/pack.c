@@ -3,6 +3,7 @@
 #include "core/pack.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,14 @@
 #include "base/xalloc.h"
 
 #define READ_CHUNK (256 * 1024)
+/* Read ahead, on the pool's threads: files up to READ_AHEAD_FILE bytes,
+ * in batches of at most READ_AHEAD_BATCH bytes and READ_AHEAD_FILES
+ * entries, at most READ_AHEAD_JOBS batches at a time (some 10 MiB). A
+ * larger file is a batch of its own that the writing thread streams. */
+#define READ_AHEAD_FILE (256 * 1024)
+#define READ_AHEAD_BATCH (1024 * 1024)
+#define READ_AHEAD_FILES 256
+#define READ_AHEAD_JOBS 10
 
 void
 sv_pack_result_init(struct sv_pack_result *r)
@@ -127,6 +136,176 @@ out:
 	return status;
 }
 
+/* A run of consecutive index entries, their files read (and hashed)
+ * ahead by a pipeline job; or one large file, streamed when written. */
+struct batch {
+	size_t first, end;         /* entries [first, end) */
+	bool stream;               /* one file, too large to hold */
+	unsigned char *data;       /* the files' bytes, one after another */
+	size_t len;
+	int status;                /* SV_OK, or why the batch failed */
+	struct sv_err err;
+};
+
+struct read_ahead {
+	struct sv_index *idx;
+	int rootfd;
+	const char *root;
+};
+
+/* Read the file ent into b->data at b->len, hashing it; as pack_file, the
+ * file must be what the walk saw, before and after. */
+static int
+read_file(const struct read_ahead *ra, struct sv_entry *ent, struct batch *b,
+    struct sv_sha256 *h, struct sv_err *e)
+{
+	const char *path = ent->source ? ent->source : ent->path;
+	unsigned char *p = b->data + b->len;
+	size_t left = (size_t)ent->size;
+	int fd, status = SV_OK;
+
+	if (sv_entry_open(ra->rootfd, ra->root, ent, "packed", &fd, e))
+		return e->status;
+	while (left > 0) {
+		ssize_t k = read(fd, p, left);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			status = sv_err_set(e, SV_INPUT, "cannot read '%s/%s': %s",
+			    ra->root, path, strerror(errno));
+			goto out;
+		}
+		if (k == 0)
+			break;
+		p += k;
+		left -= (size_t)k;
+	}
+	sv_test_change_hook(ra->rootfd, path);
+	if (left != 0 || !sv_entry_unchanged(fd, ent)) {
+		status = sv_err_set(e, SV_INPUT, "'%s/%s' changed while being "
+		    "packed", ra->root, path);
+		goto out;
+	}
+	sv_sha256_update(h, b->data + b->len, (size_t)ent->size);
+	sv_sha256_final(h, ent->sha256);
+	b->len += (size_t)ent->size;
+out:
+	close(fd);
+	return status;
+}
+
+static void *
+read_state_new(void *ctx)
+{
+	(void)ctx;
+	return sv_sha256_new();
+}
+
+static void
+read_state_free(void *state)
+{
+	sv_sha256_free(state);
+}
+
+/* The pipeline's job: read the batch's files (a streamed one is left to
+ * the writing thread). The first failure ends the batch, kept for the
+ * writer to report in tree order. */
+static void
+read_batch(void *ctx, void *state, void *job)
+{
+	const struct read_ahead *ra = ctx;
+	struct batch *b = job;
+	size_t i;
+
+	b->len = 0;
+	b->status = SV_OK;
+	if (b->stream)
+		return;
+	for (i = b->first; i < b->end; i++) {
+		struct sv_entry *ent = &ra->idx->v[i];
+
+		if (ent->type != SV_ENTRY_FILE || ent->data != NULL)
+			continue;
+		if ((b->status = read_file(ra, ent, b, state, &b->err)))
+			return;
+	}
+}
+
+/* Fill b with the entries from `from` on: as many as fit, or one file
+ * too large to hold. Returns the entry after the batch. */
+static size_t
+plan_batch(const struct sv_index *idx, size_t from, struct batch *b)
+{
+	size_t i = from, bytes = 0;
+
+	b->first = from;
+	b->stream = false;
+	for (; i < idx->n && i - from < READ_AHEAD_FILES; i++) {
+		const struct sv_entry *ent = &idx->v[i];
+		uint64_t size;
+
+		if (ent->type != SV_ENTRY_FILE || ent->data != NULL)
+			continue;
+		size = ent->size;
+		if (size > READ_AHEAD_FILE) {
+			if (i == from) {
+				b->stream = true;
+				i++;
+			}
+			break;
+		}
+		if (bytes + size > READ_AHEAD_BATCH)
+			break;
+		bytes += (size_t)size;
+	}
+	b->end = i;
+	return i;
+}
+
+/* Write the entries of b, read ahead, into the tar. */
+static int
+write_batch(const struct sv_pack_request *req, struct sv_index *idx,
+    int rootfd, struct batch *b, struct sv_tar_writer *w, unsigned char *buf,
+    struct sv_sha256 *h, struct sv_err *e)
+{
+	size_t i, at = 0;
+	int status;
+
+	if (b->status != SV_OK) {
+		*e = b->err;
+		return b->status;
+	}
+	for (i = b->first; i < b->end; i++) {
+		struct sv_entry *ent = &idx->v[i];
+		struct sv_tar_item it;
+
+		memset(&it, 0, sizeof(it));
+		it.path = ent->path;
+		it.perm = ent->type == SV_ENTRY_SYMLINK ? 0777 : ent->mode;
+		it.mtime = req->mtime;
+		it.type = ent->type == SV_ENTRY_DIR ? SV_TAR_DIR :
+		    (ent->type == SV_ENTRY_SYMLINK ? SV_TAR_SYMLINK : SV_TAR_FILE);
+		it.size = ent->type == SV_ENTRY_FILE ? ent->size : 0;
+		it.link = ent->target;
+		if ((status = sv_tar_writer_add(w, &it, e)))
+			return status;
+		if (ent->type != SV_ENTRY_FILE)
+			continue;
+		if (b->stream || ent->data != NULL) {
+			if ((status = pack_file(w, rootfd, req->dir, ent, buf,
+			    h, e)))
+				return status;
+			continue;
+		}
+		if ((status = sv_tar_writer_data(w, b->data + at,
+		    (size_t)ent->size, e)))
+			return status;
+		at += (size_t)ent->size;
+	}
+	return SV_OK;
+}
+
 /* Index the items of req into idx: walked, renamed or generated, with
  * the directories leading to them; sorted, each path once. */
 static int
@@ -181,9 +360,19 @@ sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
 	struct sv_tar_writer *w = NULL;
 	struct sv_sha256 *h = sv_sha256_new();
 	unsigned char *buf = xmalloc(READ_CHUNK);
+	struct read_ahead ra = { NULL, -1, NULL };
+	const struct sv_pipeline_ops read_ops = {
+		.ctx = &ra, .state_new = read_state_new,
+		.state_free = read_state_free, .run = read_batch
+	};
+	struct batch batches[READ_AHEAD_JOBS];
+	void *jobs[READ_AHEAD_JOBS];
+	struct sv_pipeline *pl = NULL;
 	int rootfd = -1, status;
 	bool ascii = true; /* all names ASCII: plain ustar headers suffice */
-	size_t i;
+	size_t i, next = 0;
+
+	memset(batches, 0, sizeof(batches));
 
 	fs.h = sv_sha256_new();
 	ts.h = sv_sha256_new();
@@ -210,23 +399,28 @@ sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
 		    sv_tar_ascii(r->index.v[i].target);
 	if ((status = sv_tar_writer_new(&w, !ascii, tar_sink, &ts, e)))
 		goto fail;
-	for (i = 0; i < r->index.n; i++) {
-		struct sv_entry *ent = &r->index.v[i];
-		struct sv_tar_item it;
+	ra.idx = &r->index;
+	ra.rootfd = rootfd;
+	ra.root = req->dir;
+	for (i = 0; i < READ_AHEAD_JOBS; i++) {
+		batches[i].data = xmalloc(READ_AHEAD_BATCH);
+		sv_err_init(&batches[i].err);
+		jobs[i] = &batches[i];
+	}
+	pl = sv_pipeline_new(&read_ops, jobs, READ_AHEAD_JOBS, sv_threads());
+	for (;;) {
+		struct batch *b;
 
-		memset(&it, 0, sizeof(it));
-		it.path = ent->path;
-		it.perm = ent->type == SV_ENTRY_SYMLINK ? 0777 : ent->mode;
-		it.mtime = req->mtime;
-		it.type = ent->type == SV_ENTRY_DIR ? SV_TAR_DIR :
-		    (ent->type == SV_ENTRY_SYMLINK ? SV_TAR_SYMLINK : SV_TAR_FILE);
-		it.size = ent->type == SV_ENTRY_FILE ? ent->size : 0;
-		it.link = ent->target;
-		if ((status = sv_tar_writer_add(w, &it, e)))
+		while (next < r->index.n && (b = sv_pipeline_next(pl)) != NULL) {
+			next = plan_batch(&r->index, next, b);
+			sv_pipeline_submit(pl);
+		}
+		if ((b = sv_pipeline_oldest(pl)) == NULL)
+			break;
+		if ((status = write_batch(req, &r->index, rootfd, b, w, buf, h,
+		    e)))
 			goto fail;
-		if (ent->type == SV_ENTRY_FILE && (status = pack_file(w, rootfd,
-		    req->dir, ent, buf, h, e)))
-			goto fail;
+		sv_pipeline_release(pl);
 	}
 	if ((status = sv_tar_writer_close(w, e)) ||
 	    (status = sv_compressor_finish(ts.c, e)))
@@ -241,6 +435,10 @@ sv_pack(const struct sv_pack_request *req, struct sv_pack_result *r,
 fail:
 	sv_outfile_abort(&out);
 out:
+	/* the readers stop before their batches go */
+	sv_pipeline_free(pl);
+	for (i = 0; i < READ_AHEAD_JOBS; i++)
+		free(batches[i].data);
 	sv_tar_writer_free(w);
 	sv_compressor_free(ts.c);
 	if (rootfd >= 0)

@@ -125,6 +125,14 @@ test_expect_success 'a file that changes while being read is an error naming it'
 	expect_err "smoothver: error: '\''w/a'\'' changed while being packed" && test ! -e w.tgz
 '
 
+test_expect_success 'a large file (streamed, not read ahead) that changes while packed is an error too' '
+	mkdir L && echo small >L/a && head -c 400000 /dev/zero >L/big && echo tail >L/z &&
+	SMOOTHVER_TEST_CHANGE=big sv 3 pack --version 1.0.0 -o L.tgz L &&
+	expect_err "smoothver: error: '\''L/big'\'' changed while being packed" && test ! -e L.tgz &&
+	SMOOTHVER_TEST_CHANGE=z sv 3 pack --version 1.0.0 -o L.tgz L &&
+	expect_err "smoothver: error: '\''L/z'\'' changed while being packed" && test ! -e L.tgz
+'
+
 test_expect_success 'a symlink loop as the tree is an error' '
 	ln -s loop loop && sv 3 index loop && contains err "cannot open" && contains err "loop"
 '
