@@ -4,6 +4,7 @@
  *
  *   term_text.c   text preparation (encoding), the recursive descent
  *                 parser, sv_terms_parse and sv_terms_load
+ *   term_bits.c   the bit syntax: << Segment, ... >>
  *   term_scan.c   the scanner: erl_scan's tokens
  *   term_write.c  the writer: terms as text file:consult/1 reads back
  */
@@ -64,5 +65,25 @@ int tt_next(struct parser *ps);
 bool tt_is_punct(const struct parser *ps, const char *s);
 const char *tt_describe(const struct parser *ps, char *tmp, size_t n);
 int tt_expected(struct parser *ps, const char *what);
+
+/* term_text.c: the parser's pieces the bit syntax uses */
+/* A new term of kind at line:col. */
+struct sv_term *tt_new_at(enum sv_term_kind kind, unsigned line,
+    unsigned col);
+/* t's bytes: a copy of p[0..len). */
+void tt_set_bytes(struct sv_term *t, const char *p, size_t len);
+/* The number in the current token (T_CHAR, T_INT, T_BIGINT, T_FLOAT). */
+struct sv_term *tt_number_term(const struct parser *ps, unsigned line,
+    unsigned col);
+/* Whether the current token is a number. */
+bool tt_is_number_token(const struct parser *ps);
+/* A signed number: '-' or '+' (the current token) applied to a number. */
+int tt_parse_signed(struct parser *ps, struct sv_term **out);
+/* The current string token and any adjacent ones, as one string in
+ * *text; *nul is set if a NUL code point occurs. */
+int tt_take_strings(struct parser *ps, struct buf *text, bool *nul);
+
+/* term_bits.c: a binary, the current token being "<<". */
+int tt_parse_binary(struct parser *ps, struct sv_term **out);
 
 #endif
