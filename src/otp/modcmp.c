@@ -442,6 +442,23 @@ compare_one(struct job *job, size_t k, struct dirfd_cache *da,
 	return sv_otp_module_same(p->a, p->b, &p->same, e);
 }
 
+
+/* Remember that the file stamped st has the digest sha. */
+static void
+memo_add(struct sv_digest_memo *memo, const struct stamp *st,
+    const unsigned char sha[SV_SHA256_LEN])
+{
+	struct sv_digest_memo_entry m;
+
+	m.dev = st->dev;
+	m.ino = st->ino;
+	m.size = st->size;
+	m.mtime_ns = st->mtime_ns;
+	m.ctime_ns = st->ctime_ns;
+	memcpy(m.sha256, sha, SV_SHA256_LEN);
+	sv_digest_memo_add(memo, &m);
+}
+
 /* Offer the digests of the files read to the memo. */
 static void
 memo_learn(const struct job *job)
@@ -449,24 +466,10 @@ memo_learn(const struct job *job)
 	size_t k;
 
 	for (k = 0; k < job->n; k++) {
-		struct sv_digest_memo_entry m;
-
 		if (!job->learnt[k])
 			continue;
-		m.dev = job->sa[k].dev;
-		m.ino = job->sa[k].ino;
-		m.size = job->sa[k].size;
-		m.mtime_ns = job->sa[k].mtime_ns;
-		m.ctime_ns = job->sa[k].ctime_ns;
-		memcpy(m.sha256, job->sha_a[k], SV_SHA256_LEN);
-		sv_digest_memo_add(job->memo, &m);
-		m.dev = job->sb[k].dev;
-		m.ino = job->sb[k].ino;
-		m.size = job->sb[k].size;
-		m.mtime_ns = job->sb[k].mtime_ns;
-		m.ctime_ns = job->sb[k].ctime_ns;
-		memcpy(m.sha256, job->sha_b[k], SV_SHA256_LEN);
-		sv_digest_memo_add(job->memo, &m);
+		memo_add(job->memo, &job->sa[k], job->sha_a[k]);
+		memo_add(job->memo, &job->sb[k], job->sha_b[k]);
 	}
 }
 
