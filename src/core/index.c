@@ -21,6 +21,7 @@
 #include "base/quote.h"
 #include "base/xalloc.h"
 #include "core/cache.h"
+#include "core/index_int.h"
 
 #define READ_CHUNK (256 * 1024)
 #define CACHE_MAX (256u << 20) /* a larger index cache is not read */
@@ -118,19 +119,13 @@ sv_index_sort(struct sv_index *idx)
 		qsort(idx->v, idx->n, sizeof(*idx->v), entry_cmp);
 }
 
-static int64_t
-ns(struct timespec ts)
-{
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 bool
 sv_entry_unchanged(int fd, const struct sv_entry *ent)
 {
 	struct stat st;
 
 	return fstat(fd, &st) == 0 && (uint64_t)st.st_ino == ent->ino &&
-	    (uint64_t)st.st_size == ent->size && ns(st.st_mtim) == ent->mtime_ns;
+	    (uint64_t)st.st_size == ent->size && sv_ns(st.st_mtim) == ent->mtime_ns;
 }
 
 struct sv_json *
@@ -157,152 +152,6 @@ sv_entry_to_json(const struct sv_entry *ent, bool with_path)
 }
 
 /* ---- directories ---- */
-
-struct walk {
-	struct sv_index *idx;
-	const char *root;
-	struct sv_err *e;
-	sv_index_skip_fn *skip;    /* or NULL */
-	void *skip_ctx;
-};
-
-static const char *
-special_kind(mode_t m)
-{
-	if (S_ISFIFO(m))
-		return "a fifo";
-	if (S_ISSOCK(m))
-		return "a socket";
-	if (S_ISCHR(m))
-		return "a character device";
-	if (S_ISBLK(m))
-		return "a block device";
-	return "not a regular file, directory or symlink";
-}
-
-static int walk_dir(struct walk *w, int dfd, struct buf *rel);
-
-static int
-walk_entry(struct walk *w, int dfd, const char *name, struct buf *rel)
-{
-	size_t keep = rel->len;
-	struct sv_entry *ent;
-	struct stat st;
-	int status = SV_OK;
-
-	if (rel->len)
-		buf_addc(rel, '/');
-	buf_adds(rel, name);
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		status = sv_err_set(w->e, SV_INPUT, "cannot stat '%s/%s': %s",
-		    w->root, rel->s, strerror(errno));
-		goto out;
-	}
-	if (S_ISREG(st.st_mode)) {
-		if (st.st_nlink > 1) {
-			status = sv_err_set(w->e, SV_INPUT, "'%s/%s' is a hard "
-			    "link (%ju links): a release holds only files, "
-			    "directories and symlinks", w->root, rel->s,
-			    (uintmax_t)st.st_nlink);
-			goto out;
-		}
-		ent = sv_index_add(w->idx, rel->s, SV_ENTRY_FILE);
-		ent->mode = (st.st_mode & 0111) ? 0755 : 0644;
-		ent->size = (uint64_t)st.st_size;
-	} else if (S_ISDIR(st.st_mode)) {
-		int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-
-		if (sub < 0) {
-			status = sv_err_set(w->e, SV_INPUT, "cannot open "
-			    "directory '%s/%s': %s", w->root, rel->s,
-			    strerror(errno));
-			goto out;
-		}
-		ent = sv_index_add(w->idx, rel->s, SV_ENTRY_DIR);
-		status = walk_dir(w, sub, rel); /* closes sub */
-		goto out;
-	} else if (S_ISLNK(st.st_mode)) {
-		char *target = xmalloc((size_t)st.st_size + 1);
-		ssize_t n = readlinkat(dfd, name, target, (size_t)st.st_size + 1);
-
-		if (n < 0 || n > st.st_size) {
-			status = sv_err_set(w->e, SV_INPUT, "cannot read symlink "
-			    "'%s/%s': %s", w->root, rel->s,
-			    n < 0 ? strerror(errno) : "it changed while read");
-			free(target);
-			goto out;
-		}
-		target[n] = '\0';
-		if (!sv_symlink_inside(rel->s, target)) {
-			status = sv_err_set(w->e, SV_INPUT, "symlink '%s/%s' -> "
-			    "'%s' leads outside the tree", w->root, rel->s,
-			    target);
-			free(target);
-			goto out;
-		}
-		ent = sv_index_add(w->idx, rel->s, SV_ENTRY_SYMLINK);
-		ent->mode = 0777;
-		ent->target = target;
-		ent->size = (uint64_t)n;
-		sv_sha256(target, (size_t)n, ent->sha256);
-	} else {
-		status = sv_err_set(w->e, SV_INPUT, "'%s/%s' is %s: a release "
-		    "holds only files, directories and symlinks", w->root,
-		    rel->s, special_kind(st.st_mode));
-		goto out;
-	}
-	ent->dev = (uint64_t)st.st_dev;
-	ent->ino = (uint64_t)st.st_ino;
-	ent->mtime_ns = ns(st.st_mtim);
-	ent->ctime_ns = ns(st.st_ctim);
-out:
-	buf_truncate(rel, keep);
-	return status;
-}
-
-static int
-walk_dir(struct walk *w, int dfd, struct buf *rel)
-{
-	DIR *d = fdopendir(dfd);
-	struct dirent *de;
-	int status = SV_OK;
-
-	if (d == NULL) {
-		close(dfd);
-		return sv_err_set(w->e, SV_INPUT, "cannot read directory "
-		    "'%s/%s': %s", w->root, rel->s, strerror(errno));
-	}
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (de == NULL) {
-			if (errno != 0)
-				status = sv_err_set(w->e, SV_INPUT, "cannot read "
-				    "directory '%s/%s': %s", w->root, rel->s,
-				    strerror(errno));
-			break;
-		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (w->skip != NULL) {
-			size_t keep = rel->len;
-			bool skip;
-
-			if (rel->len)
-				buf_addc(rel, '/');
-			buf_adds(rel, de->d_name);
-			skip = w->skip(rel->s, w->skip_ctx);
-			buf_truncate(rel, keep);
-			if (skip)
-				continue;
-		}
-		if ((status = walk_entry(w, dirfd(d), de->d_name, rel)))
-			break;
-	}
-	closedir(d);
-	return status;
-}
 
 /* ---- parallel hashing ---- */
 
@@ -344,7 +193,7 @@ struct hash_job {
 
 int
 sv_entry_open(int rootfd, const char *root, const struct sv_entry *ent,
-    const char *doing, int *fd, struct sv_err *e)
+    int *fd, struct sv_err *e)
 {
 	const char *path = ent->source ? ent->source : ent->path;
 
@@ -352,12 +201,6 @@ sv_entry_open(int rootfd, const char *root, const struct sv_entry *ent,
 	if (*fd < 0)
 		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
 		    path, strerror(errno));
-	if (!sv_entry_unchanged(*fd, ent)) {
-		close(*fd);
-		*fd = -1;
-		return sv_err_set(e, SV_INPUT, "'%s/%s' changed while being %s",
-		    root, path, doing);
-	}
 	return SV_OK;
 }
 
@@ -374,12 +217,10 @@ hash_file(struct hash_job *job, struct sv_entry *ent, unsigned char *buf,
 {
 	const char *root = job->idx->root;
 	uint64_t total = 0;
-	int fd = openat(job->rootfd, ent->path, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	int fd;
 
-	if (fd < 0)
-		return sv_err_set(e, SV_INPUT, "cannot open '%s/%s': %s", root,
-		    ent->path, strerror(errno));
+	if (sv_entry_open(job->rootfd, root, ent, &fd, e))
+		return e->status;
 	while (total < ent->size || ent->size == 0) {
 		ssize_t n = read(fd, buf, READ_CHUNK);
 
@@ -703,82 +544,6 @@ cache_save(const struct cache *c, const struct sv_index *idx)
 	buf_release(&out);
 }
 
-/* Walk dir into idx (sorted); *rootfd_out receives an open descriptor of
- * dir that the caller closes. */
-static int
-walk_root(struct sv_index *idx, const char *dir, sv_index_skip_fn *skip,
-    void *skip_ctx, int *rootfd_out, struct sv_err *e)
-{
-	struct walk w = { idx, dir, e, skip, skip_ctx };
-	struct buf rel;
-	int rootfd, walkfd, status;
-
-	*rootfd_out = -1;
-	idx->root = xstrdup(dir);
-	idx->is_dir = true;
-	rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return sv_err_set(e, SV_INPUT, "cannot open directory '%s': %s",
-		    dir, strerror(errno));
-	walkfd = dup(rootfd);
-	if (walkfd < 0) {
-		close(rootfd);
-		return sv_err_set(e, SV_INPUT, "cannot open directory '%s': %s",
-		    dir, strerror(errno));
-	}
-	buf_init(&rel);
-	status = walk_dir(&w, walkfd, &rel);
-	buf_release(&rel);
-	if (status != SV_OK) {
-		close(rootfd);
-		return status;
-	}
-	sv_index_sort(idx);
-	*rootfd_out = rootfd;
-	return SV_OK;
-}
-
-int
-sv_index_walk(struct sv_index *idx, const char *dir, struct sv_err *e)
-{
-	int rootfd, status = walk_root(idx, dir, NULL, NULL, &rootfd, e);
-
-	if (rootfd >= 0)
-		close(rootfd);
-	return status;
-}
-
-int
-sv_index_walk_sub(struct sv_index *idx, const char *dir, const char *sub,
-    struct sv_err *e)
-{
-	struct walk w = { idx, dir, e, NULL, NULL };
-	const char *slash = strrchr(sub, '/');
-	struct buf rel;
-	int fd, status;
-
-	buf_init(&rel);
-	buf_adds(&rel, dir);
-	if (slash != NULL) {
-		buf_addc(&rel, '/');
-		buf_add(&rel, sub, (size_t)(slash - sub));
-	}
-	fd = open(rel.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		status = sv_err_set(e, SV_INPUT, "cannot open directory '%s': %s",
-		    rel.s, strerror(errno));
-		buf_release(&rel);
-		return status;
-	}
-	buf_reset(&rel);
-	if (slash != NULL)
-		buf_add(&rel, sub, (size_t)(slash - sub));
-	status = walk_entry(&w, fd, slash ? slash + 1 : sub, &rel);
-	close(fd);
-	buf_release(&rel);
-	return status;
-}
-
 int
 sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e)
 {
@@ -884,7 +649,7 @@ sv_index_dir_memo(struct sv_index *idx, const char *dir,
 	size_t todo, known;
 	int rootfd, status;
 
-	if ((status = walk_root(idx, dir, skip, ctx, &rootfd, e)))
+	if ((status = sv_walk_root(idx, dir, skip, ctx, &rootfd, e)))
 		return status;
 	cache_load(&c, dir);
 	hashed = xcalloc(idx->n ? idx->n : 1, sizeof(*hashed));

@@ -202,11 +202,13 @@ int sv_index_path(struct sv_index *idx, const char *path, struct sv_err *e);
 bool sv_entry_unchanged(int fd, const struct sv_entry *ent);
 
 /* Open the file entry ent below rootfd (root names it in messages; the
- * file is ent->source when set, else ent->path) and check it is still
- * what the walk saw; "changed while being <doing>" otherwise. The caller
- * closes *fd. */
+ * file is ent->source when set, else ent->path), not following a symlink.
+ * Whether it is what the walk saw is told once, after reading, by
+ * sv_entry_unchanged (the same inode, size and mtime: a file replaced or
+ * rewritten since the walk fails there), so opening costs no fstat. The
+ * caller closes *fd. */
 int sv_entry_open(int rootfd, const char *root, const struct sv_entry *ent,
-    const char *doing, int *fd, struct sv_err *e);
+    int *fd, struct sv_err *e);
 
 struct sv_json;
 

@@ -9,6 +9,7 @@
 #include "adapt/json.h"
 #include "base/buf.h"
 #include "base/outfile.h"
+#include "base/pool.h"
 #include "base/xalloc.h"
 
 /* Every object below is built with its keys added in byte order. */
@@ -118,44 +119,91 @@ tail(const struct sv_manifest_info *m)
 	return doc;
 }
 
+/* The content entries are rendered in parallel, CHUNK entries to a pool
+ * item and ROUND items at a time, then sunk in order: the text in memory
+ * at once stays bounded whatever the number of entries. */
+#define CHUNK 512
+#define ROUND 16
+
+struct render {
+	const struct sv_index *idx;
+	size_t first;              /* the round's first entry */
+	struct buf *out;           /* ROUND buffers */
+};
+
+/* sv_pool's run: the k-th chunk of the round, each entry preceded by a
+ * comma but the manifest's first. */
+static int
+render_chunk(void *ctx, void *state, size_t k, struct sv_err *e)
+{
+	struct render *r = ctx;
+	size_t i = r->first + k * CHUNK, end = i + CHUNK;
+
+	(void)state;
+	(void)e;
+	if (end > r->idx->n)
+		end = r->idx->n;
+	for (; i < end; i++) {
+		struct sv_json *o = sv_entry_to_json(&r->idx->v[i], true);
+		char *text = sv_json_print(o);
+
+		sv_json_free(o);
+		if (i > 0)
+			buf_addc(&r->out[k], ',');
+		buf_adds(&r->out[k], text);
+		free(text);
+	}
+	return SV_OK;
+}
+
 int
 sv_manifest_write(const struct sv_manifest_info *m, sv_sink_fn sink,
     void *data, struct sv_err *e)
 {
 	const struct sv_index *idx = &m->pack->index;
+	struct buf out[ROUND], chunk;
+	struct render r = { idx, 0, out };
+	struct sv_pool pool;
 	struct sv_json *t;
-	struct buf chunk;
 	char *text;
-	size_t i;
-	int status = SV_OK;
+	size_t k;
+	int status;
 
+	for (k = 0; k < ROUND; k++)
+		buf_init(&out[k]);
+	memset(&pool, 0, sizeof(pool));
+	pool.ctx = &r;
+	pool.run = render_chunk;
 	/* "content" sorts first: stream it, then splice in the rest. */
 	buf_init(&chunk);
 	buf_adds(&chunk, "{\"content\":[");
-	for (i = 0; i < idx->n && status == SV_OK; i++) {
-		struct sv_json *o = sv_entry_to_json(&idx->v[i], true);
-
-		text = sv_json_print(o);
-		sv_json_free(o);
-		if (i > 0)
-			buf_addc(&chunk, ',');
-		buf_adds(&chunk, text);
-		free(text);
-		if (chunk.len >= 64 * 1024) {
-			status = sink(data, chunk.s, chunk.len, e);
-			buf_reset(&chunk);
+	status = sink(data, chunk.s, chunk.len, e);
+	for (r.first = 0; r.first < idx->n && status == SV_OK;
+	    r.first += CHUNK * ROUND) {
+		pool.n = (idx->n - r.first + CHUNK - 1) / CHUNK;
+		if (pool.n > ROUND)
+			pool.n = ROUND;
+		if ((status = sv_pool_run(&pool, e)))
+			break;
+		for (k = 0; k < pool.n; k++) {
+			if (status == SV_OK)
+				status = sink(data, out[k].s, out[k].len, e);
+			buf_reset(&out[k]);
 		}
 	}
 	if (status == SV_OK) {
 		t = tail(m);
 		text = sv_json_print(t);
 		sv_json_free(t);
+		buf_reset(&chunk);
 		buf_adds(&chunk, "],");
 		buf_adds(&chunk, text + 1); /* the tail without its "{" */
 		buf_addc(&chunk, '\n');
 		free(text);
 		status = sink(data, chunk.s, chunk.len, e);
 	}
+	for (k = 0; k < ROUND; k++)
+		buf_release(&out[k]);
 	buf_release(&chunk);
 	return status;
 }

@@ -53,8 +53,10 @@ struct sv_manifest_info {
 	size_t nrelup_derived;
 };
 
-/* Write the manifest text to sink, one content entry at a time (memory
- * stays flat whatever the number of entries). */
+/* Write the manifest text to sink, the content entries rendered on the
+ * pool's threads a few thousand at a time and sunk in order (memory stays
+ * flat whatever the number of entries; sink runs on the calling thread
+ * only). */
 int sv_manifest_write(const struct sv_manifest_info *m, sv_sink_fn sink,
     void *data, struct sv_err *e);
 

@@ -92,7 +92,8 @@ tar_sink(void *data, const void *p, size_t n, struct sv_err *e)
 }
 
 /* Stream one file into the tar, hashing it into the index as it goes.
- * The file must be what the walk saw, before and after. */
+ * The file must be what the walk saw: told after reading (the tar is
+ * discarded if it was not). */
 static int
 pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
     struct sv_entry *ent, unsigned char *buf, struct sv_sha256 *h,
@@ -106,7 +107,7 @@ pack_file(struct sv_tar_writer *w, int rootfd, const char *root,
 		sv_sha256(ent->data, (size_t)ent->size, ent->sha256);
 		return sv_tar_writer_data(w, ent->data, (size_t)ent->size, e);
 	}
-	if (sv_entry_open(rootfd, root, ent, "packed", &fd, e))
+	if (sv_entry_open(rootfd, root, ent, &fd, e))
 		return e->status;
 	while (left > 0) {
 		size_t want = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
@@ -154,7 +155,7 @@ struct read_ahead {
 };
 
 /* Read the file ent into b->data at b->len, hashing it; as pack_file, the
- * file must be what the walk saw, before and after. */
+ * file must be what the walk saw, told after reading. */
 static int
 read_file(const struct read_ahead *ra, struct sv_entry *ent, struct batch *b,
     struct sv_sha256 *h, struct sv_err *e)
@@ -164,7 +165,7 @@ read_file(const struct read_ahead *ra, struct sv_entry *ent, struct batch *b,
 	size_t left = (size_t)ent->size;
 	int fd, status = SV_OK;
 
-	if (sv_entry_open(ra->rootfd, ra->root, ent, "packed", &fd, e))
+	if (sv_entry_open(ra->rootfd, ra->root, ent, &fd, e))
 		return e->status;
 	while (left > 0) {
 		ssize_t k = read(fd, p, left);

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "adapt/json.h"
+#include "base/buf.h"
 #include "base/outfile.h"
 #include "base/quote.h"
 #include "core/index.h"
@@ -181,6 +183,109 @@ START_TEST(digest_memo_trusts_only_unchanged_settled_files)
 }
 END_TEST
 
+
+/* The paths of a walk of dir, one per line, with SMOOTHVER_THREADS set
+ * to threads; the walk must succeed. */
+static char *
+walk_listing(const char *dir, const char *threads)
+{
+	struct sv_index idx;
+	struct sv_err e;
+	struct buf b;
+	size_t i;
+
+	setenv("SMOOTHVER_THREADS", threads, 1);
+	sv_err_init(&e);
+	sv_index_init(&idx);
+	ck_assert_msg(sv_index_walk(&idx, dir, &e) == SV_OK, "%s", e.msg);
+	buf_init(&b);
+	for (i = 0; i < idx.n; i++) {
+		if (i > 0)
+			ck_assert_msg(strcmp(idx.v[i - 1].path, idx.v[i].path) < 0,
+			    "%s before %s", idx.v[i - 1].path, idx.v[i].path);
+		buf_addf(&b, "%c %s\n", idx.v[i].type == SV_ENTRY_DIR ? 'd' :
+		    idx.v[i].type == SV_ENTRY_FILE ? 'f' : 'l', idx.v[i].path);
+	}
+	sv_index_release(&idx);
+	unsetenv("SMOOTHVER_THREADS");
+	return buf_detach(&b);
+}
+
+static void
+put_dir(const char *path)
+{
+	ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s", path);
+}
+
+/* A tree wide enough to be shared out (40 directories a level down)
+ * lists the same, in path order, on one thread and on several; names
+ * that sort between a directory and its contents ("d05.txt" between
+ * "d05" and "d05/f") stay in place, and a special file deep in one
+ * subtree fails the walk, named. */
+START_TEST(walk_shares_subtrees_in_path_order)
+{
+	const char *t = getenv("TMPDIR");
+	char dir[4096], p[4400], *one, *many;
+	struct sv_index idx;
+	struct sv_err e;
+	int i;
+
+	snprintf(dir, sizeof(dir), "%s/sv-test-walk-XXXXXX",
+	    t && *t ? t : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/top", dir);
+	put_dir(p);
+	for (i = 0; i < 40; i++) {
+		snprintf(p, sizeof(p), "%s/top/d%02d", dir, i);
+		put_dir(p);
+		snprintf(p, sizeof(p), "%s/top/d%02d/f", dir, i);
+		put_file(p, "f\n");
+		snprintf(p, sizeof(p), "%s/top/d%02d/s", dir, i);
+		put_dir(p);
+		snprintf(p, sizeof(p), "%s/top/d%02d/s/g", dir, i);
+		put_file(p, "g\n");
+		snprintf(p, sizeof(p), "%s/top/d%02d/s/l", dir, i);
+		ck_assert_int_eq(symlink("../f", p), 0);
+	}
+	snprintf(p, sizeof(p), "%s/top/d05.txt", dir);
+	put_file(p, "between\n");
+	snprintf(p, sizeof(p), "%s/top/d05-x", dir);
+	put_file(p, "between\n");
+	snprintf(p, sizeof(p), "%s/top/d07/s/t", dir);
+	put_dir(p);
+	snprintf(p, sizeof(p), "%s/top/d07/s/t/deep", dir);
+	put_file(p, "deep\n");
+	snprintf(p, sizeof(p), "%s/z", dir);
+	put_file(p, "z\n");
+
+	one = walk_listing(dir, "1");
+	many = walk_listing(dir, "4");
+	ck_assert_str_eq(one, many);
+	ck_assert_ptr_nonnull(strstr(one, "l top/d04/s/l\nd top/d05\n"
+	    "f top/d05-x\nf top/d05.txt\nf top/d05/f\nd top/d05/s\n"
+	    "f top/d05/s/g\nl top/d05/s/l\nd top/d06\n"));
+	ck_assert_ptr_nonnull(strstr(one, "l top/d07/s/l\nd top/d07/s/t\n"
+	    "f top/d07/s/t/deep\nd top/d08\n"));
+	/* top, 40 x (dir, f, s, s/g, s/l), 2 between, t, t/deep, z */
+	for (i = 0, t = one; (t = strchr(t, '\n')) != NULL; t++)
+		i++;
+	ck_assert_int_eq(i, 1 + 40 * 5 + 2 + 2 + 1);
+	free(one);
+	free(many);
+
+	snprintf(p, sizeof(p), "%s/top/d33/s/p", dir);
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	setenv("SMOOTHVER_THREADS", "4", 1);
+	sv_err_init(&e);
+	sv_index_init(&idx);
+	ck_assert_int_eq(sv_index_walk(&idx, dir, &e), SV_INPUT);
+	ck_assert_ptr_nonnull(strstr(e.msg, "/top/d33/s/p' is a fifo"));
+	sv_index_release(&idx);
+	unsetenv("SMOOTHVER_THREADS");
+	sv_remove_tree(dir);
+}
+END_TEST
+
 #define N(t) ((int)(sizeof(t) / sizeof((t)[0])))
 
 Suite *
@@ -194,6 +299,7 @@ make_suite(void)
 	tcase_add_test(tc, utf8_validation);
 	tcase_add_test(tc, json_bytes_round_trip_escapes);
 	tcase_add_test(tc, digest_memo_trusts_only_unchanged_settled_files);
+	tcase_add_test(tc, walk_shares_subtrees_in_path_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
