@@ -275,7 +275,9 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	}
 	if (dest != NULL && (status = sv_otp_relup_write(&r, &in, dest, &e)))
 		goto fail;
-	sv_otp_relup_text(&r, &text);
+	/* the text again only for what prints it */
+	if (ctx->json || dest == NULL)
+		sv_otp_relup_text(&r, &text);
 	if (ctx->json)
 		print_json(&r, in.newin.rel.name, ro.systools, dest, text.s,
 		    appups ? appups_json(&plan, &in.newin, written) : NULL);
