@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/vfs.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -559,6 +562,32 @@ sv_index_dir_skip(struct sv_index *idx, const char *dir,
 
 /* ---- digests learnt elsewhere in the process ---- */
 
+int64_t
+sv_settle_ns(int fd)
+{
+#ifdef __linux__
+	struct statfs fs;
+
+	if (fstatfs(fd, &fs) < 0)
+		return SV_SETTLE_NS;
+	switch ((unsigned long)fs.f_type) {
+	case 0xEF53UL:      /* ext2, ext3, ext4 */
+	case 0x58465342UL:  /* xfs */
+	case 0x9123683EUL:  /* btrfs */
+	case 0xF2F52010UL:  /* f2fs */
+	case 0x2FC12FC1UL:  /* zfs */
+	case 0x01021994UL:  /* tmpfs */
+	case 0x794C7630UL:  /* overlayfs */
+		return SV_SETTLE_LOCAL_NS;
+	default:
+		return SV_SETTLE_NS;
+	}
+#else
+	(void)fd;
+	return SV_SETTLE_NS;
+#endif
+}
+
 void
 sv_digest_memo_init(struct sv_digest_memo *memo)
 {
@@ -579,8 +608,9 @@ sv_digest_memo_add(struct sv_digest_memo *memo,
 {
 	int64_t last = ent->mtime_ns > ent->ctime_ns ? ent->mtime_ns :
 	    ent->ctime_ns;
+	int64_t settle = ent->settle_ns > 0 ? ent->settle_ns : SV_SETTLE_NS;
 
-	if (last >= memo->start_ns - SV_DIGEST_MEMO_SETTLE_NS)
+	if (last >= memo->start_ns - settle)
 		return;
 	xgrow(&memo->v, &memo->alloc, memo->n + 1, sizeof(*memo->v));
 	memo->v[memo->n++] = *ent;

@@ -127,17 +127,32 @@ int sv_index_dir_skip(struct sv_index *idx, const char *dir,
  * is the file's identity and status (device, inode, size, mtime, ctime:
  * what fstat said before it was read) and the SHA-256 of what was read;
  * sv_index_dir_memo uses it for a file whose status is still exactly that.
- * Only files last changed at least SV_DIGEST_MEMO_SETTLE_NS before the
- * memo was made are taken (a file rewritten within one timestamp tick
- * would otherwise look unchanged: git's racily clean entries).
+ * Only files last changed at least their file system's settling time
+ * (sv_settle_ns) before the memo was made are taken (a file rewritten
+ * within one timestamp tick would otherwise look unchanged: git's racily
+ * clean entries).
  */
-#define SV_DIGEST_MEMO_SETTLE_NS 2000000000LL
-
 struct sv_digest_memo_entry {
 	uint64_t dev, ino, size;
 	int64_t mtime_ns, ctime_ns;
+	int64_t settle_ns;    /* sv_settle_ns of its file system; 0: SV_SETTLE_NS */
 	unsigned char sha256[SV_SHA256_LEN];
 };
+
+/*
+ * How long after a file's last change a further change is sure to show in
+ * its status (mtime, ctime), for a file on the file system of fd (any
+ * descriptor, O_PATH included): SV_SETTLE_LOCAL_NS where the kernel stamps
+ * files from its own clock, to the tick (ext2/3/4, xfs, btrfs, f2fs, zfs,
+ * tmpfs, overlayfs), and SV_SETTLE_NS anywhere else or when it cannot be
+ * told (a network file system stamps with the server's clock; FAT keeps
+ * two seconds, HFS+ one). A file changed longer ago than that, before
+ * something read it, has not been changed since if its status is the
+ * same: what lets a build written a moment ago count as settled.
+ */
+#define SV_SETTLE_NS 2000000000LL
+#define SV_SETTLE_LOCAL_NS 100000000LL
+int64_t sv_settle_ns(int fd);
 
 struct sv_digest_memo {
 	struct sv_digest_memo_entry *v; /* owned; sorted by (dev, ino) once

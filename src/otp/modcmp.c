@@ -71,6 +71,8 @@ struct job {
 	const char *root_a, *root_b;
 	const struct centry **ce; /* per pair: its cache entry, or NULL */
 	struct stamp *sa, *sb;   /* per pair: the files' status */
+	int64_t *settle;         /* per pair: the longer settling time of
+	                            the two files' file systems */
 	bool *stamped, *hit;     /* per pair */
 	struct sv_digest_memo *memo; /* borrowed; NULL: no digests wanted */
 	unsigned char (*sha_a)[SV_SHA256_LEN], (*sha_b)[SV_SHA256_LEN];
@@ -89,6 +91,8 @@ ns(struct timespec ts)
 struct dirfd_cache {
 	struct buf dir;
 	int fd;          /* -1: none open */
+	int64_t settle;  /* sv_settle_ns of fd's file system */
+	int64_t last;    /* that of the file dir_of last looked up */
 };
 
 /* The directory to look path up in (through dc) and, in *name, the name
@@ -101,6 +105,7 @@ dir_of(struct dirfd_cache *dc, const char *path, const char **name)
 	size_t len;
 
 	*name = path;
+	dc->last = SV_SETTLE_NS;
 	if (slash == NULL || slash == path)
 		return AT_FDCWD;
 	len = (size_t)(slash - path);
@@ -115,7 +120,9 @@ dir_of(struct dirfd_cache *dc, const char *path, const char **name)
 			buf_reset(&dc->dir);
 			return AT_FDCWD;
 		}
+		dc->settle = sv_settle_ns(dc->fd);
 	}
+	dc->last = dc->settle;
 	*name = slash + 1;
 	return dc->fd;
 }
@@ -167,13 +174,22 @@ stamp_eq(const struct stamp *x, const struct stamp *y)
 	    x->mtime_ns == y->mtime_ns && x->ctime_ns == y->ctime_ns;
 }
 
-/* Changed long enough before start that a later change shows. */
+/* Changed long enough before start that a later change shows (settle:
+ * sv_settle_ns of its file system). */
 static bool
-stamp_settled(const struct stamp *s, int64_t start)
+stamp_settled(const struct stamp *s, int64_t start, int64_t settle)
 {
 	int64_t last = s->mtime_ns > s->ctime_ns ? s->mtime_ns : s->ctime_ns;
 
-	return last < start - SV_OTP_MODCMP_SETTLE_NS;
+	return last < start - settle;
+}
+
+/* The pair k's settling time, from the lookups of its two files. */
+static void
+note_settle(struct job *job, size_t k, const struct dirfd_cache *da,
+    const struct dirfd_cache *db)
+{
+	job->settle[k] = da->last > db->last ? da->last : db->last;
 }
 
 /* path relative to root when it is below it, else path itself. */
@@ -328,8 +344,8 @@ cache_save(const struct cache *c, const struct job *job, int64_t start)
 			continue;
 		if (job->hit[i])
 			nhit++;
-		else if (stamp_settled(&job->sa[i], start) &&
-		    stamp_settled(&job->sb[i], start))
+		else if (stamp_settled(&job->sa[i], start, job->settle[i]) &&
+		    stamp_settled(&job->sb[i], start, job->settle[i]))
 			nnew++;
 		else
 			continue;
@@ -398,6 +414,7 @@ compare_fresh(struct job *job, size_t k, struct dirfd_cache *da,
 	    (status = read_at(db, p->b->path, &y, &job->sb[k], e)))
 		goto out;
 	job->stamped[k] = true;
+	note_settle(job, k, da, db);
 	if (job->memo != NULL) {
 		sv_sha256(x.s, x.len, job->sha_a[k]);
 		if (x.len == y.len && memcmp(x.s, y.s, x.len) == 0)
@@ -425,6 +442,7 @@ compare_one(struct job *job, size_t k, struct dirfd_cache *da,
 		return compare_fresh(job, k, da, db, e);
 	job->stamped[k] = stamp_at(da, p->a->path, &job->sa[k]) &&
 	    stamp_at(db, p->b->path, &job->sb[k]);
+	note_settle(job, k, da, db);
 	if (job->stamped[k] && ce != NULL &&
 	    !p->a->loaded && !p->b->loaded &&
 	    stamp_eq(&ce->sa, &job->sa[k]) && stamp_eq(&ce->sb, &job->sb[k])) {
@@ -446,7 +464,7 @@ compare_one(struct job *job, size_t k, struct dirfd_cache *da,
 /* Remember that the file stamped st has the digest sha. */
 static void
 memo_add(struct sv_digest_memo *memo, const struct stamp *st,
-    const unsigned char sha[SV_SHA256_LEN])
+    int64_t settle, const unsigned char sha[SV_SHA256_LEN])
 {
 	struct sv_digest_memo_entry m;
 
@@ -455,6 +473,7 @@ memo_add(struct sv_digest_memo *memo, const struct stamp *st,
 	m.size = st->size;
 	m.mtime_ns = st->mtime_ns;
 	m.ctime_ns = st->ctime_ns;
+	m.settle_ns = settle;
 	memcpy(m.sha256, sha, SV_SHA256_LEN);
 	sv_digest_memo_add(memo, &m);
 }
@@ -468,8 +487,8 @@ memo_learn(const struct job *job)
 	for (k = 0; k < job->n; k++) {
 		if (!job->learnt[k])
 			continue;
-		memo_add(job->memo, &job->sa[k], job->sha_a[k]);
-		memo_add(job->memo, &job->sb[k], job->sha_b[k]);
+		memo_add(job->memo, &job->sa[k], job->settle[k], job->sha_a[k]);
+		memo_add(job->memo, &job->sb[k], job->settle[k], job->sha_b[k]);
 	}
 }
 
@@ -487,6 +506,7 @@ dirs_new(void *ctx)
 	buf_init(&d->a.dir);
 	buf_init(&d->b.dir);
 	d->a.fd = d->b.fd = -1;
+	d->a.settle = d->b.settle = d->a.last = d->b.last = SV_SETTLE_NS;
 	return d;
 }
 
@@ -541,6 +561,7 @@ sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
 			    rel_to(v[k].b->path, job.root_b));
 	job.sa = xcalloc(n, sizeof(*job.sa));
 	job.sb = xcalloc(n, sizeof(*job.sb));
+	job.settle = xcalloc(n, sizeof(*job.settle));
 	job.stamped = xcalloc(n, sizeof(*job.stamped));
 	job.hit = xcalloc(n, sizeof(*job.hit));
 	if ((job.memo = memo) != NULL) {
@@ -578,6 +599,7 @@ sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
 	free(job.ce);
 	free(job.sa);
 	free(job.sb);
+	free(job.settle);
 	free(job.stamped);
 	free(job.hit);
 	cache_release(&c);

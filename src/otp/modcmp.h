@@ -13,10 +13,11 @@
  *
  * A cached answer is trusted only while both files keep the size, mtime,
  * ctime, inode and device they had when they were compared, and it is
- * only recorded for files last changed more than SV_OTP_MODCMP_SETTLE_NS
- * before the comparison began: a file rewritten within the same
- * timestamp tick would otherwise look unchanged (git's "racily clean"
- * problem).
+ * only recorded for files last changed more than their file system's
+ * settling time (sv_settle_ns: a tenth of a second on local file
+ * systems, 2 s elsewhere) before the comparison began: a file rewritten
+ * within the same timestamp tick would otherwise look unchanged (git's
+ * "racily clean" problem).
  */
 #ifndef SV_OTP_MODCMP_H
 #define SV_OTP_MODCMP_H
@@ -27,9 +28,6 @@
 #include "base/err.h"
 #include "core/index.h"
 #include "otp/relmodel.h"
-
-#define SV_OTP_MODCMP_SETTLE_NS 2000000000LL /* 2 s: coarser than any
-                                                 file timestamp */
 
 struct sv_otp_modpair {
 	struct sv_otp_module *a, *b; /* borrowed: a module in one pair only */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,6 +113,7 @@ memo_entry(struct sv_digest_memo_entry *m, const char *path,
 {
 	struct stat st;
 
+	memset(m, 0, sizeof(*m));
 	ck_assert_int_eq(stat(path, &st), 0);
 	m->dev = (uint64_t)st.st_dev;
 	m->ino = (uint64_t)st.st_ino;
@@ -168,6 +170,29 @@ START_TEST(digest_memo_trusts_only_unchanged_settled_files)
 	sv_sha256("real b\n", 7, want);
 	ck_assert_mem_eq(idx.v[1].sha256, want, SV_SHA256_LEN);
 	sv_index_release(&idx);
+
+	/* changed a second before the memo began: settled where the file
+	 * system stamps to the tick, not where it could be two seconds */
+	sv_digest_memo_init(&memo);
+	memo.start_ns += 1000000000LL;
+	memo_entry(&m, b, "claimed b\n");
+	sv_digest_memo_add(&memo, &m);
+	ck_assert_uint_eq(memo.n, 0);
+	m.settle_ns = SV_SETTLE_LOCAL_NS;
+	sv_digest_memo_add(&memo, &m);
+	ck_assert_uint_eq(memo.n, 1);
+	sv_digest_memo_release(&memo);
+	{
+		int fd = open(dir, O_RDONLY | O_DIRECTORY);
+		int64_t settle;
+
+		ck_assert_int_ge(fd, 0);
+		settle = sv_settle_ns(fd);
+		ck_assert(settle == SV_SETTLE_NS ||
+		    settle == SV_SETTLE_LOCAL_NS);
+		close(fd);
+		ck_assert_int_eq(sv_settle_ns(-1), SV_SETTLE_NS);
+	}
 
 	/* a changed since (another size): read again */
 	put_file(a, "real a, longer\n");
