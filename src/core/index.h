@@ -101,9 +101,9 @@ void sv_index_release(struct sv_index *idx);
 
 /*
  * Index the directory dir (followed if it is itself a symlink) into idx
- * (initialised by the caller). Files are hashed in parallel on every core
- * (SMOOTHVER_THREADS overrides the count), streaming, never whole in
- * memory. A file whose size or mtime differ after hashing is an error
+ * (initialised by the caller). The tree is walked (core/walk.c) and its
+ * files hashed in parallel on every core (SMOOTHVER_THREADS overrides the
+ * count), streaming, never whole in memory. A file whose size or mtime differ after hashing is an error
  * naming it; so are unreadable entries, hard links, special files and
  * symlinks that are absolute or lead outside dir.
  */
@@ -112,7 +112,8 @@ int sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e);
 /*
  * A filter for sv_index_dir_skip: true if the entry at the relative path
  * rel (and, for a directory, everything below it) is left out, never
- * even looked at. ctx is the caller's.
+ * even looked at. ctx is the caller's. The walk calls it from several
+ * threads at once: it must only read what ctx holds.
  */
 typedef bool sv_index_skip_fn(const char *rel, void *ctx);
 

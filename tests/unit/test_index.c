@@ -132,7 +132,7 @@ START_TEST(digest_memo_trusts_only_unchanged_settled_files)
 	const char *t = getenv("TMPDIR");
 	char dir[4096], a[4200], b[4200];
 	unsigned char want[SV_SHA256_LEN];
-	struct sv_digest_memo memo;
+	struct sv_digest_memo memo, memo2;
 	struct sv_digest_memo_entry m;
 	struct sv_index idx;
 	struct sv_err e;
@@ -173,15 +173,15 @@ START_TEST(digest_memo_trusts_only_unchanged_settled_files)
 
 	/* changed a second before the memo began: settled where the file
 	 * system stamps to the tick, not where it could be two seconds */
-	sv_digest_memo_init(&memo);
-	memo.start_ns += 1000000000LL;
+	sv_digest_memo_init(&memo2);
+	memo2.start_ns += 1000000000LL;
 	memo_entry(&m, b, "claimed b\n");
-	sv_digest_memo_add(&memo, &m);
-	ck_assert_uint_eq(memo.n, 0);
+	sv_digest_memo_add(&memo2, &m);
+	ck_assert_uint_eq(memo2.n, 0);
 	m.settle_ns = SV_SETTLE_LOCAL_NS;
-	sv_digest_memo_add(&memo, &m);
-	ck_assert_uint_eq(memo.n, 1);
-	sv_digest_memo_release(&memo);
+	sv_digest_memo_add(&memo2, &m);
+	ck_assert_uint_eq(memo2.n, 1);
+	sv_digest_memo_release(&memo2);
 	{
 		int fd = open(dir, O_RDONLY | O_DIRECTORY);
 		int64_t settle;
