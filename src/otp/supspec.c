@@ -183,8 +183,9 @@ ss_free_ids(struct sv_term **ids, size_t n)
 	free(ids);
 }
 
-bool
-ss_same_ids(struct sv_term **a, size_t na, struct sv_term **b, size_t nb)
+/* Whether a[0..na) and b[0..nb) are the same ids in the same order. */
+static bool
+same_ids(struct sv_term **a, size_t na, struct sv_term **b, size_t nb)
 {
 	size_t i;
 
@@ -194,6 +195,33 @@ ss_same_ids(struct sv_term **a, size_t na, struct sv_term **b, size_t nb)
 		if (!sv_term_equal(a[i], b[i]))
 			return false;
 	return true;
+}
+
+bool
+ss_take_ids(struct sv_otp_supspec *s, struct sv_term **ids, size_t n,
+    bool *seen)
+{
+	if (!*seen) {
+		s->ids = ids;
+		s->nids = n;
+		*seen = true;
+		return true;
+	}
+	if (same_ids(ids, n, s->ids, s->nids)) {
+		ss_free_ids(ids, n);
+		return true;
+	}
+	ss_free_ids(ids, n);
+	return false;
+}
+
+void
+ss_forget_ids(struct sv_otp_supspec *s)
+{
+	ss_free_ids(s->ids, s->nids);
+	s->ids = NULL;
+	s->nids = 0;
+	s->simple = false;
 }
 
 /* The children of init/1's clauses into s. */
@@ -244,28 +272,19 @@ read_init(struct sv_otp_supspec *s, const struct sv_term *forms)
 			ss_free_ids(ids, n);
 			goto unknown;
 		}
-		if (seen && (simple != s->simple ||
-		    !ss_same_ids(ids, n, s->ids, s->nids))) {
+		why = "init/1's clauses declare different children";
+		if (seen && simple != s->simple) {
 			ss_free_ids(ids, n);
-			why = "init/1's clauses declare different children";
 			goto unknown;
 		}
-		if (!seen) {
-			s->ids = ids;
-			s->nids = n;
-			s->simple = simple;
-			seen = true;
-		} else {
-			ss_free_ids(ids, n);
-		}
+		if (!ss_take_ids(s, ids, n, &seen))
+			goto unknown;
+		s->simple = simple;
 	}
 	s->known = true;
 	return;
 unknown:
-	ss_free_ids(s->ids, s->nids);
-	s->ids = NULL;
-	s->nids = 0;
-	s->simple = false;
+	ss_forget_ids(s);
 	s->why = xstrdup(why);
 }
 

@@ -316,25 +316,15 @@ ex_read_children(struct sv_otp_supspec *s, const struct sv_term *defs,
 			ss_free_ids(ids, nids);
 			goto unknown;
 		}
-		if (seen && !ss_same_ids(ids, nids, s->ids, s->nids)) {
-			ss_free_ids(ids, nids);
+		if (!ss_take_ids(s, ids, nids, &seen)) {
 			why = "its clauses declare different children";
 			goto unknown;
-		}
-		if (!seen) {
-			s->ids = ids;
-			s->nids = nids;
-			seen = true;
-		} else {
-			ss_free_ids(ids, nids);
 		}
 	}
 	s->known = true;
 	return;
 unknown:
-	ss_free_ids(s->ids, s->nids);
-	s->ids = NULL;
-	s->nids = 0;
+	ss_forget_ids(s);
 	s->why = xstrfmt("%s/%d: %s", name, (int)arity, why);
 }
 

@@ -17,9 +17,14 @@
 /* Free the n child ids ids[] and the array. */
 void ss_free_ids(struct sv_term **ids, size_t n);
 
-/* Whether a[0..na) and b[0..nb) are the same ids in the same order. */
-bool ss_same_ids(struct sv_term **a, size_t na, struct sv_term **b,
-    size_t nb);
+/* One clause's child ids (owned, taken) into s: the first clause's are
+ * kept (*seen set), a later clause's freed. False if a later clause's
+ * differ from the first's. */
+bool ss_take_ids(struct sv_otp_supspec *s, struct sv_term **ids, size_t n,
+    bool *seen);
+
+/* Drop the ids s holds (the children are not known after all). */
+void ss_forget_ids(struct sv_otp_supspec *s);
 
 /* Read a module supervisor's init/1 (or with app an application's
  * start/2) into s from the beam's Elixir debug info (len bytes, name
