@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/vfs.h>
+#endif
 #include <time.h>
 
 #include "base/buf.h"
@@ -104,5 +107,40 @@ sv_cache_now_ns(void)
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	return SV_TIMESPEC_NS(now);
+}
+
+int64_t
+sv_settle_ns(int fd)
+{
+#ifdef __linux__
+	struct statfs fs;
+
+	if (fstatfs(fd, &fs) < 0)
+		return SV_SETTLE_NS;
+	switch ((unsigned long)fs.f_type) {
+	case 0xEF53UL:      /* ext2, ext3, ext4 */
+	case 0x58465342UL:  /* xfs */
+	case 0x9123683EUL:  /* btrfs */
+	case 0xF2F52010UL:  /* f2fs */
+	case 0x2FC12FC1UL:  /* zfs */
+	case 0x01021994UL:  /* tmpfs */
+	case 0x794C7630UL:  /* overlayfs */
+		return SV_SETTLE_LOCAL_NS;
+	default:
+		return SV_SETTLE_NS;
+	}
+#else
+	(void)fd;
+	return SV_SETTLE_NS;
+#endif
+}
+
+bool
+sv_settled(int64_t mtime_ns, int64_t ctime_ns, int64_t settle_ns,
+    int64_t start_ns)
+{
+	int64_t last = mtime_ns > ctime_ns ? mtime_ns : ctime_ns;
+
+	return last < start_ns - (settle_ns > 0 ? settle_ns : SV_SETTLE_NS);
 }

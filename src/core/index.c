@@ -10,9 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#ifdef __linux__
-#include <sys/vfs.h>
-#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -128,7 +125,8 @@ sv_entry_unchanged(int fd, const struct sv_entry *ent)
 	struct stat st;
 
 	return fstat(fd, &st) == 0 && (uint64_t)st.st_ino == ent->ino &&
-	    (uint64_t)st.st_size == ent->size && sv_ns(st.st_mtim) == ent->mtime_ns;
+	    (uint64_t)st.st_size == ent->size && SV_TIMESPEC_NS(st.st_mtim) ==
+	    ent->mtime_ns;
 }
 
 struct sv_json *
@@ -153,8 +151,6 @@ sv_entry_to_json(const struct sv_entry *ent, bool with_path)
 	sv_json_set_str(o, "type", sv_entry_type_name(ent->type));
 	return o;
 }
-
-/* ---- directories ---- */
 
 /* ---- parallel hashing ---- */
 
@@ -562,32 +558,6 @@ sv_index_dir_skip(struct sv_index *idx, const char *dir,
 
 /* ---- digests learnt elsewhere in the process ---- */
 
-int64_t
-sv_settle_ns(int fd)
-{
-#ifdef __linux__
-	struct statfs fs;
-
-	if (fstatfs(fd, &fs) < 0)
-		return SV_SETTLE_NS;
-	switch ((unsigned long)fs.f_type) {
-	case 0xEF53UL:      /* ext2, ext3, ext4 */
-	case 0x58465342UL:  /* xfs */
-	case 0x9123683EUL:  /* btrfs */
-	case 0xF2F52010UL:  /* f2fs */
-	case 0x2FC12FC1UL:  /* zfs */
-	case 0x01021994UL:  /* tmpfs */
-	case 0x794C7630UL:  /* overlayfs */
-		return SV_SETTLE_LOCAL_NS;
-	default:
-		return SV_SETTLE_NS;
-	}
-#else
-	(void)fd;
-	return SV_SETTLE_NS;
-#endif
-}
-
 void
 sv_digest_memo_init(struct sv_digest_memo *memo)
 {
@@ -606,11 +576,8 @@ void
 sv_digest_memo_add(struct sv_digest_memo *memo,
     const struct sv_digest_memo_entry *ent)
 {
-	int64_t last = ent->mtime_ns > ent->ctime_ns ? ent->mtime_ns :
-	    ent->ctime_ns;
-	int64_t settle = ent->settle_ns > 0 ? ent->settle_ns : SV_SETTLE_NS;
-
-	if (last >= memo->start_ns - settle)
+	if (!sv_settled(ent->mtime_ns, ent->ctime_ns, ent->settle_ns,
+	    memo->start_ns))
 		return;
 	xgrow(&memo->v, &memo->alloc, memo->n + 1, sizeof(*memo->v));
 	memo->v[memo->n++] = *ent;

@@ -103,9 +103,10 @@ void sv_index_release(struct sv_index *idx);
  * Index the directory dir (followed if it is itself a symlink) into idx
  * (initialised by the caller). The tree is walked (core/walk.c) and its
  * files hashed in parallel on every core (SMOOTHVER_THREADS overrides the
- * count), streaming, never whole in memory. A file whose size or mtime differ after hashing is an error
- * naming it; so are unreadable entries, hard links, special files and
- * symlinks that are absolute or lead outside dir.
+ * count), streaming, never whole in memory. A file whose size or mtime
+ * differ after hashing is an error naming it; so are unreadable entries,
+ * hard links, special files and symlinks that are absolute or lead
+ * outside dir.
  */
 int sv_index_dir(struct sv_index *idx, const char *dir, struct sv_err *e);
 
@@ -128,32 +129,16 @@ int sv_index_dir_skip(struct sv_index *idx, const char *dir,
  * is the file's identity and status (device, inode, size, mtime, ctime:
  * what fstat said before it was read) and the SHA-256 of what was read;
  * sv_index_dir_memo uses it for a file whose status is still exactly that.
- * Only files last changed at least their file system's settling time
- * (sv_settle_ns) before the memo was made are taken (a file rewritten
- * within one timestamp tick would otherwise look unchanged: git's racily
- * clean entries).
+ * Only files that had settled when the memo was made are taken
+ * (sv_settled in core/cache.h).
  */
 struct sv_digest_memo_entry {
 	uint64_t dev, ino, size;
 	int64_t mtime_ns, ctime_ns;
-	int64_t settle_ns;    /* sv_settle_ns of its file system; 0: SV_SETTLE_NS */
+	int64_t settle_ns;    /* sv_settle_ns of its file system (0: the
+	                         longest, SV_SETTLE_NS) */
 	unsigned char sha256[SV_SHA256_LEN];
 };
-
-/*
- * How long after a file's last change a further change is sure to show in
- * its status (mtime, ctime), for a file on the file system of fd (any
- * descriptor, O_PATH included): SV_SETTLE_LOCAL_NS where the kernel stamps
- * files from its own clock, to the tick (ext2/3/4, xfs, btrfs, f2fs, zfs,
- * tmpfs, overlayfs), and SV_SETTLE_NS anywhere else or when it cannot be
- * told (a network file system stamps with the server's clock; FAT keeps
- * two seconds, HFS+ one). A file changed longer ago than that, before
- * something read it, has not been changed since if its status is the
- * same: what lets a build written a moment ago count as settled.
- */
-#define SV_SETTLE_NS 2000000000LL
-#define SV_SETTLE_LOCAL_NS 100000000LL
-int64_t sv_settle_ns(int fd);
 
 struct sv_digest_memo {
 	struct sv_digest_memo_entry *v; /* owned; sorted by (dev, ino) once

@@ -4,17 +4,7 @@
 #ifndef SV_CORE_INDEX_INT_H
 #define SV_CORE_INDEX_INT_H
 
-#include <stdint.h>
-#include <time.h>
-
 #include "core/index.h"
-
-/* A timestamp in nanoseconds since 1970. */
-static inline int64_t
-sv_ns(struct timespec ts)
-{
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /*
  * Walk the directory dir into idx (its root set; sorted by path), each

@@ -24,6 +24,7 @@
 #include "base/buf.h"
 #include "base/pool.h"
 #include "base/xalloc.h"
+#include "core/cache.h"
 #include "core/index_int.h"
 
 /* Levels are read one at a time until this many directories wait, or
@@ -158,8 +159,8 @@ walk_entry(struct walk *w, int dfd, const char *name, struct buf *rel)
 	}
 	ent->dev = (uint64_t)st.st_dev;
 	ent->ino = (uint64_t)st.st_ino;
-	ent->mtime_ns = sv_ns(st.st_mtim);
-	ent->ctime_ns = sv_ns(st.st_ctim);
+	ent->mtime_ns = SV_TIMESPEC_NS(st.st_mtim);
+	ent->ctime_ns = SV_TIMESPEC_NS(st.st_ctim);
 out:
 	buf_truncate(rel, keep);
 	return status;

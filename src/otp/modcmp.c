@@ -80,12 +80,6 @@ struct job {
 	                            in sha_a and sha_b */
 };
 
-static int64_t
-ns(struct timespec ts)
-{
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* A directory kept open so that the files in it are looked up by name
  * alone (a path walk per file is most of what a stat costs). */
 struct dirfd_cache {
@@ -133,8 +127,8 @@ stamp_from(struct stamp *s, const struct stat *st)
 	s->size = (uint64_t)st->st_size;
 	s->ino = (uint64_t)st->st_ino;
 	s->dev = (uint64_t)st->st_dev;
-	s->mtime_ns = ns(st->st_mtim);
-	s->ctime_ns = ns(st->st_ctim);
+	s->mtime_ns = SV_TIMESPEC_NS(st->st_mtim);
+	s->ctime_ns = SV_TIMESPEC_NS(st->st_ctim);
 }
 
 /* Stat path, through the cached directory when it is path's. */
@@ -174,14 +168,11 @@ stamp_eq(const struct stamp *x, const struct stamp *y)
 	    x->mtime_ns == y->mtime_ns && x->ctime_ns == y->ctime_ns;
 }
 
-/* Changed long enough before start that a later change shows (settle:
- * sv_settle_ns of its file system). */
+/* Changed long enough before start that a later change shows. */
 static bool
 stamp_settled(const struct stamp *s, int64_t start, int64_t settle)
 {
-	int64_t last = s->mtime_ns > s->ctime_ns ? s->mtime_ns : s->ctime_ns;
-
-	return last < start - settle;
+	return sv_settled(s->mtime_ns, s->ctime_ns, settle, start);
 }
 
 /* The pair k's settling time, from the lookups of its two files. */

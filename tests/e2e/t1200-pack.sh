@@ -127,6 +127,22 @@ test_expect_success 'prints both digests, size and entries; --json' '
 	expect_json .manifest_sha256 "$(sha256sum <s.manifest.json | cut -c1-64)"
 '
 
+test_expect_success 'a wide tree: same bytes and manifest on 1 and 4 threads, every entry in path order' '
+	# 40 directories of 250 files: the walk shares out the subtrees and
+	# the manifest is rendered in more than one round (8,192 entries)
+	mkdir w && (cd w && for d in $(seq -w 0 39); do
+		mkdir d$d && (cd d$d && seq 1 250 | xargs touch); done) &&
+	printf x >w/d07.txt && printf y >w/d07-a &&
+	SMOOTHVER_THREADS=1 sv 0 pack --tree --version 1.0.0 -o w1.tgz --manifest m1.json w &&
+	SMOOTHVER_THREADS=4 sv 0 pack --tree --version 1.0.0 -o w4.tgz --manifest m4.json w &&
+	cmp w1.tgz w4.tgz &&
+	jq -c "del(.package.file)" m1.json >a.json && jq -c "del(.package.file)" m4.json >b.json && cmp a.json b.json &&
+	test "$(jq -r ".content | length" m1.json)" -eq 10042 &&
+	jq -r ".content[].path" m1.json >paths &&
+	(cd w && find . -mindepth 1 | sed "s|^\./||" | LC_ALL=C sort) >want && cmp want paths &&
+	tar -tzf w1.tgz | sed "s|/$||" >tarpaths && cmp want tarpaths
+'
+
 test_expect_success 'the manifest is canonical and complete' '
 	mkrel a && SOURCE_DATE_EPOCH=77 sv 0 pack --tree --version 1.0.0 --name shop -o s.tgz a &&
 	m=s.manifest.json && test "$(wc -l <$m)" -eq 1 &&

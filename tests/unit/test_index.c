@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "base/outfile.h"
 #include "base/quote.h"
+#include "core/cache.h"
 #include "core/index.h"
 #include "unit.h"
 
