@@ -41,7 +41,10 @@ done
 export LC_ALL=C TZ=UTC TERM=dumb
 TEST_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/smoothver-test.XXXXXX")
 trap 'rm -rf "$TEST_ROOT"' EXIT
-mkdir "$TEST_ROOT/json"
+mkdir "$TEST_ROOT/json" "$TEST_ROOT/tmp"
+# Scratch files of a process killed with SIGKILL (which no one can clean
+# up after) stay in the test's directory, not in the machine's /tmp.
+export TMPDIR="$TEST_ROOT/tmp"
 export HOME="$TEST_ROOT/home"
 mkdir -p "$HOME"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$HOME/.gitconfig"
