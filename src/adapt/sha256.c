@@ -100,6 +100,17 @@ file_hash_add(void *data, const void *p, size_t n, struct sv_err *e)
 }
 
 int
+sv_sha256_ready(struct sv_err *e)
+{
+	unsigned char d[SV_SHA256_LEN];
+
+	if (sv_digest_load(e) != SV_OK)
+		return e->status;
+	sv_sha256("", 0, d);
+	return SV_OK;
+}
+
+int
 sv_sha256_file(const char *path, unsigned char d[SV_SHA256_LEN],
     uint64_t *size, struct sv_err *e)
 {

@@ -44,6 +44,11 @@ void sv_sha256_hex(const unsigned char d[SV_SHA256_LEN], char hex[SV_SHA256_HEX]
  * (NULL included). */
 bool sv_sha256_parse_hex(const char *hex, unsigned char d[SV_SHA256_LEN]);
 
+/* Load libcrypto and hash once, so that OpenSSL is ready for the hashing
+ * to come (a thread can do it while another works); SV_INPUT naming the
+ * library if it cannot be loaded. */
+int sv_sha256_ready(struct sv_err *e);
+
 /* SHA-256 and size of the file at path, streamed. Errors name the file,
  * or the library if libcrypto cannot be loaded (SV_INPUT). */
 int sv_sha256_file(const char *path, unsigned char d[SV_SHA256_LEN],

@@ -292,3 +292,44 @@ sv_pipeline_free(struct sv_pipeline *pl)
 	free(pl->jobs);
 	free(pl);
 }
+
+/* ---- one job on a thread of its own ---- */
+
+struct sv_task_thread {
+	pthread_t tid;
+};
+
+static void *
+task_main(void *arg)
+{
+	struct sv_task *t = arg;
+
+	t->status = t->run(t->ctx, &t->err);
+	return NULL;
+}
+
+void
+sv_task_start(struct sv_task *t)
+{
+	t->status = SV_OK;
+	sv_err_init(&t->err);
+	t->t = xmalloc(sizeof(*t->t));
+	if (pthread_create(&t->t->tid, NULL, task_main, t) != 0) {
+		free(t->t);
+		t->t = NULL;
+		task_main(t);
+	}
+}
+
+int
+sv_task_wait(struct sv_task *t, struct sv_err *e)
+{
+	if (t->t != NULL) {
+		pthread_join(t->t->tid, NULL);
+		free(t->t);
+		t->t = NULL;
+	}
+	if (t->status != SV_OK)
+		*e = t->err;
+	return t->status;
+}

@@ -1,5 +1,5 @@
 /*
- * pool.h - work on a few threads, in two shapes.
+ * pool.h - work on a few threads, in three shapes.
  *
  * sv_pool_run: n independent items known in advance. The items 0..n-1 are handed out in order, chunk at a time, to the
  * calling thread and up to threads-1 others; each thread has a state of
@@ -87,5 +87,28 @@ void sv_pipeline_release(struct sv_pipeline *pl);
 /* Stop the workers (jobs submitted and not yet run are dropped) and free
  * the pipeline; not the jobs. NULL is accepted. */
 void sv_pipeline_free(struct sv_pipeline *pl);
+
+/*
+ * sv_task: one job on a thread of its own while the caller does other
+ * work (walking two trees while a release's files are read). Start it
+ * with sv_task_start; sv_task_wait waits for it to end and gives its
+ * status and error. Every task started is waited for, once, by the
+ * thread that started it; until then the task object must stay put.
+ */
+struct sv_task {
+	int (*run)(void *ctx, struct sv_err *e); /* SV_OK, or e set */
+	void *ctx;
+	/* private */
+	struct sv_task_thread *t;
+	int status;
+	struct sv_err err;
+};
+
+/* Start t->run(t->ctx, ...) on a new thread (run and ctx set by the
+ * caller); if no thread can be started, it runs here and now. */
+void sv_task_start(struct sv_task *t);
+
+/* Wait for t to end: its status, its error into e when not SV_OK. */
+int sv_task_wait(struct sv_task *t, struct sv_err *e);
 
 #endif

@@ -181,6 +181,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 {
 	const struct relup_opts *opt = a->opts;
 	struct sv_otp_relup_inputs in;
+	struct sv_otp_relup_prewalk pw;
 	struct sv_otp_options opts;
 	struct sv_otp_relup_options ro;
 	struct sv_otp_relup r;
@@ -203,6 +204,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	sv_otp_options_init(&opts);
 	sv_otp_relup_init(&r);
 	memset(&ro, 0, sizeof(ro));
+	memset(&pw, 0, sizeof(pw));
 	opts.merge = opt->merge;
 	ro.systools = opt->systools;
 	ro.appup = &opts;
@@ -228,6 +230,11 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 		    ", and --systools generates none" : "");
 		goto fail;
 	}
+	/* The builds are walked for the provenance while the releases are
+	 * read. */
+	if (do_write || output != NULL)
+		sv_otp_relup_prewalk_start(&pw, newpath, a->argv,
+		    (size_t)a->argc - 1);
 	if ((opt->purge != NULL &&
 	    (status = sv_otp_purge_parse(&opts, opt->purge, &e))) ||
 	    (from != NULL &&
@@ -249,10 +256,17 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	}
 	if (appups)
 		ro.plan = &plan;
-	/* The provenance digests both builds: the beams the plan reads
-	 * are hashed as they are read, not read again. */
-	if (do_write || output != NULL)
+	/* The provenance digests both builds: each is walked once, the
+	 * plan trusting its module cache on what the walks saw, and the
+	 * beams the plan reads are hashed as they are read, not read
+	 * again. */
+	if (do_write || output != NULL) {
 		opts.memo = &in.memo;
+		if ((status = sv_otp_relup_inputs_walk(&in, &pw, &e)))
+			goto fail;
+		opts.walks = in.walks;
+		opts.nwalks = in.nwalks;
+	}
 	if ((status = sv_otp_relup_make(&r, &in.newin.rel, in.bases,
 	    in.nbases, &ro, &e)))
 		goto fail;
@@ -262,7 +276,9 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 	 * NEW with them, as after appup --write. */
 	if (appups) {
 		written = xcalloc(plan.napps + 1, sizeof(*written));
-		if ((status = sv_otp_appups_write(&plan, NULL, written, &e)))
+		if ((status = sv_otp_appups_write(&plan, NULL, written, &e)) ||
+		    (status = sv_otp_relup_inputs_wrote(&in, written,
+		    plan.napps, &e)))
 			goto fail;
 		sv_otp_appups_written_text(&plan, &in.newin, written, NULL,
 		    &lines);
@@ -291,6 +307,7 @@ run(struct sv_ctx *ctx, const struct sv_args *a)
 fail:
 	sv_out_error(a->cmd, &e);
 out:
+	sv_otp_relup_prewalk_end(&pw);
 	if (written != NULL)
 		sv_strv_free(written, plan.napps);
 	sv_otp_upgrade_release(&plan);

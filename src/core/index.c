@@ -636,19 +636,18 @@ memo_apply(struct sv_digest_memo *memo, struct sv_index *idx, bool *hashed)
 	return known;
 }
 
-int
-sv_index_dir_memo(struct sv_index *idx, const char *dir,
-    sv_index_skip_fn *skip, void *ctx, struct sv_digest_memo *memo,
+/* Give every file of the walked idx its digest: from the hash cache,
+ * from memo, or read through rootfd; then remember them in the cache. */
+static int
+index_hash(struct sv_index *idx, int rootfd, struct sv_digest_memo *memo,
     struct sv_err *e)
 {
 	struct cache c;
 	bool *hashed;
 	size_t todo, known;
-	int rootfd, status;
+	int status = SV_OK;
 
-	if ((status = sv_walk_root(idx, dir, skip, ctx, &rootfd, e)))
-		return status;
-	cache_load(&c, dir);
+	cache_load(&c, idx->root);
 	hashed = xcalloc(idx->n ? idx->n : 1, sizeof(*hashed));
 	todo = cache_apply(&c, idx, hashed);
 	known = todo > 0 ? memo_apply(memo, idx, hashed) : 0;
@@ -659,7 +658,162 @@ sv_index_dir_memo(struct sv_index *idx, const char *dir,
 		cache_save(&c, idx);
 	free(hashed);
 	cache_release(&c);
+	return status;
+}
+
+int
+sv_index_dir_memo(struct sv_index *idx, const char *dir,
+    sv_index_skip_fn *skip, void *ctx, struct sv_digest_memo *memo,
+    struct sv_err *e)
+{
+	int rootfd, status;
+
+	if ((status = sv_walk_root(idx, dir, skip, ctx, &rootfd, e)))
+		return status;
+	status = index_hash(idx, rootfd, memo, e);
 	close(rootfd);
+	return status;
+}
+
+int
+sv_index_hash_walked(struct sv_index *idx, struct sv_digest_memo *memo,
+    struct sv_err *e)
+{
+	int rootfd = open(idx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int status;
+
+	if (rootfd < 0)
+		return sv_err_set(e, SV_INPUT, "cannot open directory '%s': %s",
+		    idx->root, strerror(errno));
+	status = index_hash(idx, rootfd, memo, e);
+	close(rootfd);
+	return status;
+}
+
+const struct sv_entry *
+sv_index_find(const struct sv_index *idx, const char *path)
+{
+	size_t lo = 0, hi = idx->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(idx->v[mid].path, path);
+
+		if (c == 0)
+			return &idx->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Where the file at path (as the process names it) is in idx's tree,
+ * whose root has the status *root: its directory's path there joined
+ * with its name, found by the directory's identity (device and inode),
+ * whatever the spelling of path; NULL if a walk of the tree would not
+ * reach it. The caller frees it. */
+static char *
+tree_path(const struct sv_index *idx, const struct stat *root,
+    const char *path)
+{
+	const char *slash = strrchr(path, '/'), *name;
+	struct stat st;
+	struct buf b;
+	size_t i;
+	int rc;
+
+	buf_init(&b);
+	if (slash == NULL) {
+		name = path;
+		rc = stat(".", &st);
+	} else {
+		name = slash + 1;
+		buf_add(&b, path, slash == path ? 1 : (size_t)(slash - path));
+		rc = stat(b.s, &st);
+		buf_reset(&b);
+	}
+	if (rc != 0 || *name == '\0' || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		goto none;
+	if (st.st_dev == root->st_dev && st.st_ino == root->st_ino) {
+		buf_adds(&b, name);
+		return buf_detach(&b);
+	}
+	for (i = 0; i < idx->n; i++) {
+		const struct sv_entry *d = &idx->v[i];
+
+		if (d->type == SV_ENTRY_DIR && d->ino == (uint64_t)st.st_ino &&
+		    d->dev == (uint64_t)st.st_dev) {
+			buf_addf(&b, "%s/%s", d->path, name);
+			return buf_detach(&b);
+		}
+	}
+none:
+	buf_release(&b);
+	return NULL;
+}
+
+int
+sv_index_relook(struct sv_index *idx, char *const *paths, size_t n,
+    struct sv_err *e)
+{
+	char **rel = xcalloc(n ? n : 1, sizeof(*rel));
+	bool *drop = xcalloc(idx->n ? idx->n : 1, sizeof(*drop));
+	struct stat root, st;
+	struct buf full;
+	size_t i, j;
+	int status = SV_OK;
+
+	buf_init(&full);
+	if (stat(idx->root, &root) != 0) {
+		status = sv_err_set(e, SV_INPUT, "cannot open directory '%s': "
+		    "%s", idx->root, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const struct sv_entry *ent;
+
+		if (paths[i] != NULL &&
+		    (rel[i] = tree_path(idx, &root, paths[i])) != NULL &&
+		    (ent = sv_index_find(idx, rel[i])) != NULL)
+			drop[ent - idx->v] = true;
+	}
+	for (i = j = 0; i < idx->n; i++) {
+		if (drop[i]) {
+			free(idx->v[i].path);
+			free(idx->v[i].target);
+			free(idx->v[i].source);
+			free(idx->v[i].data);
+			continue;
+		}
+		idx->v[j++] = idx->v[i];
+	}
+	idx->n = j;
+	for (i = 0; i < n && status == SV_OK; i++) {
+		size_t k;
+
+		if (rel[i] == NULL)
+			continue;
+		/* named twice: looked at once */
+		for (k = 0; k < i && (rel[k] == NULL ||
+		    strcmp(rel[k], rel[i]) != 0); k++)
+			;
+		if (k < i)
+			continue;
+		/* gone since: a fresh walk would not see it either */
+		buf_reset(&full);
+		buf_addf(&full, "%s/%s", idx->root, rel[i]);
+		if (lstat(full.s, &st) != 0 && errno == ENOENT)
+			continue;
+		status = sv_index_walk_sub(idx, idx->root, rel[i], e);
+	}
+	sv_index_sort(idx);
+out:
+	sv_strv_free(rel, n);
+	free(drop);
+	buf_release(&full);
 	return status;
 }
 
@@ -712,24 +866,14 @@ normalise(const char *tar, const char *in, struct buf *out, struct sv_err *e)
 	return false;
 }
 
-/* Binary search among the first n (sorted) entries. */
+/* Whether path is among the first n (sorted) entries. */
 static bool
 find_sorted(const struct sv_index *idx, size_t n, const char *path)
 {
-	size_t lo = 0, hi = n;
+	struct sv_index head = *idx;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(idx->v[mid].path, path);
-
-		if (c == 0)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	head.n = n;
+	return sv_index_find(&head, path) != NULL;
 }
 
 /* The first n entries are sorted; new ones are appended, then everything

@@ -176,6 +176,39 @@ int sv_build_digest_memo(const char *path, struct sv_digest_memo *memo,
  * (pack hashes while it streams the files). */
 int sv_index_walk(struct sv_index *idx, const char *dir, struct sv_err *e);
 
+/* sv_index_walk, the entries skip (when not NULL) says so left out. */
+int sv_index_walk_skip(struct sv_index *idx, const char *dir,
+    sv_index_skip_fn *skip, void *ctx, struct sv_err *e);
+
+/*
+ * A tree walked once can serve a process several times: its entries'
+ * status first (say, to check another cache against), its digests
+ * later. sv_index_hash_walked gives every file of idx (from
+ * sv_index_walk) its SHA-256 as sv_index_dir_memo would: from the hash
+ * cache, from memo (NULL: none) or by reading it, which fails naming a
+ * file changed since the walk. Before that, sv_index_relook takes the
+ * files the process itself wrote into the tree since the walk.
+ */
+int sv_index_hash_walked(struct sv_index *idx, struct sv_digest_memo *memo,
+    struct sv_err *e);
+
+/*
+ * Look again at the n files paths name (as this process names them: any
+ * spelling; NULL items skipped), written into the tree of the sorted idx
+ * since it was walked: each one's old entry goes, and what is there now
+ * is walked in (digest zero), as a fresh walk would see it (only the
+ * directories keep the status the walk saw, mtimes included). A file is
+ * placed by its directory's identity (device and inode) among idx's
+ * directories; one outside the tree, or gone, is not taken. idx stays
+ * sorted. Errors are those of sv_index_walk.
+ */
+int sv_index_relook(struct sv_index *idx, char *const *paths, size_t n,
+    struct sv_err *e);
+
+/* The entry of the sorted idx at path, or NULL; borrowed from idx. */
+const struct sv_entry *sv_index_find(const struct sv_index *idx,
+    const char *path);
+
 /*
  * Index a tar archive (.tar, .tar.gz, .tgz, .tar.zst; the compression is
  * detected from the content). Entries with absolute paths or "..",

@@ -97,6 +97,16 @@ walk_symlink(struct walk *w, int dfd, const char *name, const char *rel,
 	return SV_OK;
 }
 
+/* What lstat said of ent, for change checks and caches. */
+static void
+stat_into(struct sv_entry *ent, const struct stat *st)
+{
+	ent->dev = (uint64_t)st->st_dev;
+	ent->ino = (uint64_t)st->st_ino;
+	ent->mtime_ns = SV_TIMESPEC_NS(st->st_mtim);
+	ent->ctime_ns = SV_TIMESPEC_NS(st->st_ctim);
+}
+
 /* The entry name of the directory dfd, at rel (extended in place and
  * restored). */
 static int
@@ -134,7 +144,8 @@ walk_entry(struct walk *w, int dfd, const char *name, struct buf *rel)
 
 			xgrow(&f->rel, &f->alloc, f->n + 1, sizeof(*f->rel));
 			f->rel[f->n++] = xstrdup(rel->s);
-			sv_index_add(w->idx, rel->s, SV_ENTRY_DIR);
+			stat_into(sv_index_add(w->idx, rel->s, SV_ENTRY_DIR),
+			    &st);
 			goto out;
 		}
 		sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -145,7 +156,8 @@ walk_entry(struct walk *w, int dfd, const char *name, struct buf *rel)
 			    strerror(errno));
 			goto out;
 		}
-		sv_index_add(w->idx, rel->s, SV_ENTRY_DIR);
+		/* set now: walking below may move the entries */
+		stat_into(sv_index_add(w->idx, rel->s, SV_ENTRY_DIR), &st);
 		status = walk_dir(w, sub, rel); /* closes sub */
 		goto out;
 	} else if (S_ISLNK(st.st_mode)) {
@@ -157,10 +169,7 @@ walk_entry(struct walk *w, int dfd, const char *name, struct buf *rel)
 		    rel->s, special_kind(st.st_mode));
 		goto out;
 	}
-	ent->dev = (uint64_t)st.st_dev;
-	ent->ino = (uint64_t)st.st_ino;
-	ent->mtime_ns = SV_TIMESPEC_NS(st.st_mtim);
-	ent->ctime_ns = SV_TIMESPEC_NS(st.st_ctim);
+	stat_into(ent, &st);
 out:
 	buf_truncate(rel, keep);
 	return status;
@@ -358,13 +367,20 @@ sv_walk_root(struct sv_index *idx, const char *dir, sv_index_skip_fn *skip,
 }
 
 int
-sv_index_walk(struct sv_index *idx, const char *dir, struct sv_err *e)
+sv_index_walk_skip(struct sv_index *idx, const char *dir,
+    sv_index_skip_fn *skip, void *ctx, struct sv_err *e)
 {
-	int rootfd, status = sv_walk_root(idx, dir, NULL, NULL, &rootfd, e);
+	int rootfd, status = sv_walk_root(idx, dir, skip, ctx, &rootfd, e);
 
 	if (rootfd >= 0)
 		close(rootfd);
 	return status;
+}
+
+int
+sv_index_walk(struct sv_index *idx, const char *dir, struct sv_err *e)
+{
+	return sv_index_walk_skip(idx, dir, NULL, NULL, e);
 }
 
 int

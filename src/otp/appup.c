@@ -708,7 +708,8 @@ sv_otp_upgrade_plan(struct sv_otp_upgrade *u, struct sv_otp_release *old,
 	collect_pairs(old, new, &pairs, &npairs);
 	if ((status = sv_otp_modpairs_compare(pairs, npairs,
 	    old->transient ? NULL : old->root,
-	    new->transient ? NULL : new->root, o->memo, e)))
+	    new->transient ? NULL : new->root, o->memo, o->walks, o->nwalks,
+	    e)))
 		goto out;
 	u->old = old;
 	u->new = new;

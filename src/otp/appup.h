@@ -79,6 +79,11 @@ struct sv_otp_options {
 	struct sv_digest_memo *memo; /* borrowed; NULL: none. Learns the
 	                        SHA-256 of the beams the plan reads whole
 	                        (core/index.h), for digests of the builds */
+	const struct sv_index *walks; /* borrowed, nwalks of them: trees
+	                        walked a moment before (their roots spelt as
+	                        the releases' roots are), whose entries'
+	                        status stands for a stat of the files */
+	size_t nwalks;
 };
 
 void sv_otp_options_init(struct sv_otp_options *o);

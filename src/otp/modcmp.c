@@ -78,6 +78,8 @@ struct job {
 	unsigned char (*sha_a)[SV_SHA256_LEN], (*sha_b)[SV_SHA256_LEN];
 	bool *learnt;            /* per pair: both files read, their SHA-256
 	                            in sha_a and sha_b */
+	const struct sv_index *walk_a, *walk_b; /* borrowed: the walks of
+	                            root_a and root_b, or NULL */
 };
 
 /* A directory kept open so that the files in it are looked up by name
@@ -131,14 +133,54 @@ stamp_from(struct stamp *s, const struct stat *st)
 	s->ctime_ns = SV_TIMESPEC_NS(st->st_ctim);
 }
 
-/* Stat path, through the cached directory when it is path's. */
+/* path relative to root when it is below it, else path itself. */
+static const char *
+rel_to(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (strncmp(path, root, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+/* The status of the file at path below root, as the walk of root saw it
+ * (walk may be NULL): false if the walk did not see a regular file
+ * there. */
 static bool
-stamp_at(struct dirfd_cache *dc, const char *path, struct stamp *s)
+stamp_walked(const struct sv_index *walk, const char *root, const char *path,
+    struct stamp *s)
+{
+	const char *rel = rel_to(path, root);
+	const struct sv_entry *ent;
+
+	if (walk == NULL || rel == path ||
+	    (ent = sv_index_find(walk, rel)) == NULL ||
+	    ent->type != SV_ENTRY_FILE)
+		return false;
+	s->size = ent->size;
+	s->ino = ent->ino;
+	s->dev = ent->dev;
+	s->mtime_ns = ent->mtime_ns;
+	s->ctime_ns = ent->ctime_ns;
+	return true;
+}
+
+/* The status of the file at path: what the walk of its root saw (see
+ * stamp_walked), else a stat now through the cached directory, which
+ * tells the file system's settling time either way. */
+static bool
+stamp_look(struct dirfd_cache *dc, const struct sv_index *walk,
+    const char *root, const char *path, struct stamp *s)
 {
 	const char *name;
 	int dfd = dir_of(dc, path, &name);
 	struct stat st;
 
+	if (stamp_walked(walk, root, path, s))
+		return true;
 	if (fstatat(dfd, name, &st, 0) < 0)
 		return false;
 	stamp_from(s, &st);
@@ -181,19 +223,6 @@ note_settle(struct job *job, size_t k, const struct dirfd_cache *da,
     const struct dirfd_cache *db)
 {
 	job->settle[k] = da->last > db->last ? da->last : db->last;
-}
-
-/* path relative to root when it is below it, else path itself. */
-static const char *
-rel_to(const char *path, const char *root)
-{
-	size_t n = strlen(root);
-
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	if (strncmp(path, root, n) == 0 && path[n] == '/')
-		return path + n + 1;
-	return path;
 }
 
 static int
@@ -431,8 +460,9 @@ compare_one(struct job *job, size_t k, struct dirfd_cache *da,
 	if (ce == NULL && !p->a->loaded && !p->b->loaded &&
 	    strcmp(p->a->path, p->b->path) != 0)
 		return compare_fresh(job, k, da, db, e);
-	job->stamped[k] = stamp_at(da, p->a->path, &job->sa[k]) &&
-	    stamp_at(db, p->b->path, &job->sb[k]);
+	job->stamped[k] = stamp_look(da, job->walk_a, job->root_a,
+	    p->a->path, &job->sa[k]) && stamp_look(db, job->walk_b,
+	    job->root_b, p->b->path, &job->sb[k]);
 	note_settle(job, k, da, db);
 	if (job->stamped[k] && ce != NULL &&
 	    !p->a->loaded && !p->b->loaded &&
@@ -524,10 +554,22 @@ compare_k(void *ctx, void *state, size_t k, struct sv_err *e)
 	return compare_one(ctx, k, &d->a, &d->b, e);
 }
 
+/* The walk among walks (nwalks) whose root is spelt root, or NULL. */
+static const struct sv_index *
+walk_of(const struct sv_index *walks, size_t nwalks, const char *root)
+{
+	size_t i;
+
+	for (i = 0; root != NULL && i < nwalks; i++)
+		if (walks[i].root != NULL && strcmp(walks[i].root, root) == 0)
+			return &walks[i];
+	return NULL;
+}
+
 int
 sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
     const char *root_a, const char *root_b, struct sv_digest_memo *memo,
-    struct sv_err *e)
+    const struct sv_index *walks, size_t nwalks, struct sv_err *e)
 {
 	struct cache c;
 	struct job job;
@@ -544,6 +586,8 @@ sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
 	job.n = n;
 	job.root_a = root_a ? root_a : "";
 	job.root_b = root_b ? root_b : "";
+	job.walk_a = walk_of(walks, nwalks, root_a);
+	job.walk_b = walk_of(walks, nwalks, root_b);
 	job.ce = xcalloc(n, sizeof(*job.ce));
 	if (c.n > 0)
 		for (k = 0; k < n; k++)

@@ -42,11 +42,14 @@ struct sv_otp_modpair {
  * naming the cache to use; either NULL: no cache (say, for a temporary
  * extraction). memo (borrowed; NULL: none) learns the SHA-256 of every
  * file read whole here, for build digests that follow (core/index.h).
+ * walks (nwalks; borrowed) are trees walked a moment before: a file of
+ * one whose root is spelt root_a or root_b is not looked at again, the
+ * status its walk saw standing for it.
  * On an error (the one of the lowest pair that failed,
  * naming its file) the .same fields are undefined.
  */
 int sv_otp_modpairs_compare(struct sv_otp_modpair *v, size_t n,
     const char *root_a, const char *root_b, struct sv_digest_memo *memo,
-    struct sv_err *e);
+    const struct sv_index *walks, size_t nwalks, struct sv_err *e);
 
 #endif

@@ -13,6 +13,7 @@
 #include "base/pool.h"
 #include "base/outfile.h"
 #include "base/xalloc.h"
+#include "adapt/sha256.h"
 #include "core/index.h"
 
 void
@@ -37,6 +38,9 @@ sv_otp_relup_inputs_release(struct sv_otp_relup_inputs *in)
 	free(in->bases);
 	sv_otp_input_release(&in->newin);
 	sv_digest_memo_release(&in->memo);
+	for (i = 0; i < in->nwalks; i++)
+		sv_index_release(&in->walks[i]);
+	free(in->walks);
 	sv_otp_relup_inputs_init(in);
 }
 
@@ -183,8 +187,206 @@ sv_otp_relup_vsns(const char *s, char ***out, size_t *n, struct sv_err *e)
 	}
 }
 
-/* The builds whose digests the provenance names: each base's, then
- * NEW's, digested in parallel (two trees walk in the time of one). */
+/* The builds the provenance names, the caller's array of in->nbases + 1
+ * (strings borrowed from in): each base's (as given, when an OLD is it,
+ * else its root), then NEW as given. */
+static const char **
+build_paths(const struct sv_otp_relup_inputs *in)
+{
+	const char **paths = xcalloc(in->nbases + 1, sizeof(*paths));
+	size_t i, k;
+
+	for (i = 0; i < in->nbases; i++) {
+		const struct sv_otp_release *b = in->bases[i];
+
+		paths[i] = b->root;
+		if (b == &in->newin.rel)
+			paths[i] = in->newpath;
+		for (k = 0; k < in->n; k++)
+			if (&in->v[k]->rel == b)
+				paths[i] = k < in->nold ? in->paths[k] :
+				    b->root;
+	}
+	paths[in->nbases] = in->newpath;
+	return paths;
+}
+
+/* ---- walking the builds ---- */
+
+/* sv_index_walk_skip's filter for a prewalk: everything, once stopped. */
+static bool
+prewalk_stopped(const char *rel, void *ctx)
+{
+	struct sv_otp_relup_prewalk *pw = ctx;
+
+	(void)rel;
+	return atomic_load_explicit(&pw->stop, memory_order_relaxed);
+}
+
+/* sv_pool's run for a prewalk: walk the i-th path. */
+static int
+prewalk_one(void *ctx, void *state, size_t i, struct sv_err *e)
+{
+	struct sv_otp_relup_prewalk *pw = ctx;
+
+	(void)state;
+	return sv_index_walk_skip(&pw->walks[i], pw->paths[i],
+	    prewalk_stopped, pw, e);
+}
+
+/* sv_task's run: walk every path, and ready SHA-256 (its failure is
+ * met again, and told, where the provenance hashes). */
+static int
+prewalk_run(void *ctx, struct sv_err *e)
+{
+	struct sv_otp_relup_prewalk *pw = ctx;
+	struct sv_pool pool;
+	struct sv_err ignored;
+
+	sv_err_init(&ignored);
+	sv_sha256_ready(&ignored);
+	memset(&pool, 0, sizeof(pool));
+	pool.n = pw->n;
+	pool.ctx = pw;
+	pool.run = prewalk_one;
+	return sv_pool_run(&pool, e);
+}
+
+void
+sv_otp_relup_prewalk_start(struct sv_otp_relup_prewalk *pw,
+    const char *newpath, char *const *olds, size_t nold)
+{
+	size_t i;
+
+	memset(pw, 0, sizeof(*pw));
+	atomic_init(&pw->stop, false);
+	pw->paths = xcalloc(nold + 1, sizeof(*pw->paths));
+	pw->walks = xcalloc(nold + 1, sizeof(*pw->walks));
+	for (i = 0; i <= nold; i++) {
+		const char *p = i < nold ? olds[i] : newpath;
+
+		if (is_dir(p)) {
+			sv_index_init(&pw->walks[pw->n]);
+			pw->paths[pw->n++] = xstrdup(p);
+		}
+	}
+	pw->task.run = prewalk_run;
+	pw->task.ctx = pw;
+	sv_task_start(&pw->task);
+	pw->running = true;
+}
+
+/* Wait for pw to end; false if it failed (its walks are then of no
+ * use). */
+static bool
+prewalk_wait(struct sv_otp_relup_prewalk *pw)
+{
+	struct sv_err ignored;
+
+	if (!pw->running)
+		return pw->task.status == SV_OK;
+	pw->running = false;
+	sv_err_init(&ignored);
+	return sv_task_wait(&pw->task, &ignored) == SV_OK;
+}
+
+void
+sv_otp_relup_prewalk_end(struct sv_otp_relup_prewalk *pw)
+{
+	size_t i;
+
+	if (pw->paths == NULL)
+		return;
+	atomic_store_explicit(&pw->stop, true, memory_order_relaxed);
+	prewalk_wait(pw);
+	for (i = 0; i < pw->n; i++)
+		sv_index_release(&pw->walks[i]);
+	sv_strv_free(pw->paths, pw->n);
+	free(pw->walks);
+	memset(pw, 0, sizeof(*pw));
+}
+
+/* Move pw's walk of path into *out; false if it has none (left, or
+ * taken already). */
+static bool
+prewalk_take(struct sv_otp_relup_prewalk *pw, const char *path,
+    struct sv_index *out)
+{
+	size_t i;
+
+	for (i = 0; pw != NULL && i < pw->n; i++)
+		if (pw->walks[i].root != NULL && strcmp(pw->paths[i], path) == 0) {
+			*out = pw->walks[i];
+			sv_index_init(&pw->walks[i]);
+			return true;
+		}
+	return false;
+}
+
+/* sv_pool's run for the walks: walk the i-th build, if a directory the
+ * prewalk did not. */
+struct walking {
+	struct sv_otp_relup_inputs *in;
+	const char **paths;
+	bool *taken;
+};
+
+static int
+walk_one(void *ctx, void *state, size_t i, struct sv_err *e)
+{
+	struct walking *w = ctx;
+
+	(void)state;
+	if (w->taken[i] || !is_dir(w->paths[i]))
+		return SV_OK;
+	return sv_index_walk(&w->in->walks[i], w->paths[i], e);
+}
+
+int
+sv_otp_relup_inputs_walk(struct sv_otp_relup_inputs *in,
+    struct sv_otp_relup_prewalk *pw, struct sv_err *e)
+{
+	struct walking w;
+	struct sv_pool pool;
+	size_t i, n = in->nbases + 1;
+	int status;
+
+	if (pw != NULL && pw->paths != NULL && !prewalk_wait(pw))
+		pw = NULL;
+	in->walks = xcalloc(n, sizeof(*in->walks));
+	in->nwalks = n;
+	w.in = in;
+	w.paths = build_paths(in);
+	w.taken = xcalloc(n, sizeof(*w.taken));
+	for (i = 0; i < n; i++) {
+		sv_index_init(&in->walks[i]);
+		w.taken[i] = prewalk_take(pw, w.paths[i], &in->walks[i]);
+	}
+	memset(&pool, 0, sizeof(pool));
+	pool.n = n;
+	pool.ctx = &w;
+	pool.run = walk_one;
+	status = sv_pool_run(&pool, e);
+	free(w.paths);
+	free(w.taken);
+	return status;
+}
+
+int
+sv_otp_relup_inputs_wrote(struct sv_otp_relup_inputs *in,
+    char *const *paths, size_t n, struct sv_err *e)
+{
+	size_t i;
+	int status = SV_OK;
+
+	for (i = 0; i < in->nwalks && status == SV_OK; i++)
+		if (in->walks[i].root != NULL)
+			status = sv_index_relook(&in->walks[i], paths, n, e);
+	return status;
+}
+
+/* The builds whose digests the provenance names, digested in parallel
+ * (two trees walk in the time of one). */
 struct digests {
 	struct sv_otp_relup_inputs *in;
 	const char **paths;    /* the bases' builds, then NEW */
@@ -192,15 +394,22 @@ struct digests {
 	unsigned char (*d)[32];
 };
 
-/* sv_pool's run: digest the i-th build. */
+/* sv_pool's run: digest the i-th build, from its walk when there is one. */
 static int
 digest_one(void *ctx, void *state, size_t i, struct sv_err *e)
 {
 	struct digests *g = ctx;
+	struct sv_index *walk = i < g->in->nwalks ? &g->in->walks[i] : NULL;
+	int status;
 
 	(void)state;
-	return sv_build_digest_memo(g->paths[i], &g->in->memo, &g->kinds[i],
-	    g->d[i], e);
+	if (walk == NULL || walk->root == NULL)
+		return sv_build_digest_memo(g->paths[i], &g->in->memo,
+		    &g->kinds[i], g->d[i], e);
+	g->kinds[i] = "tree";
+	if ((status = sv_index_hash_walked(walk, &g->in->memo, e)) == SV_OK)
+		sv_index_digest(walk, g->d[i]);
+	return status;
 }
 
 /* The relup's provenance, as comment lines: what each base came from and
@@ -212,25 +421,13 @@ provenance(struct buf *out, struct sv_otp_relup_inputs *in,
 	struct digests g;
 	struct sv_pool pool;
 	char hex[SV_SHA256_HEX];
-	size_t i, k, n = in->nbases + 1;
+	size_t i, n = in->nbases + 1;
 	int status;
 
 	g.in = in;
-	g.paths = xcalloc(n, sizeof(*g.paths));
+	g.paths = build_paths(in);
 	g.kinds = xcalloc(n, sizeof(*g.kinds));
 	g.d = xcalloc(n, sizeof(*g.d));
-	for (i = 0; i < in->nbases; i++) {
-		const struct sv_otp_release *b = in->bases[i];
-
-		g.paths[i] = b->root;
-		if (b == &in->newin.rel)
-			g.paths[i] = in->newpath;
-		for (k = 0; k < in->n; k++)
-			if (&in->v[k]->rel == b)
-				g.paths[i] = k < in->nold ? in->paths[k] :
-				    b->root;
-	}
-	g.paths[in->nbases] = in->newpath;
 	/* shared by the threads from here: read only */
 	sv_digest_memo_sort(&in->memo);
 	memset(&pool, 0, sizeof(pool));

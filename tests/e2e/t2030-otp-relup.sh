@@ -253,6 +253,31 @@ test_expect_success '--appups: appup --write and relup --write in one pass' '
 	expect_json ".appups" null
 '
 
+# The one pass walks both builds before it plans and takes the appups it
+# writes into its walk of NEW: the provenance must still be that of NEW
+# walked afresh after them, as the two commands in turn record it, when
+# an appup already there is rewritten (--merge) too, and when a stale
+# relup and a module written a moment ago are in the tree.
+test_expect_success '--appups: the provenance is that of NEW after its appups, as in two passes' '
+	cp -R "$B/handgap" one &&
+	cp -R "$B/handgap" two &&
+	echo stale >one/releases/1.1.0/relup &&
+	echo stale >two/releases/1.1.0/relup &&
+	sv 0 relup "$B/old" one --write --appups --merge &&
+	contains out "petal 1.0.0 -> 1.1.0: merged lib/petal-1.1.0/ebin/petal.appup" &&
+	"$SMOOTHVER" appup "$B/old" two --write --merge >/dev/null &&
+	"$SMOOTHVER" relup "$B/old" two --write >/dev/null &&
+	cmp one/lib/petal-1.1.0/ebin/petal.appup two/lib/petal-1.1.0/ebin/petal.appup &&
+	cmp one/releases/1.1.0/relup two/releases/1.1.0/relup &&
+	# again without caches: the digests all read afresh
+	echo stale >two/releases/1.1.0/relup &&
+	rm -rf "$HOME/.cache/smoothver" &&
+	"$SMOOTHVER" relup "$B/old" two --write >/dev/null &&
+	cmp one/releases/1.1.0/relup two/releases/1.1.0/relup &&
+	mkdir tree && sv 0 pack one --delta-from "$B/old" -o tree/petal-1.1.0.tar.gz &&
+	grep -q "^%% smoothver derived-from 1.0.0 tree $(jq -r .delta.base.sha256 tree/petal-1.1.0.manifest.json)$" one/releases/1.1.0/relup
+'
+
 test_expect_success 'usage errors' '
 	sv 2 relup "$B/reload" &&
 	contains err "needs OLD... NEW" &&

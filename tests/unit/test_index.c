@@ -312,6 +312,118 @@ START_TEST(walk_shares_subtrees_in_path_order)
 }
 END_TEST
 
+/* Every entry of x as a fresh walk gives it in y: paths, types, modes,
+ * sizes, targets, and the status the walk saw (of a directory: its
+ * identity; its mtime moves as files are written into it). */
+static void
+same_walk(const struct sv_index *x, const struct sv_index *y)
+{
+	size_t i;
+
+	ck_assert_uint_eq(x->n, y->n);
+	for (i = 0; i < x->n; i++) {
+		const struct sv_entry *a = &x->v[i], *b = &y->v[i];
+
+		ck_assert_str_eq(a->path, b->path);
+		ck_assert_int_eq(a->type, b->type);
+		ck_assert_uint_eq(a->mode, b->mode);
+		ck_assert_uint_eq(a->size, b->size);
+		ck_assert_uint_eq(a->ino, b->ino);
+		ck_assert_uint_eq(a->dev, b->dev);
+		if (a->type != SV_ENTRY_DIR) {
+			ck_assert_int_eq(a->mtime_ns, b->mtime_ns);
+			ck_assert_int_eq(a->ctime_ns, b->ctime_ns);
+		}
+		ck_assert_str_eq(a->target ? a->target : "",
+		    b->target ? b->target : "");
+	}
+}
+
+/* Files written after a walk, taken in by sv_index_relook, leave the walk
+ * as a fresh one would be: a new file, a file replaced (another inode), a
+ * file written through another spelling of its directory ("./", "//"),
+ * one named twice; not a file below a symlinked directory (a walk does
+ * not follow it), outside the tree, or written and removed again. The
+ * digests after hashing are those of sv_index_dir. */
+START_TEST(relook_takes_written_files_as_a_fresh_walk)
+{
+	const char *t = getenv("TMPDIR");
+	char dir[4096], p[4400], q[4400], r[4400], s[4400], out[4400],
+	    gone[4400], *paths[7];
+	struct sv_index walked, fresh, full;
+	unsigned char d1[32], d2[32];
+	struct sv_err e;
+
+	snprintf(dir, sizeof(dir), "%s/sv-test-relook-XXXXXX",
+	    t && *t ? t : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/tree", dir);
+	put_dir(p);
+	snprintf(p, sizeof(p), "%s/tree/lib", dir);
+	put_dir(p);
+	snprintf(p, sizeof(p), "%s/tree/lib/a.beam", dir);
+	put_file(p, "a\n");
+	snprintf(p, sizeof(p), "%s/tree/lib/old.appup", dir);
+	put_file(p, "old\n");
+	snprintf(p, sizeof(p), "%s/tree/linked", dir);
+	ck_assert_int_eq(symlink("lib", p), 0);
+
+	sv_err_init(&e);
+	sv_index_init(&walked);
+	snprintf(p, sizeof(p), "%s/tree", dir);
+	ck_assert_int_eq(sv_index_walk(&walked, p, &e), SV_OK);
+
+	/* new, replaced, another spelling, under the symlink, outside, gone */
+	snprintf(q, sizeof(q), "%s/tree/lib/new.appup", dir);
+	put_file(q, "new\n");
+	snprintf(r, sizeof(r), "%s/tree/lib/old.appup.tmp", dir);
+	put_file(r, "replaced, longer\n");
+	snprintf(s, sizeof(s), "%s/tree/lib/old.appup", dir);
+	ck_assert_int_eq(rename(r, s), 0);
+	snprintf(r, sizeof(r), "%s/tree/./lib//third", dir);
+	put_file(r, "third\n");
+	snprintf(out, sizeof(out), "%s/outside", dir);
+	put_file(out, "outside\n");
+	snprintf(gone, sizeof(gone), "%s/tree/lib/gone", dir);
+	put_file(gone, "gone\n");
+	ck_assert_int_eq(unlink(gone), 0);
+	paths[0] = q;
+	paths[1] = s;
+	paths[2] = r;
+	paths[3] = q;
+	paths[4] = out;
+	paths[5] = gone;
+	paths[6] = NULL;
+	snprintf(p, sizeof(p), "%s/tree/linked/under.appup", dir);
+	put_file(p, "under the link\n");
+	paths[6] = p;
+	ck_assert_int_eq(sv_index_relook(&walked, paths, 7, &e), SV_OK);
+
+	sv_index_init(&fresh);
+	snprintf(p, sizeof(p), "%s/tree", dir);
+	ck_assert_int_eq(sv_index_walk(&fresh, p, &e), SV_OK);
+	same_walk(&walked, &fresh);
+	ck_assert_ptr_nonnull(sv_index_find(&walked, "lib/new.appup"));
+	ck_assert_ptr_nonnull(sv_index_find(&walked, "lib/third"));
+	ck_assert_ptr_null(sv_index_find(&walked, "linked/under.appup"));
+	ck_assert_ptr_null(sv_index_find(&walked, "lib/gone"));
+
+	setenv("SMOOTHVER_NO_CACHE", "1", 1);
+	ck_assert_int_eq(sv_index_hash_walked(&walked, NULL, &e), SV_OK);
+	sv_index_digest(&walked, d1);
+	sv_index_init(&full);
+	ck_assert_int_eq(sv_index_dir(&full, p, &e), SV_OK);
+	sv_index_digest(&full, d2);
+	ck_assert_mem_eq(d1, d2, 32);
+	unsetenv("SMOOTHVER_NO_CACHE");
+
+	sv_index_release(&walked);
+	sv_index_release(&fresh);
+	sv_index_release(&full);
+	sv_remove_tree(dir);
+}
+END_TEST
+
 #define N(t) ((int)(sizeof(t) / sizeof((t)[0])))
 
 Suite *
@@ -326,6 +438,7 @@ make_suite(void)
 	tcase_add_test(tc, json_bytes_round_trip_escapes);
 	tcase_add_test(tc, digest_memo_trusts_only_unchanged_settled_files);
 	tcase_add_test(tc, walk_shares_subtrees_in_path_order);
+	tcase_add_test(tc, relook_takes_written_files_as_a_fresh_walk);
 	suite_add_tcase(s, tc);
 	return s;
 }

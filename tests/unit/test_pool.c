@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,54 @@ START_TEST(pipeline_full_ring_gives_no_job)
 }
 END_TEST
 
+/* A task that waits until the caller has done its part: it can only end
+ * if it runs on a thread of its own while the caller goes on. */
+struct handshake {
+	atomic_int caller_done;
+	atomic_int task_ran;
+	bool fail;
+};
+
+static int
+handshake_run(void *ctx, struct sv_err *e)
+{
+	struct handshake *h = ctx;
+
+	while (!atomic_load(&h->caller_done))
+		;
+	atomic_store(&h->task_ran, 1);
+	if (h->fail)
+		return sv_err_set(e, SV_INPUT, "cannot walk 'x': no such file");
+	return SV_OK;
+}
+
+START_TEST(task_runs_beside_the_caller)
+{
+	struct handshake h, g;
+	struct sv_task t, u;
+	struct sv_err e;
+
+	memset(&h, 0, sizeof(h));
+	memset(&g, 0, sizeof(g));
+	g.fail = true;
+	t.run = handshake_run;
+	t.ctx = &h;
+	u.run = handshake_run;
+	u.ctx = &g;
+	sv_task_start(&t);
+	sv_task_start(&u);
+	ck_assert_int_eq(atomic_load(&h.task_ran), 0);
+	atomic_store(&h.caller_done, 1);
+	atomic_store(&g.caller_done, 1);
+	sv_err_init(&e);
+	ck_assert_int_eq(sv_task_wait(&t, &e), SV_OK);
+	ck_assert_int_eq(atomic_load(&h.task_ran), 1);
+	ck_assert_int_eq(e.status, SV_OK);
+	ck_assert_int_eq(sv_task_wait(&u, &e), SV_INPUT);
+	ck_assert_str_eq(e.msg, "cannot walk 'x': no such file");
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -212,6 +261,7 @@ make_suite(void)
 	tcase_add_test(tc, pipeline_without_workers);
 	tcase_add_test(tc, pipeline_results_in_submission_order);
 	tcase_add_test(tc, pipeline_full_ring_gives_no_job);
+	tcase_add_test(tc, task_runs_beside_the_caller);
 	suite_add_tcase(s, tc);
 	return s;
 }
