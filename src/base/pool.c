@@ -314,7 +314,7 @@ sv_task_start(struct sv_task *t)
 	t->status = SV_OK;
 	sv_err_init(&t->err);
 	t->t = xmalloc(sizeof(*t->t));
-	if (pthread_create(&t->t->tid, NULL, task_main, t) != 0) {
+	if (sv_thread_create(&t->t->tid, task_main, t) != 0) {
 		free(t->t);
 		t->t = NULL;
 		task_main(t);
