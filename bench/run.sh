@@ -29,7 +29,8 @@
 #          and the same in one pass, smoothver relup --appups --write
 #          (again on the same builds, and a first run: no cache at all)
 #          vs erl -noshell running systools:make_relup on the same appups
-#          (VM start included); the size of smoothver pack --delta-from
+#          (VM start included), beside what reading and hashing every
+#          file of both builds costs; the size of smoothver pack --delta-from
 #          OLD for the one-module change vs its full package
 # Targets (bench/README.md): pack <= 0.5x the gzip pipeline and no slower
 # than pigz; warm diff < 100 ms, cold diff <= 1.5x sha256sum; peak RSS
@@ -235,6 +236,16 @@ if want otp; then
 		m_one=$(rss "$rm_appups; $no_cache; $onepass")
 	fi
 	t_sys=$("$timeit" 3 "" "sh $work/make_relup.sh")
+	# What any first run that looks at every file of both builds pays on
+	# this machine (sh's start included, ~1 ms): reading every byte, and
+	# hashing every byte as the provenance's tree digests do (sha256sum
+	# on one core; smoothver hashes a file shared by both builds once).
+	printf 'find %s %s -type f -print0 | xargs -0 cat >/dev/null\n' \
+		"$r/old" "$r/new" >"$work/read_both.sh"
+	printf 'find %s %s -type f -print0 | xargs -0 sha256sum >/dev/null\n' \
+		"$r/old" "$r/new" >"$work/hash_both.sh"
+	t_read=$("$timeit" 5 "" "sh $work/read_both.sh")
+	t_hash=$("$timeit" 5 "" "sh $work/hash_both.sh")
 	m_sys=$(rss "$make_relup")
 	# Both builds rewritten (touched) 0.3 s before: smoothver trusts what
 	# it read of a file changed more than a tenth of a second earlier on
@@ -258,6 +269,8 @@ if want otp; then
 		row rel "smoothver relup (not in this smoothver)" - - -
 	fi
 	row rel "erl -noshell: systools:make_relup" "$t_sys" - "$((m_sys / 1024))"
+	row rel "find | xargs cat, both builds (reading)" "$t_read" - -
+	row rel "find | xargs sha256sum, both builds" "$t_hash" - -
 	if $have_relup; then
 		# as tests/otp/relup.escript compares them: up to the order of the
 		# loads that systools leaves arbitrary

@@ -278,6 +278,17 @@ test_expect_success '--appups: the provenance is that of NEW after its appups, a
 	grep -q "^%% smoothver derived-from 1.0.0 tree $(jq -r .delta.base.sha256 tree/petal-1.1.0.manifest.json)$" one/releases/1.1.0/relup
 '
 
+test_expect_success 'a build holding a hard link is refused before anything is written' '
+	cp -R "$B/state" new &&
+	ln new/releases/1.1.0/start.boot new/linked.boot &&
+	sv 3 relup "$B/old" new --write --appups &&
+	contains err "new/linked.boot'"'"' is a hard link" &&
+	test ! -e new/lib/petal-1.1.0/ebin/petal.appup &&
+	test ! -e new/releases/1.1.0/relup &&
+	rm new/linked.boot &&
+	sv 0 relup "$B/old" new --write --appups
+'
+
 test_expect_success 'usage errors' '
 	sv 2 relup "$B/reload" &&
 	contains err "needs OLD... NEW" &&
