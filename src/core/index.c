@@ -693,20 +693,12 @@ sv_index_hash_walked(struct sv_index *idx, struct sv_digest_memo *memo,
 const struct sv_entry *
 sv_index_find(const struct sv_index *idx, const char *path)
 {
-	size_t lo = 0, hi = idx->n;
+	struct sv_entry key;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(idx->v[mid].path, path);
-
-		if (c == 0)
-			return &idx->v[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	if (idx->n == 0)
+		return NULL;
+	key.path = (char *)path;
+	return bsearch(&key, idx->v, idx->n, sizeof(*idx->v), entry_cmp);
 }
 
 /* Where the file at path (as the process names it) is in idx's tree,
