@@ -29,8 +29,8 @@
 #          and the same in one pass, smoothver relup --appups --write
 #          (again on the same builds, and a first run: no cache at all)
 #          vs erl -noshell running systools:make_relup on the same appups
-#          (VM start included), beside what reading and hashing every
-#          file of both builds costs; the size of smoothver pack --delta-from
+#          (VM start included), beside cat and sha256sum of every file
+#          of both builds, for scale; the size of smoothver pack --delta-from
 #          OLD for the one-module change vs its full package
 # Targets (bench/README.md): pack <= 0.5x the gzip pipeline and no slower
 # than pigz; warm diff < 100 ms, cold diff <= 1.5x sha256sum; peak RSS
@@ -236,10 +236,11 @@ if want otp; then
 		m_one=$(rss "$rm_appups; $no_cache; $onepass")
 	fi
 	t_sys=$("$timeit" 3 "" "sh $work/make_relup.sh")
-	# What any first run that looks at every file of both builds pays on
-	# this machine (sh's start included, ~1 ms): reading every byte, and
-	# hashing every byte as the provenance's tree digests do (sha256sum
-	# on one core; smoothver hashes a file shared by both builds once).
+	# For scale: reading every file of both builds, and hashing every
+	# one (as the provenance's tree digests need), with the usual tools
+	# (one core, a process per few hundred files; sh's start included).
+	# A first run of smoothver does both, on every core, and hashes a
+	# file the two builds share once.
 	printf 'find %s %s -type f -print0 | xargs -0 cat >/dev/null\n' \
 		"$r/old" "$r/new" >"$work/read_both.sh"
 	printf 'find %s %s -type f -print0 | xargs -0 sha256sum >/dev/null\n' \
