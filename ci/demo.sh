@@ -147,11 +147,17 @@ client_start() {
 	exec 3>"$work/client.in"
 	client_wait 2 # "connected ...", then the server's greeting
 }
-# client_wait N: until the conversation has N lines (10 s at most).
+# client_wait N: until the conversation has N lines (10 s at most). A
+# client that ends right after its last answer ("bye") may have written
+# it between the count and the look at the client: count again first.
 client_wait() {
 	i=0
 	while [ "$(wc -l <"$clog")" -lt "$1" ]; do
-		kill -0 "$cpid" 2>/dev/null || { cat "$clog" >&2; die "the client has gone"; }
+		if ! kill -0 "$cpid" 2>/dev/null; then
+			[ "$(wc -l <"$clog")" -lt "$1" ] || break
+			cat "$clog" >&2
+			die "the client has gone"
+		fi
 		[ $i -lt 100 ] || { cat "$clog" >&2; die "no answer within 10 s"; }
 		sleep 0.1
 		i=$((i + 1))
