@@ -8,6 +8,9 @@
  * then walked on the pool's threads, each into an index of its own, and
  * the entries joined and sorted. A tree of many small directories is
  * listed in the time of its share of the cores, not of one.
+ *
+ * A walk can also take in files written into the tree after it
+ * (sv_index_relook), as a fresh walk would see them.
  */
 #include "config.h"
 
@@ -411,5 +414,113 @@ sv_index_walk_sub(struct sv_index *idx, const char *dir, const char *sub,
 	status = walk_entry(&w, fd, slash ? slash + 1 : sub, &rel);
 	close(fd);
 	buf_release(&rel);
+	return status;
+}
+
+/* Where the file at path (as the process names it) is in idx's tree,
+ * whose root has the status *root: its directory's path there joined
+ * with its name, found by the directory's identity (device and inode),
+ * whatever the spelling of path; NULL if a walk of the tree would not
+ * reach it. The caller frees it. */
+static char *
+tree_path(const struct sv_index *idx, const struct stat *root,
+    const char *path)
+{
+	const char *slash = strrchr(path, '/'), *name;
+	struct stat st;
+	struct buf b;
+	size_t i;
+	int rc;
+
+	buf_init(&b);
+	if (slash == NULL) {
+		name = path;
+		rc = stat(".", &st);
+	} else {
+		name = slash + 1;
+		buf_add(&b, path, slash == path ? 1 : (size_t)(slash - path));
+		rc = stat(b.s, &st);
+		buf_reset(&b);
+	}
+	if (rc != 0 || *name == '\0' || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		goto none;
+	if (st.st_dev == root->st_dev && st.st_ino == root->st_ino) {
+		buf_adds(&b, name);
+		return buf_detach(&b);
+	}
+	for (i = 0; i < idx->n; i++) {
+		const struct sv_entry *d = &idx->v[i];
+
+		if (d->type == SV_ENTRY_DIR && d->ino == (uint64_t)st.st_ino &&
+		    d->dev == (uint64_t)st.st_dev) {
+			buf_addf(&b, "%s/%s", d->path, name);
+			return buf_detach(&b);
+		}
+	}
+none:
+	buf_release(&b);
+	return NULL;
+}
+
+int
+sv_index_relook(struct sv_index *idx, char *const *paths, size_t n,
+    struct sv_err *e)
+{
+	char **rel = xcalloc(n ? n : 1, sizeof(*rel));
+	bool *drop = xcalloc(idx->n ? idx->n : 1, sizeof(*drop));
+	struct stat root, st;
+	struct buf full;
+	size_t i, j;
+	int status = SV_OK;
+
+	buf_init(&full);
+	if (stat(idx->root, &root) != 0) {
+		status = sv_err_set(e, SV_INPUT, "cannot open directory '%s': "
+		    "%s", idx->root, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const struct sv_entry *ent;
+
+		if (paths[i] != NULL &&
+		    (rel[i] = tree_path(idx, &root, paths[i])) != NULL &&
+		    (ent = sv_index_find(idx, rel[i])) != NULL)
+			drop[ent - idx->v] = true;
+	}
+	for (i = j = 0; i < idx->n; i++) {
+		if (drop[i]) {
+			free(idx->v[i].path);
+			free(idx->v[i].target);
+			free(idx->v[i].source);
+			free(idx->v[i].data);
+			continue;
+		}
+		idx->v[j++] = idx->v[i];
+	}
+	idx->n = j;
+	for (i = 0; i < n && status == SV_OK; i++) {
+		size_t k;
+
+		if (rel[i] == NULL)
+			continue;
+		/* named twice: looked at once */
+		for (k = 0; k < i && (rel[k] == NULL ||
+		    strcmp(rel[k], rel[i]) != 0); k++)
+			;
+		if (k < i)
+			continue;
+		/* gone since: a fresh walk would not see it either */
+		buf_reset(&full);
+		buf_addf(&full, "%s/%s", idx->root, rel[i]);
+		if (lstat(full.s, &st) != 0 && errno == ENOENT)
+			continue;
+		status = sv_index_walk_sub(idx, idx->root, rel[i], e);
+	}
+	sv_index_sort(idx);
+out:
+	sv_strv_free(rel, n);
+	free(drop);
+	buf_release(&full);
 	return status;
 }
