@@ -250,7 +250,7 @@ if want otp; then
 	m_sys=$(rss "$make_relup")
 	# Both builds rewritten (touched) 0.3 s before: smoothver trusts what
 	# it read of a file changed more than a tenth of a second earlier on
-	# a local file system (sv_settle_ns in src/core/index.h), not of one
+	# a local file system (sv_settle_ns in src/core/cache.h), not of one
 	# changed later, and CI runs it a moment after the build.
 	if $have_relup; then
 		t_one_fresh=$("$timeit" 5 "$rm_appups; $no_cache; find $r/old $r/new -type f -exec touch {} +; sleep 0.3" "$onepass")

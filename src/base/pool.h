@@ -92,8 +92,9 @@ void sv_pipeline_free(struct sv_pipeline *pl);
  * sv_task: one job on a thread of its own while the caller does other
  * work (walking two trees while a release's files are read). Start it
  * with sv_task_start; sv_task_wait waits for it to end and gives its
- * status and error. Every task started is waited for, once, by the
- * thread that started it; until then the task object must stay put.
+ * status and error. Every task started is waited for by the thread that
+ * started it (a later wait gives the same answer at once); until then
+ * the task object must stay put.
  */
 struct sv_task {
 	int (*run)(void *ctx, struct sv_err *e); /* SV_OK, or e set */

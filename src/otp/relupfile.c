@@ -273,19 +273,15 @@ sv_otp_relup_prewalk_start(struct sv_otp_relup_prewalk *pw,
 	pw->task.run = prewalk_run;
 	pw->task.ctx = pw;
 	sv_task_start(&pw->task);
-	pw->running = true;
 }
 
-/* Wait for pw to end; false if it failed (its walks are then of no
- * use). */
+/* Wait for pw to end (again: the same answer); false if it failed (its
+ * walks are then of no use). */
 static bool
 prewalk_wait(struct sv_otp_relup_prewalk *pw)
 {
 	struct sv_err ignored;
 
-	if (!pw->running)
-		return pw->task.status == SV_OK;
-	pw->running = false;
 	sv_err_init(&ignored);
 	return sv_task_wait(&pw->task, &ignored) == SV_OK;
 }
@@ -306,9 +302,8 @@ sv_otp_relup_prewalk_end(struct sv_otp_relup_prewalk *pw)
 	memset(pw, 0, sizeof(*pw));
 }
 
-/* Move pw's walk of path into *out; false if it has none (left, or
- * taken already). */
-static bool
+/* Move pw's walk of path into *out, if it has one not taken already. */
+static void
 prewalk_take(struct sv_otp_relup_prewalk *pw, const char *path,
     struct sv_index *out)
 {
@@ -318,17 +313,15 @@ prewalk_take(struct sv_otp_relup_prewalk *pw, const char *path,
 		if (pw->walks[i].root != NULL && strcmp(pw->paths[i], path) == 0) {
 			*out = pw->walks[i];
 			sv_index_init(&pw->walks[i]);
-			return true;
+			return;
 		}
-	return false;
 }
 
 /* sv_pool's run for the walks: walk the i-th build, if a directory the
- * prewalk did not. */
+ * prewalk did not (a walk taken from it has its root set). */
 struct walking {
 	struct sv_otp_relup_inputs *in;
 	const char **paths;
-	bool *taken;
 };
 
 static int
@@ -337,7 +330,7 @@ walk_one(void *ctx, void *state, size_t i, struct sv_err *e)
 	struct walking *w = ctx;
 
 	(void)state;
-	if (w->taken[i] || !is_dir(w->paths[i]))
+	if (w->in->walks[i].root != NULL || !is_dir(w->paths[i]))
 		return SV_OK;
 	return sv_index_walk(&w->in->walks[i], w->paths[i], e);
 }
@@ -357,10 +350,9 @@ sv_otp_relup_inputs_walk(struct sv_otp_relup_inputs *in,
 	in->nwalks = n;
 	w.in = in;
 	w.paths = build_paths(in);
-	w.taken = xcalloc(n, sizeof(*w.taken));
 	for (i = 0; i < n; i++) {
 		sv_index_init(&in->walks[i]);
-		w.taken[i] = prewalk_take(pw, w.paths[i], &in->walks[i]);
+		prewalk_take(pw, w.paths[i], &in->walks[i]);
 	}
 	memset(&pool, 0, sizeof(pool));
 	pool.n = n;
@@ -368,7 +360,6 @@ sv_otp_relup_inputs_walk(struct sv_otp_relup_inputs *in,
 	pool.run = walk_one;
 	status = sv_pool_run(&pool, e);
 	free(w.paths);
-	free(w.taken);
 	return status;
 }
 

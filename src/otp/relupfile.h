@@ -77,7 +77,6 @@ struct sv_otp_relup_prewalk {
 	struct sv_index *walks;  /* owned: per path */
 	size_t n;
 	atomic_bool stop;
-	bool running;
 };
 
 /* Start walking newpath and the nold olds that are directories. */

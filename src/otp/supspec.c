@@ -201,18 +201,17 @@ bool
 ss_take_ids(struct sv_otp_supspec *s, struct sv_term **ids, size_t n,
     bool *seen)
 {
+	bool same;
+
 	if (!*seen) {
 		s->ids = ids;
 		s->nids = n;
 		*seen = true;
 		return true;
 	}
-	if (same_ids(ids, n, s->ids, s->nids)) {
-		ss_free_ids(ids, n);
-		return true;
-	}
+	same = same_ids(ids, n, s->ids, s->nids);
 	ss_free_ids(ids, n);
-	return false;
+	return same;
 }
 
 void
@@ -247,7 +246,7 @@ read_init(struct sv_otp_supspec *s, const struct sv_term *forms)
 		const struct sv_term *cl = fn->v[4]->v[i], *body, *r, *in;
 		struct sv_term **ids = NULL;
 		size_t n = 0;
-		bool simple;
+		bool simple, first;
 
 		if (!sv_abs_is(cl, "clause", 5) || !sv_term_is_list(cl->v[4]) ||
 		    cl->v[4]->n == 0) {
@@ -272,13 +271,12 @@ read_init(struct sv_otp_supspec *s, const struct sv_term *forms)
 			ss_free_ids(ids, n);
 			goto unknown;
 		}
-		why = "init/1's clauses declare different children";
-		if (seen && simple != s->simple) {
-			ss_free_ids(ids, n);
+		first = !seen;
+		if (!ss_take_ids(s, ids, n, &seen) ||
+		    (!first && simple != s->simple)) {
+			why = "init/1's clauses declare different children";
 			goto unknown;
 		}
-		if (!ss_take_ids(s, ids, n, &seen))
-			goto unknown;
 		s->simple = simple;
 	}
 	s->known = true;
