@@ -108,6 +108,26 @@ put_file(const char *path, const char *text)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/* A fresh directory for a test, sv-test-TAG-XXXXXX in $TMPDIR, into dir. */
+static void
+test_dir(char dir[4096], const char *tag)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(dir, 4096, "%s/sv-test-%s-XXXXXX", t && *t ? t : "/tmp", tag);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+/* dir/rel into out (4400 bytes); with text, a file holding it. */
+static char *
+put_under(char out[4400], const char *dir, const char *rel, const char *text)
+{
+	snprintf(out, 4400, "%s/%s", dir, rel);
+	if (text != NULL)
+		put_file(out, text);
+	return out;
+}
+
 static void
 memo_entry(struct sv_digest_memo_entry *m, const char *path,
     const char *claimed)
@@ -130,7 +150,6 @@ memo_entry(struct sv_digest_memo_entry *m, const char *path,
  * status is what it was, and only for a file that had settled. */
 START_TEST(digest_memo_trusts_only_unchanged_settled_files)
 {
-	const char *t = getenv("TMPDIR");
 	char dir[4096], a[4200], b[4200];
 	unsigned char want[SV_SHA256_LEN];
 	struct sv_digest_memo memo, memo2;
@@ -139,9 +158,7 @@ START_TEST(digest_memo_trusts_only_unchanged_settled_files)
 	struct sv_err e;
 
 	setenv("SMOOTHVER_NO_CACHE", "1", 1);
-	snprintf(dir, sizeof(dir), "%s/sv-test-memo-XXXXXX",
-	    t && *t ? t : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	test_dir(dir, "memo");
 	snprintf(a, sizeof(a), "%s/a", dir);
 	snprintf(b, sizeof(b), "%s/b", dir);
 	put_file(a, "real a\n");
@@ -250,15 +267,13 @@ put_dir(const char *path)
  * subtree fails the walk, named. */
 START_TEST(walk_shares_subtrees_in_path_order)
 {
-	const char *t = getenv("TMPDIR");
+	const char *t;
 	char dir[4096], p[4400], *one, *many;
 	struct sv_index idx;
 	struct sv_err e;
 	int i;
 
-	snprintf(dir, sizeof(dir), "%s/sv-test-walk-XXXXXX",
-	    t && *t ? t : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	test_dir(dir, "walk");
 	snprintf(p, sizeof(p), "%s/top", dir);
 	put_dir(p);
 	for (i = 0; i < 40; i++) {
@@ -347,60 +362,43 @@ same_walk(const struct sv_index *x, const struct sv_index *y)
  * digests after hashing are those of sv_index_dir. */
 START_TEST(relook_takes_written_files_as_a_fresh_walk)
 {
-	const char *t = getenv("TMPDIR");
 	char dir[4096], p[4400], q[4400], r[4400], s[4400], out[4400],
-	    gone[4400], *paths[7];
+	    gone[4400], *paths[8];
 	struct sv_index walked, fresh, full;
 	unsigned char d1[32], d2[32];
 	struct sv_err e;
 
-	snprintf(dir, sizeof(dir), "%s/sv-test-relook-XXXXXX",
-	    t && *t ? t : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(p, sizeof(p), "%s/tree", dir);
-	put_dir(p);
-	snprintf(p, sizeof(p), "%s/tree/lib", dir);
-	put_dir(p);
-	snprintf(p, sizeof(p), "%s/tree/lib/a.beam", dir);
-	put_file(p, "a\n");
-	snprintf(p, sizeof(p), "%s/tree/lib/old.appup", dir);
-	put_file(p, "old\n");
-	snprintf(p, sizeof(p), "%s/tree/linked", dir);
-	ck_assert_int_eq(symlink("lib", p), 0);
+	test_dir(dir, "relook");
+	put_dir(put_under(p, dir, "tree", NULL));
+	put_dir(put_under(p, dir, "tree/lib", NULL));
+	put_under(p, dir, "tree/lib/a.beam", "a\n");
+	put_under(p, dir, "tree/lib/old.appup", "old\n");
+	ck_assert_int_eq(symlink("lib", put_under(p, dir, "tree/linked",
+	    NULL)), 0);
 
 	sv_err_init(&e);
 	sv_index_init(&walked);
-	snprintf(p, sizeof(p), "%s/tree", dir);
-	ck_assert_int_eq(sv_index_walk(&walked, p, &e), SV_OK);
+	ck_assert_int_eq(sv_index_walk(&walked, put_under(p, dir, "tree",
+	    NULL), &e), SV_OK);
 
-	/* new, replaced, another spelling, under the symlink, outside, gone */
-	snprintf(q, sizeof(q), "%s/tree/lib/new.appup", dir);
-	put_file(q, "new\n");
-	snprintf(r, sizeof(r), "%s/tree/lib/old.appup.tmp", dir);
-	put_file(r, "replaced, longer\n");
-	snprintf(s, sizeof(s), "%s/tree/lib/old.appup", dir);
+	/* new, replaced, another spelling, named twice, outside, gone,
+	 * under the symlink, and a NULL item */
+	paths[0] = put_under(q, dir, "tree/lib/new.appup", "new\n");
+	put_under(r, dir, "tree/lib/old.appup.tmp", "replaced, longer\n");
+	paths[1] = put_under(s, dir, "tree/lib/old.appup", NULL);
 	ck_assert_int_eq(rename(r, s), 0);
-	snprintf(r, sizeof(r), "%s/tree/./lib//third", dir);
-	put_file(r, "third\n");
-	snprintf(out, sizeof(out), "%s/outside", dir);
-	put_file(out, "outside\n");
-	snprintf(gone, sizeof(gone), "%s/tree/lib/gone", dir);
-	put_file(gone, "gone\n");
-	ck_assert_int_eq(unlink(gone), 0);
-	paths[0] = q;
-	paths[1] = s;
-	paths[2] = r;
+	paths[2] = put_under(r, dir, "tree/./lib//third", "third\n");
 	paths[3] = q;
-	paths[4] = out;
-	paths[5] = gone;
-	paths[6] = NULL;
-	snprintf(p, sizeof(p), "%s/tree/linked/under.appup", dir);
-	put_file(p, "under the link\n");
-	paths[6] = p;
-	ck_assert_int_eq(sv_index_relook(&walked, paths, 7, &e), SV_OK);
+	paths[4] = put_under(out, dir, "outside", "outside\n");
+	paths[5] = put_under(gone, dir, "tree/lib/gone", "gone\n");
+	ck_assert_int_eq(unlink(gone), 0);
+	paths[6] = put_under(p, dir, "tree/linked/under.appup",
+	    "under the link\n");
+	paths[7] = NULL;
+	ck_assert_int_eq(sv_index_relook(&walked, paths, 8, &e), SV_OK);
 
 	sv_index_init(&fresh);
-	snprintf(p, sizeof(p), "%s/tree", dir);
+	put_under(p, dir, "tree", NULL);
 	ck_assert_int_eq(sv_index_walk(&fresh, p, &e), SV_OK);
 	same_walk(&walked, &fresh);
 	ck_assert_ptr_nonnull(sv_index_find(&walked, "lib/new.appup"));

@@ -1,0 +1,7 @@
+-module(sup_clauses).
+-behaviour(supervisor).
+-export([start_link/0, init/1]).
+start_link() -> supervisor:start_link({local, ?MODULE}, ?MODULE, []).
+init([]) ->
+    {ok, {#{strategy => one_for_one},
+          [#{id => a, start => {srv_body, start_link, [a]}}]}}.
