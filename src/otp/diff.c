@@ -107,9 +107,12 @@ index_release(struct sv_index *idx, const struct sv_otp_release *r,
 {
 	struct stat st;
 
-	if (stat(r->root, &st) == 0 && S_ISDIR(st.st_mode))
-		return sv_index_dir_skip(idx, r->root, skip_foreign,
-		    (void *)r, e);
+	if (stat(r->root, &st) == 0 && S_ISDIR(st.st_mode)) {
+		int status = sv_otp_release_self_contained(r, e);
+
+		return status ? status : sv_index_dir_skip(idx, r->root,
+		    skip_foreign, (void *)r, e);
+	}
 	return sv_index_path(idx, r->root, e);
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/outfile.h"
@@ -429,6 +430,59 @@ out:
 	free(rn);
 	free(rv);
 	buf_release(&path);
+	return status;
+}
+
+/* The target of the symlink at path (st its lstat), or NULL. */
+static char *
+link_target(const char *path, const struct stat *st)
+{
+	char *t = xmalloc((size_t)st->st_size + 1);
+	ssize_t n = readlink(path, t, (size_t)st->st_size + 1);
+
+	if (n < 0 || n > st->st_size) {
+		free(t);
+		return NULL;
+	}
+	t[n] = '\0';
+	return t;
+}
+
+int
+sv_otp_release_self_contained(const struct sv_otp_release *r,
+    struct sv_err *e)
+{
+	struct buf rel;
+	size_t i;
+	int status = SV_OK;
+
+	buf_init(&rel);
+	for (i = 0; i < r->napps && status == SV_OK; i++) {
+		const struct sv_otp_app *a = &r->apps[i];
+		struct stat st;
+		char *target;
+
+		if (lstat(a->dir, &st) != 0 || !S_ISLNK(st.st_mode))
+			continue;
+		buf_reset(&rel);
+		buf_addf(&rel, "lib/%s-%s", a->name, a->vsn);
+		target = link_target(a->dir, &st);
+		if (target == NULL || sv_symlink_inside(rel.s, target)) {
+			free(target);
+			continue;
+		}
+		status = sv_err_set(e, SV_INPUT, "'%s' is a symlink to '%s', "
+		    "outside the release root: release %s %s links to its "
+		    "applications instead of holding them, as rebar3's dev "
+		    "mode assembles a release", a->dir, target, r->name,
+		    r->vsn);
+		sv_err_hint(e, "build the release with `rebar3 as prod "
+		    "release`, or {mode, prod} in relx's options, which "
+		    "copies the applications in: what is compared, packed and "
+		    "upgraded is what the root holds");
+		free(target);
+	}
+	buf_release(&rel);
 	return status;
 }
 

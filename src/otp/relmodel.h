@@ -79,6 +79,16 @@ void sv_otp_release_release(struct sv_otp_release *r);
 int sv_otp_release_load(struct sv_otp_release *r, const char *root,
     const char *vsn, struct sv_err *e);
 
+/*
+ * Fail (SV_INPUT, with a hint) if an application directory of r, a
+ * release root read by sv_otp_release_load, is a symlink that leads out
+ * of the root, as in a release rebar3 assembles in dev mode: what is
+ * walked, digested or packed must be the root's own. SV_OK otherwise (a
+ * package extracted to a temporary root included).
+ */
+int sv_otp_release_self_contained(const struct sv_otp_release *r,
+    struct sv_err *e);
+
 /* The application called name, or NULL. */
 struct sv_otp_app *sv_otp_release_app(const struct sv_otp_release *r,
     const char *name);

@@ -206,7 +206,8 @@ open_old(struct sv_otp_pack *p, const char *from, struct sv_err *e)
 	const struct sv_otp_release *o = &p->old.rel, *r = &p->rel;
 	int status;
 
-	if ((status = sv_otp_input_open(&p->old, from, NULL, e)))
+	if ((status = sv_otp_input_open(&p->old, from, NULL, e)) ||
+	    (status = sv_otp_release_self_contained(o, e)))
 		return status;
 	if (strcmp(o->name, r->name) != 0) {
 		sv_err_set(e, SV_INPUT, "--delta-from '%s' holds release %s %s, "
@@ -460,6 +461,7 @@ sv_otp_pack_plan(struct sv_otp_pack *p, const char *root, const char *vsn,
 	buf_init(&unbumped);
 	buf_init(&erts);
 	if ((status = sv_otp_release_load(r, root, vsn, e)) ||
+	    (status = sv_otp_release_self_contained(r, e)) ||
 	    (status = check_boot(r, e)))
 		goto out;
 	p->delta = delta_from != NULL;

@@ -344,6 +344,12 @@ sv_otp_relup_inputs_walk(struct sv_otp_relup_inputs *in,
 	size_t i, n = in->nbases + 1;
 	int status;
 
+	/* What is walked must be the roots' own (a symlink out of one
+	 * fails the walk: this says why). */
+	for (i = 0; i < n; i++)
+		if ((status = sv_otp_release_self_contained(i < in->nbases ?
+		    in->bases[i] : &in->newin.rel, e)))
+			return status;
 	if (pw != NULL && pw->paths != NULL && !prewalk_wait(pw))
 		pw = NULL;
 	in->walks = xcalloc(n, sizeof(*in->walks));

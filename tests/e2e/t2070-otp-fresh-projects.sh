@@ -83,6 +83,25 @@ v3() {
 R=$B/myrel/_build/default/rel/myrel
 P=$B/myrel/_build/prod/rel/myrel
 
+test_expect_success 'a release in rebar3'"'"'s dev mode: what walks or packs it says why it cannot, printing a relup can' '
+	cp -R "$B/myrel" proj &&
+	sed -i "s/{dev_mode, false}/{dev_mode, true}/" proj/rebar.config &&
+	(cd proj && rm -rf _build/default/rel && rebar3 release) >dev.log 2>&1 ||
+		{ cat dev.log; exit 1; }
+	D=$PWD/proj/_build/default/rel/myrel &&
+	test -L "$D/lib/myrel-0.2.1" &&
+	for c in "diff $P $D" "check --base $P $D" "relup $P $D --write" "pack $D -o dev.tar.gz"; do
+		sv 3 $c &&
+		contains err "smoothver: error: '"'"'$D/lib/" &&
+		contains err "is a symlink to" &&
+		contains err "outside the release root: release myrel 0.2.1 links to its applications instead of holding them, as rebar3'"'"'s dev mode assembles a release" &&
+		contains err "hint: build the release with \`rebar3 as prod release\`" || exit 1
+	done &&
+	test ! -e dev.tar.gz && test ! -e "$D/releases/0.2.1/relup" &&
+	sv 0 relup "$P" "$D" &&
+	contains out "{\"0.2.1\","
+'
+
 test_expect_success 'relup --from A,B: one relup for two bases of the root that built them' '
 	cp -R "$R" r &&
 	sv 0 relup r --from 0.1.0,0.2.0 --write &&
