@@ -131,11 +131,16 @@ print_human(const struct sv_tryup *r, const struct sv_tryup_opts *o,
 	if (r->dir != NULL)
 		buf_addf(&b, "kept: %s\n", r->dir);
 	buf_addf(&b, "%s %s -> %s: ", r->release, r->from, r->to);
-	if (r->failed >= 0)
+	if (r->failed >= 0) {
 		buf_addf(&b, "%s at %s: %s\n", msg_paint(stdout, "31",
 		    "failed"), r->steps[r->failed].name,
 		    r->steps[r->failed].detail ? r->steps[r->failed].detail : "");
-	else
+		for (i = (size_t)r->failed + 1; i < r->nsteps; i++)
+			if (r->steps[i].state == SV_TRYUP_FAILED)
+				buf_addf(&b, "%s %s -> %s: %s at %s too (above)\n",
+				    r->release, r->from, r->to, msg_paint(stdout,
+				    "31", "failed"), r->steps[i].name);
+	} else
 		buf_addf(&b, "%s%s\n", msg_paint(stdout, "32",
 		    "the live upgrade worked"), o->downgrade ?
 		    ", and the downgrade" : "");

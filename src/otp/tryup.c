@@ -143,6 +143,18 @@ tu_step_end(struct run *u, bool ok, const char *fmt, ...)
 	u->cur = -1;
 }
 
+/* Whether the step name ended well. */
+static bool
+step_ok(const struct run *u, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < u->r->nsteps; i++)
+		if (strcmp(u->r->steps[i].name, name) == 0)
+			return u->r->steps[i].state == SV_TRYUP_OK;
+	return false;
+}
+
 /* ---- the steps ---- */
 
 /* The vm.args (or vm.args.src) of release vsn in the root get the run's
@@ -696,6 +708,7 @@ sv_tryup_run(struct sv_tryup *r, const struct sv_tryup_opts *o,
 	struct sv_otp_release rel;
 	struct run u;
 	double t0;
+	bool logged = false;  /* the logs collected before the fresh boot */
 	char *id;
 	int status;
 
@@ -764,16 +777,21 @@ sv_tryup_run(struct sv_tryup *r, const struct sv_tryup_opts *o,
 	u.boot_vsn = r->from;
 	run_steps(&u, &rel);
 	do_stop(&u);
-	if (r->failed < 0 && u.upgraded && !sv_proc_signal_caught()) {
-		/* The report's releases are the try's, not the fresh boot's. */
+	/* The fresh boot also after a failed downgrade or probe's end: what
+	 * the upgrade left is known, and a child it never started shows
+	 * there, not in the downgrade. */
+	if (u.upgraded && step_ok(&u, "stop") && !sv_proc_signal_caught()) {
+		/* The report's releases are the try's, not the fresh boot's,
+		 * and so is the log of a step that failed before it. */
 		char *rels = r->releases ? xstrdup(r->releases) : NULL;
-
+		if ((logged = r->failed >= 0))
+			collect_logs(&u);
 		do_fresh(&u, &rel);
 		free(r->releases);
 		r->releases = rels;
 	}
 	stop_all(&u);
-	if (r->failed >= 0)
+	if (r->failed >= 0 && !logged)
 		collect_logs(&u);
 	r->signal = sv_proc_signal_caught();
 	sv_proc_signals_restore();

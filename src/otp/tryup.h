@@ -77,7 +77,8 @@ void sv_tryup_release(struct sv_tryup *r);
 
 /*
  * Run the whole try. A step that fails is not an error: the result is
- * SV_OK with r->failed set (and the steps after it skipped, but stop).
+ * SV_OK with r->failed set (and the steps after it skipped, but stop,
+ * and fresh once the upgrade was made permanent and the node stopped).
  * Errors are what prevents the try: SV_INPUT for no erl on PATH, a
  * package that cannot be read or is not a release package (or not a whole
  * release, for OLD), packages of different releases or of one version, a

@@ -467,6 +467,10 @@ tu_boot_node(struct run *u, bool fresh)
 	return true;
 }
 
+/* Seconds the node's OS process may live on after init:stop() answered
+ * before it is asked again. */
+#define STOP_ASK_AGAIN 2.0
+
 /* The node gone: its process (ours, or the OS pid it told) ended. */
 static bool
 node_gone(struct run *u)
@@ -481,9 +485,9 @@ node_gone(struct run *u)
 void
 tu_stop_node(struct run *u, const char *done)
 {
-	double deadline;
+	double deadline, ask;
 	struct sv_otp_ctl_answer a;
-
+	unsigned again = 0;
 	char ws[64];
 
 	if (!u->node_started)
@@ -509,6 +513,7 @@ tu_stop_node(struct run *u, const char *done)
 		return;
 	sv_otp_ctl_answer_release(&a);
 	deadline = sv_now() + u->timeout;
+	ask = sv_now() + STOP_ASK_AGAIN;
 	while (!node_gone(u)) {
 		if (sv_proc_signal_caught() || sv_now() >= deadline) {
 			tu_step_end(u, false,
@@ -517,8 +522,26 @@ tu_stop_node(struct run *u, const char *done)
 			    u->timeout);
 			return;
 		}
+		/* Its distribution went down but the process lives on: the
+		 * node restarts in place (init:restart(), as release_handler
+		 * does after an install that failed past its point of no
+		 * return) and forgot the stop; ask again. */
+		if (sv_now() >= ask) {
+			struct buf why;
+
+			buf_init(&why);
+			if (sv_otp_ctl_call(&u->ctl, &a, &why, "stop",
+			    (const char *)NULL) == 0) {
+				sv_otp_ctl_answer_release(&a);
+				again++;
+			}
+			buf_release(&why);
+			ask = sv_now() + STOP_ASK_AGAIN;
+			continue;
+		}
 		sv_sleep_ms(20);
 	}
-	tu_step_end(u, true, "%s%sinit:stop(); OS process %ld ended",
-	    done ? done : "", done ? "; " : "", (long)u->node_pid);
+	tu_step_end(u, true, "%s%sinit:stop()%s; OS process %ld ended",
+	    done ? done : "", done ? "; " : "", again ? ", again once the "
+	    "node had restarted in place" : "", (long)u->node_pid);
 }

@@ -38,6 +38,11 @@ mkdir -p "$B/pkg" "$B/delta" "$B/norelup" "$B/slow"
 			>"$B/sl/lib/petal-1.0.1/ebin/petal.appup" &&
 		"$SMOOTHVER" relup "$B/old" "$B/sl" --write &&
 		"$SMOOTHVER" pack "$B/sl" -o "$B/slow/petal-1.0.1.tar.gz" &&
+		otp_build reload "$B/bd" && mkdir -p "$B/baddown" &&
+		echo '{"1.0.1", [{"1.0.0", [{load_module, petal_util}]}], [{"1.0.0", [{load_module, petal_util}, {apply, {erlang, error, [down_fails]}}]}]}.' \
+			>"$B/bd/lib/petal-1.0.1/ebin/petal.appup" &&
+		"$SMOOTHVER" relup "$B/old" "$B/bd" --write &&
+		"$SMOOTHVER" pack "$B/bd" -o "$B/baddown/petal-1.0.1.tar.gz" &&
 		for s in deps state; do
 			otp_build $s "$B/$s" && mkdir -p "$B/pk-$s" &&
 			"$SMOOTHVER" relup "$B/old" "$B/$s" --write &&
@@ -200,6 +205,16 @@ test_expect_success 'a relup that hangs: the step times out, the node is stopped
 	grep -q "^  FAILED *upgrade .*release_handler:install_release(\"1.0.1\") did not return within 8 s\$" out &&
 	contains out "smoothver try-upgrade: release_handler:install_release(\"1.0.1\") ..." &&
 	grep -q "^  ok *stop" out
+'
+
+test_expect_success 'a downgrade that fails past the point of no return: the node restarts in place, is stopped all the same, NEW booted afresh' '
+	try 1 "$OLDPKG" "$B/baddown/petal-1.0.1.tar.gz" --downgrade --timeout 30 &&
+	step ok permanent &&
+	grep -q "^  FAILED *downgrade *[0-9.]*s  release_handler:install_release(\"1.0.0\") -> {error, {.EXIT., {down_fails" out &&
+	grep -q "^  ok *stop .*init:stop(), again once the node had restarted in place; OS process [0-9]* ended\$" out &&
+	grep -q "^  ok *fresh .*a fresh boot of 1.0.1 has the supervision tree the upgrade left" out &&
+	grep -q "^petal 1.0.0 -> 1.0.1: failed at downgrade: " out &&
+	contains out "smoothver try-upgrade: init:stop()"
 '
 
 test_expect_success 'a probe that dies fails the run, its output shown' '

@@ -135,7 +135,7 @@ test_expect_success 'try-upgrade: the worker runs after the upgrade, as in a fre
 	contains out "the live upgrade worked, and the downgrade"
 '
 
-test_expect_success 'try-upgrade fails an appup that never starts the new child, showing both trees' '
+test_expect_success 'try-upgrade fails an appup that never starts the new child, showing both trees (with --downgrade too)' '
 	cp -R "$B/r020" bug &&
 	printf "{\"0.2.0\",\n [{\"0.1.0\",[{add_module,myrel_worker},{update,myrel_sup,supervisor}]}],\n [{\"0.1.0\",[{update,myrel_sup,supervisor},{delete_module,myrel_worker}]}]}.\n" \
 		>bug/lib/myrel-0.2.0/ebin/myrel.appup &&
@@ -148,7 +148,15 @@ test_expect_success 'try-upgrade fails an appup that never starts the new child,
 	sv 1 --json try-upgrade "$B/pk/myrel-0.1.0.tar.gz" p/myrel-0.2.0.tar.gz --downgrade &&
 	expect_json .failed_step downgrade &&
 	json .error >e && contains e "the supervision tree after the downgrade differs from the one in OLD as booted" &&
-	contains e "only after the downgrade: myrel/myrel_worker worker stopped"
+	contains e "only after the downgrade: myrel/myrel_worker worker stopped" &&
+	json ".steps[] | select(.name == \"fresh\") | .status" >st &&
+	expect_out_file st failed &&
+	json ".steps[] | select(.name == \"fresh\") | .detail" >fd &&
+	contains fd "only in a fresh boot of NEW: myrel/myrel_worker worker running [myrel_worker]" &&
+	json .node_log >log && contains log "release_handler:install_release(\"0.1.0\")" &&
+	sv 1 try-upgrade "$B/pk/myrel-0.1.0.tar.gz" p/myrel-0.2.0.tar.gz --downgrade &&
+	contains out "FAILED  downgrade" && contains out "FAILED  fresh" &&
+	contains out "myrel 0.1.0 -> 0.2.0: failed at fresh too (above)"
 '
 
 test_expect_success 'rebar3 as prod strips debug info: a warning says the children cannot be read, check warns' '
