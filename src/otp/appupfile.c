@@ -46,23 +46,21 @@ names(struct buf *b, char *const *v, size_t n)
 		buf_addf(b, "%s%s", j ? ", " : "", v[j]);
 }
 
-int
-sv_otp_upgrade_gaps_check(const struct sv_otp_upgrade *u,
-    const struct sv_otp_input *newin, struct sv_err *e)
+void
+sv_otp_upgrade_gaps_text(const struct sv_otp_upgrade *u,
+    const struct sv_otp_input *newin, struct buf *out)
 {
 	struct buf m;
 	size_t i;
 
-	if (u->ngaps == 0)
-		return SV_OK;
 	buf_init(&m);
 	for (i = 0; i < u->napps; i++) {
 		const struct sv_otp_appchange *a = &u->apps[i];
 
 		if (a->ngaps_up + a->ngaps_down == 0)
 			continue;
-		buf_addf(&m, "%s%s", m.len ? "; " : "",
-		    sv_otp_input_shown(newin, a->appup_path));
+		buf_addf(&m, "%s%s", m.len ? "; " : "", newin != NULL ?
+		    sv_otp_input_shown(newin, a->appup_path) : a->appup_path);
 		if (a->ngaps_up > 0) {
 			buf_addf(&m, " has no upgrade instruction from %s for ",
 			    a->old_vsn);
@@ -74,10 +72,23 @@ sv_otp_upgrade_gaps_check(const struct sv_otp_upgrade *u,
 			names(&m, a->gaps_down, a->ngaps_down);
 		}
 	}
-	sv_err_set(e, SV_INPUT, "hand-written appup misses changed modules: "
-	    "%s", m.s);
-	sv_err_hint(e, "add instructions for them, or run with --merge to add "
-	    "the generated ones");
+	buf_addf(out, "hand-written appup misses changed modules: %s",
+	    m.s ? m.s : "");
+	buf_release(&m);
+}
+
+int
+sv_otp_upgrade_gaps_check(const struct sv_otp_upgrade *u,
+    const struct sv_otp_input *newin, struct sv_err *e)
+{
+	struct buf m;
+
+	if (u->ngaps == 0)
+		return SV_OK;
+	buf_init(&m);
+	sv_otp_upgrade_gaps_text(u, newin, &m);
+	sv_err_set(e, SV_INPUT, "%s", m.s);
+	sv_err_hint(e, SV_OTP_GAPS_HINT);
 	buf_release(&m);
 	return SV_INPUT;
 }

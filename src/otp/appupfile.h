@@ -5,6 +5,7 @@
 #ifndef SV_OTP_APPUPFILE_H
 #define SV_OTP_APPUPFILE_H
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "otp/appup.h"
 #include "otp/input.h"
@@ -19,6 +20,17 @@ const char *sv_otp_input_shown(const struct sv_otp_input *in,
 int sv_otp_inputs_same_release(const struct sv_otp_input *old,
     const char *oldpath, const struct sv_otp_input *new,
     const char *newpath, struct sv_err *e);
+
+/* The hint that goes with a coverage gap (appup and relup both take
+ * --merge). */
+#define SV_OTP_GAPS_HINT "add instructions for them, or run with --merge " \
+	"to add the generated ones"
+
+/* Append to out "hand-written appup misses changed modules: " and, per
+ * appup with gaps, its path (relative to newin's root; as u has it when
+ * newin is NULL) and the modules it misses each way. */
+void sv_otp_upgrade_gaps_text(const struct sv_otp_upgrade *u,
+    const struct sv_otp_input *newin, struct buf *out);
 
 /* When u has coverage gaps, SV_INPUT naming each hand-written appup
  * (relative to newin's root) and the modules it misses each way, with

@@ -22,6 +22,7 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "otp/appupfile.h"
 #include "otp/otpinst.h"
 
 /* ---- small vectors ---- */
@@ -455,23 +456,11 @@ static int
 gaps_error(struct ctx *c, const struct sv_otp_upgrade *u)
 {
 	struct buf m;
-	size_t i, j;
 
 	buf_init(&m);
-	for (i = 0; i < u->napps; i++) {
-		const struct sv_otp_appchange *a = &u->apps[i];
-
-		if (a->ngaps_up + a->ngaps_down == 0)
-			continue;
-		buf_addf(&m, "%s%s misses ", m.len ? "; " : "", a->appup_path);
-		for (j = 0; j < a->ngaps_up + a->ngaps_down; j++)
-			buf_addf(&m, "%s%s", j ? ", " : "", j < a->ngaps_up ?
-			    a->gaps_up[j] : a->gaps_down[j - a->ngaps_up]);
-	}
-	sv_err_set(c->e, SV_INPUT, "%s: hand-written appup misses changed "
-	    "modules: %s", c->where, m.s ? m.s : "");
-	sv_err_hint(c->e, "add instructions for them, or run 'smoothver appup "
-	    "--merge --write' to add the generated ones");
+	sv_otp_upgrade_gaps_text(u, NULL, &m);
+	sv_err_set(c->e, SV_INPUT, "%s: %s", c->where, m.s);
+	sv_err_hint(c->e, SV_OTP_GAPS_HINT);
 	buf_release(&m);
 	return SV_INPUT;
 }

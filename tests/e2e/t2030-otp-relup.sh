@@ -223,7 +223,9 @@ test_expect_success 'systools refusals: no entry, undefined DepMods, muldef' '
 test_expect_success 'the default mode keeps the checks of appup' '
 	cp -R "$B/handgap" new &&
 	sv 3 relup "$B/old" new &&
-	contains err "hand-written appup misses changed modules" &&
+	contains err "hand-written appup misses changed modules: " &&
+	grep -q "^smoothver: error: upgrade from 1.0.0: hand-written appup misses changed modules: new/lib/petal-[0-9.]*/ebin/petal.appup has no \(up\|down\)grade instruction \(from\|to\) [0-9.]* for " err &&
+	contains err "hint: add instructions for them, or run with --merge to add the generated ones" &&
 	sv 0 relup "$B/old" new --merge -o mine
 '
 
