@@ -112,17 +112,21 @@ command(["releases", RelFile], #{root := Root} = S) ->
     end;
 command(["connect"], #{name := Name, cookie := Cookie, timeout := T} = S) ->
     Deadline = erlang:monotonic_time(millisecond) + T,
-    {Short, Domain} = case string:split(Name, "@") of
-                          [N, H] ->
-                              {N, case lists:member($., H) of
-                                      true -> longnames;
-                                      false -> shortnames
-                                  end};
-                          [N] -> {N, shortnames}
-                      end,
     %% Our name is unique to this process: two controllers (a follower and
-    %% an operator's --once) may talk to one node at the same time.
-    start_dist(list_to_atom(Short ++ "_ctl_" ++ os:getpid()), Domain, Deadline),
+    %% an operator's --once) may talk to one node at the same time. A long
+    %% name (NAME@HOST.DOMAIN, NAME@IP) gets the node's host: left to
+    %% itself, distribution would take this machine's host name, which
+    %% often has no domain (a pod's), and refuse to start.
+    Ctl = fun(N) -> N ++ "_ctl_" ++ os:getpid() end,
+    {Me, Domain} = case string:split(Name, "@") of
+                       [N, H] ->
+                           case lists:member($., H) of
+                               true -> {Ctl(N) ++ "@" ++ H, longnames};
+                               false -> {Ctl(N), shortnames}
+                           end;
+                       [N] -> {Ctl(N), shortnames}
+                   end,
+    start_dist(list_to_atom(Me), Domain, Deadline),
     Cookie =:= default orelse erlang:set_cookie(Cookie),
     Node = case string:split(Name, "@") of
                [_, _] -> list_to_atom(Name);
