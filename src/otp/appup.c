@@ -755,6 +755,15 @@ sv_otp_appup_text(const struct sv_otp_appchange *a, struct buf *out)
 }
 
 const char *
+sv_otp_appup_noun(const struct sv_otp_appchange *a)
+{
+	if (a->source == SV_OTP_APPUP_GENERATED)
+		return "the appup";
+	return a->by_smoothver ? "the appup smoothver generated" :
+	    "the hand-written appup";
+}
+
+const char *
 sv_otp_appup_source_name(enum sv_otp_appup_source s)
 {
 	static const char *const names[] = {

@@ -153,6 +153,9 @@ struct sv_otp_appchange {
 	                                   (upgraded applications only) */
 	enum sv_otp_appup_source source;
 	char *appup_path;               /* owned: where it goes in NEW */
+	bool by_smoothver;              /* the appup kept (or completed) in
+	                                   NEW is one smoothver generated:
+	                                   its first line says so */
 	char *stale;                    /* owned: the vsn of a stale appup
 	                                   that was replaced, or NULL */
 	char **gaps_up, **gaps_down;    /* owned: modules a hand-written
@@ -262,6 +265,11 @@ bool sv_otp_appup_key_matches(const struct sv_term *key, const char *vsn);
 
 /* "generated", "kept", "merged", "extended". */
 const char *sv_otp_appup_source_name(enum sv_otp_appup_source s);
+
+/* How messages name a's appup: "the appup" (generated now), "the
+ * hand-written appup", or "the appup smoothver generated" (one found in
+ * NEW, written by an earlier run). Static. */
+const char *sv_otp_appup_noun(const struct sv_otp_appchange *a);
 
 /* "upgraded", "added", "removed". */
 const char *sv_otp_app_change_name(enum sv_otp_app_change c);

@@ -207,9 +207,12 @@ coverage_findings(struct sv_check *c, const struct sv_build_diff *d)
 			    a->gaps_down[j]);
 		if (a->ngaps_down > 0)
 			buf_adds(&b, " (downgrade)");
-		add(c, SV_CHECK_COVERAGE, a->name, a->appup_path, "the "
-		    "hand-written appup of %s %s does not cover changed "
-		    "modules: %s", a->name, a->new_vsn, b.s);
+		add(c, SV_CHECK_COVERAGE, a->name, a->appup_path, "%s %s %s "
+		    "%s does not cover changed modules: %s%s",
+		    sv_otp_appup_noun(a), a->by_smoothver ? "for" : "of",
+		    a->name, a->new_vsn, b.s,
+		    a->by_smoothver ? " (the build changed since it was "
+		    "generated: remove it to generate it again)" : "");
 		buf_release(&b);
 	}
 	if (d->up.nrelup_gaps > 0) {
