@@ -2,6 +2,7 @@
 
 #include "core/package.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,22 +78,27 @@ sv_package_release(struct sv_package *p)
 	sv_package_init(p);
 }
 
+/* The name of directory dir: its last component, or, when that is "."
+ * or ".." (pack ., pack ..), the last component of where it resolves. */
 static char *
 dir_name(const char *dir)
 {
-	char *copy = xstrdup(dir), *slash;
+	char *copy = xstrdup(dir), *real, *base;
 	size_t n = strlen(copy);
+	const char *last;
 
 	while (n > 1 && copy[n - 1] == '/')
 		copy[--n] = '\0';
-	slash = strrchr(copy, '/');
-	if (slash != NULL) {
-		char *base = xstrdup(slash + 1);
-
+	last = strrchr(copy, '/') ? strrchr(copy, '/') + 1 : copy;
+	if ((strcmp(last, ".") == 0 || strcmp(last, "..") == 0) &&
+	    (real = realpath(dir, NULL)) != NULL) {
 		free(copy);
-		return base;
+		copy = real;
+		last = strrchr(copy, '/') ? strrchr(copy, '/') + 1 : copy;
 	}
-	return copy;
+	base = xstrdup(last);
+	free(copy);
+	return base;
 }
 
 /* Version and previous release from the repository, when it knows. */
@@ -295,8 +301,17 @@ sv_package_describe(struct sv_git *repo, const struct sv_config *config,
     struct sv_err *e)
 {
 	const char *out = spec->output, *comp = spec->compression;
+	struct stat st;
 	int status;
 
+	/* What is packed first: no name or version is worth finding for a
+	 * directory that is not there. */
+	if (stat(spec->dir, &st) != 0)
+		return sv_err_set(e, SV_INPUT, "cannot open directory '%s': %s",
+		    spec->dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return sv_err_set(e, SV_INPUT, "cannot open directory '%s': %s",
+		    spec->dir, strerror(ENOTDIR));
 	if (spec->version &&
 	    (status = flag_version(spec->version, config->tag_prefix,
 	    &p->version, e)))

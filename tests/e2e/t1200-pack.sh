@@ -201,6 +201,18 @@ test_expect_success 'bad input: nothing written' '
 	left=$(ls -A | tr "\n" " ") && test "$left" = "a err out " || { echo "left: $left"; false; }
 '
 
+test_expect_success 'the name of . and .. is the directory'"'"'s own; a missing DIR is said before a missing version' '
+	mkdir -p shop/sub && echo a >shop/a && echo b >shop/sub/b &&
+	(cd shop && "$SMOOTHVER" pack -q --tree . --version 1.0.0 -o ../dot.tar.gz) &&
+	jq -e ".name == \"shop\"" dot.manifest.json &&
+	(cd shop/sub && "$SMOOTHVER" pack -q --tree .. --version 1.0.0 -o ../../up.tar.gz) &&
+	jq -e ".name == \"shop\"" up.manifest.json &&
+	cmp dot.tar.gz up.tar.gz &&
+	sv 3 pack missing && contains err "cannot open directory '"'"'missing'"'"': No such file or directory" &&
+	! contains err "version" &&
+	sv 3 pack dot.tar.gz && contains err "cannot open directory '"'"'dot.tar.gz'"'"': Not a directory"
+'
+
 test_expect_success 'an interrupted pack leaves nothing at the destination' '
 	mkdir big && i=0 && while [ $i -lt 40 ]; do head -c 1000000 /dev/urandom >big/f$i; i=$((i+1)); done &&
 	echo old >dest.tgz &&
