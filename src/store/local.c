@@ -308,10 +308,13 @@ sv_store_local_open(const char *url, const char *root,
 		status = sv_err_set(e, SV_INPUT, "store '%s' is not a directory",
 		    url);
 	} else if (mode == SV_STORE_READ) {
-		if (stat(s->root, &st) != 0)
+		if (stat(s->root, &st) != 0) {
 			status = sv_err_set(e, SV_INPUT, "store '%s' does not "
 			    "exist", url);
-		else
+			sv_err_hint(e, "the first publish creates it; to read "
+			    "another, give --store DIR|s3://BUCKET/PREFIX or "
+			    "set store.url (SMOOTHVER_STORE)");
+		} else
 			status = sv_err_set(e, SV_INPUT, "'%s' is not a smoothver "
 			    "store (it has no '%s' file)", url, MARKER);
 	} else if (stat(s->root, &st) == 0 && !sv_dir_is_empty(s->root)) {

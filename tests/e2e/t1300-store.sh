@@ -133,7 +133,7 @@ test_expect_success 'a directory that is not a store is refused, and left alone'
 	contains err "is not a smoothver store" && test "$(ls notstore)" = file &&
 	sv 3 ls --store notstore && contains err "is not a smoothver store" &&
 	sv 3 gc --store notstore && test "$(ls notstore)" = file &&
-	sv 3 ls --store missing && contains err "store '\''missing'\'' does not exist" &&
+	sv 3 ls --store missing && contains err "store '\''missing'\'' does not exist" && contains err "hint: the first publish creates it" &&
 	test ! -e missing &&
 	mkdir st && echo "smoothver-store 9" >st/smoothver-store &&
 	sv 3 ls --store st && contains err "a format this smoothver does not know"
