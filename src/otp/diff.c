@@ -425,6 +425,18 @@ classify(void *self, struct sv_plan *p, const struct sv_index *old,
 			    strcmp(base, "vm.args.src") == 0)
 				sv_change_classify(c, SV_LEVEL_RESTART, "vm.args: "
 				    "read at boot only");
+			else if (strcmp(base, "runtime.exs") == 0)
+				sv_change_classify(c, SV_LEVEL_RESTART,
+				    "runtime.exs: a mix release's runtime "
+				    "configuration, read at boot only (an upgrade "
+				    "applies sys.config)");
+			else if (strcmp(base, "env.sh") == 0 ||
+			    strcmp(base, "env.bat") == 0)
+				sv_change_classify(c, SV_LEVEL_RESTART,
+				    strcmp(base, "env.sh") == 0 ? "env.sh: the "
+				    "start script's environment, read at boot "
+				    "only" : "env.bat: the start script's "
+				    "environment, read at boot only");
 			else
 				sv_change_classify(c, SV_LEVEL_NONE, "release "
 				    "metadata");

@@ -187,6 +187,18 @@ test_expect_success 'diff and check: the level each version requires, the consol
 	sv 0 check --base "$B/pk/tally_ex-1.1.1.tar.gz" "$B/pk/tally_ex-1.2.0.tar.gz"
 '
 
+test_expect_success 'diff: runtime.exs and env.sh are read at boot only, a restart' '
+	cp -R "$B/r1.1.1" rt &&
+	printf "import Config\nconfig :tally_ex, limit: 5\n" >rt/releases/1.1.1/runtime.exs &&
+	echo "export TALLY_LIMIT=5" >>rt/releases/1.1.1/env.sh &&
+	sv 1 diff "$B/r1.1.1" rt &&
+	contains out "required: restart" &&
+	contains out "A restart releases/1.1.1/runtime.exs  (runtime.exs: a mix release'"'"'s runtime configuration, read at boot only (an upgrade applies sys.config))" &&
+	contains out "M restart releases/1.1.1/env.sh  (env.sh: the start script'"'"'s environment, read at boot only)" &&
+	sv 1 check --base "$B/r1.1.0" rt &&
+	contains out "the change needs restart"
+'
+
 test_expect_success 'the relups: the state migrated by code_change, String.Chars reloaded from its release, the app added' '
 	grep -F "{code_change,up,[{'"'"'Elixir.TallyEx.Counter'"'"',[]}]}" "$B/r1.1.0/releases/1.1.0/relup" &&
 	lacks "$B/r1.1.0/releases/1.1.0/relup" Elixir.Code &&
@@ -322,8 +334,6 @@ test_expect_success 'down to 1.0.0: code_change drops the total, the same connec
 	contains answer "tally_ex 1.0.0" &&
 	test "$(cd "$node" && bin/tally_ex pid)" = "$npid"
 '
-
-mkdir "$TEST_ROOT/tmp"
 
 test_expect_success 'try-upgrade on mix packages: booted by mix start script, cookie from the run, up and down' '
 	export TMPDIR="$TEST_ROOT/tmp" &&
