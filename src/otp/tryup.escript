@@ -25,7 +25,14 @@
 %%   rels                  which_releases() -> ok RELS
 %%   unpack NAME VSN       unpack_release(NAME) returns {ok, VSN} -> ok TEXT
 %%   install VSN OTHER     install_release(VSN) returns {ok, OTHER, _} and
-%%                         the node keeps its OS pid -> ok TEXT
+%%                         the node keeps its OS pid -> ok TEXT; a
+%%                         releases/VSN with sys.config.src and no
+%%                         sys.config first gets the sys.config relx's
+%%                         start script would render at boot, from the
+%%                         node's environment (install_release reads
+%%                         sys.config, and takes a missing one for an
+%%                         empty one, wiping every application's
+%%                         environment)
 %%   permanent VSN         make_permanent(VSN) returns ok -> ok TEXT
 %%   remove VSN            remove_release(VSN) returns ok -> ok TEXT
 %%   stop                  init:stop() on the node, which goes down -> ok
@@ -156,7 +163,8 @@ command(["unpack", Pkg, Vsn], S) ->
     {{ok, [expect(S, unpack_release, [Pkg], {ok, Vsn})]}, S};
 command(["install", Vsn, Other], #{node := Node} = S) ->
     Pid = os_pid(Node, S),
-    Text = expect(S, install_release, [Vsn], {ok, Other, '_'}),
+    Rendered = render_config(S, Vsn),
+    Text = Rendered ++ expect(S, install_release, [Vsn], {ok, Other, '_'}),
     case os_pid(Node, S) of
         Pid -> {{ok, [Text]}, S};
         Pid1 -> fail("~s, but the node restarted (OS pid ~s, was ~s)", [Text, Pid1, Pid])
@@ -222,6 +230,75 @@ tree_child(S, Path, {Id, Child, Type, Mods}) ->
          {supervisor, Pid} when is_pid(Pid) -> tree_sup(S, Me, Pid);
          _ -> []
      end].
+
+%% ---- sys.config.src
+
+%% Render ROOT/releases/VSN/sys.config from its sys.config.src when only
+%% the .src is there, as relx's start script does at boot (${VAR}, and
+%% ${VAR:-DEFAULT} for a variable unset or empty), with the environment
+%% of the running node; checked to be one Erlang list, written whole.
+%% The text for the answer: what was done, or "".
+render_config(#{root := Root, node := Node, timeout := T}, Vsn) ->
+    Dir = filename:join([Root, "releases", Vsn]),
+    Src = filename:join(Dir, "sys.config.src"),
+    Out = filename:join(Dir, "sys.config"),
+    case {filelib:is_regular(Src), filelib:is_regular(Out)} of
+        {true, false} ->
+            Env = case rpc:call(Node, os, getenv, [], T) of
+                      L when is_list(L) -> env_map(L);
+                      Other -> fail("os:getenv() on the node: ~s", [term(Other)])
+                  end,
+            {ok, Bin} = file:read_file(Src),
+            Text = render(Bin, Env, []),
+            Tmp = Out ++ ".smoothver-tmp",
+            ok = file:write_file(Tmp, Text),
+            case file:consult(Tmp) of
+                {ok, [Terms]} when is_list(Terms) ->
+                    ok = file:rename(Tmp, Out),
+                    text("releases/~s/sys.config rendered from sys.config.src "
+                         "with the node's environment; ", [Vsn]);
+                Bad ->
+                    _ = file:delete(Tmp),
+                    Why = case Bad of
+                              {error, {Line, Mod, Desc}} when is_integer(Line) ->
+                                  text("line ~b: ~ts", [Line, Mod:format_error(Desc)]);
+                              {ok, _} -> "not one list";
+                              _ -> term(Bad)
+                          end,
+                    fail("releases/~s/sys.config.src with the node's environment "
+                         "is not a sys.config (one Erlang list): ~ts (a variable "
+                         "the node's environment lacks?); nothing installed",
+                         [Vsn, Why])
+            end;
+        _ ->
+            ""
+    end.
+
+env_map(L) ->
+    maps:from_list([begin
+                        [K | V] = string:split(E, "="),
+                        {unicode:characters_to_binary(K),
+                         unicode:characters_to_binary(lists:append(V))}
+                    end || E <- L, lists:member($=, E)]).
+
+%% Left to right: a value is never rendered again.
+render(Bin, Env, Acc) ->
+    case re:run(Bin, "\\$\\{([^}]*)\\}", [{capture, [0, 1], index}]) of
+        nomatch ->
+            lists:reverse([Bin | Acc]);
+        {match, [{S, L}, {VS, VL}]} ->
+            Var = binary:part(Bin, VS, VL),
+            Val = case binary:split(Var, <<":-">>) of
+                      [Name] -> maps:get(Name, Env, <<>>);
+                      [Name, Def] ->
+                          case maps:get(Name, Env, <<>>) of
+                              <<>> -> Def;
+                              V -> V
+                          end
+                  end,
+            Rest = binary:part(Bin, S + L, byte_size(Bin) - S - L),
+            render(Rest, Env, [Val, binary:part(Bin, 0, S) | Acc])
+    end.
 
 %% ---- waiting for the node
 

@@ -38,6 +38,12 @@ mkdir -p "$B/pkg" "$B/delta" "$B/norelup" "$B/slow"
 			>"$B/sl/lib/petal-1.0.1/ebin/petal.appup" &&
 		"$SMOOTHVER" relup "$B/old" "$B/sl" --write &&
 		"$SMOOTHVER" pack "$B/sl" -o "$B/slow/petal-1.0.1.tar.gz" &&
+		otp_build reload "$B/src" && mkdir -p "$B/srcpkg" &&
+		"$SMOOTHVER" relup "$B/old" "$B/src" --write &&
+		rm "$B/src/releases/1.0.1/sys.config" &&
+		echo '[{petal, [{greeting, "${SV_GREETING:-hello}"}, {n, ${SV_NUM}}]}].' \
+			>"$B/src/releases/1.0.1/sys.config.src" &&
+		"$SMOOTHVER" pack "$B/src" -o "$B/srcpkg/petal-1.0.1.tar.gz" &&
 		otp_build reload "$B/bd" && mkdir -p "$B/baddown" &&
 		echo '{"1.0.1", [{"1.0.0", [{load_module, petal_util}]}], [{"1.0.0", [{load_module, petal_util}, {apply, {erlang, error, [down_fails]}}]}]}.' \
 			>"$B/bd/lib/petal-1.0.1/ebin/petal.appup" &&
@@ -215,6 +221,20 @@ test_expect_success 'a downgrade that fails past the point of no return: the nod
 	grep -q "^  ok *fresh .*a fresh boot of 1.0.1 has the supervision tree the upgrade left" out &&
 	grep -q "^petal 1.0.0 -> 1.0.1: failed at downgrade: " out &&
 	contains out "smoothver try-upgrade: init:stop()"
+'
+
+test_expect_success 'sys.config.src (relx): rendered from the node'"'"'s environment before install_release, which would take a missing sys.config for an empty one' '
+	mkdir tmp &&
+	(TMPDIR=$PWD/tmp SV_NUM=3 SV_GREETING=bonjour; export TMPDIR SV_NUM SV_GREETING
+	 sv 0 try-upgrade --keep "$OLDPKG" "$B/srcpkg/petal-1.0.1.tar.gz") &&
+	grep -q "^  ok *upgrade .*releases/1.0.1/sys.config rendered from sys.config.src with the node'"'"'s environment; release_handler:install_release(\"1.0.1\") -> {ok,\"1.0.0\",\[\]}" out &&
+	dir=$(sed -n "s/^kept: //p" out) && test -d "$dir" &&
+	test "$(cat "$dir/root/releases/1.0.1/sys.config")" = "[{petal, [{greeting, \"bonjour\"}, {n, 3}]}]." &&
+	rm -rf "$dir" &&
+	(SV_NUM=4; export SV_NUM; try 0 "$OLDPKG" "$B/srcpkg/petal-1.0.1.tar.gz") &&
+	try 1 "$OLDPKG" "$B/srcpkg/petal-1.0.1.tar.gz" &&
+	grep -q "^  FAILED *upgrade .*releases/1.0.1/sys.config.src with the node'"'"'s environment is not a sys.config (one Erlang list): line 1: syntax error before: .}. (a variable the node'"'"'s environment lacks?); nothing installed\$" out &&
+	step ok stop
 '
 
 test_expect_success 'a probe that dies fails the run, its output shown' '
