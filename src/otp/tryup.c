@@ -784,6 +784,7 @@ sv_tryup_run(struct sv_tryup *r, const struct sv_tryup_opts *o,
 		/* The report's releases are the try's, not the fresh boot's,
 		 * and so is the log of a step that failed before it. */
 		char *rels = r->releases ? xstrdup(r->releases) : NULL;
+
 		if ((logged = r->failed >= 0))
 			collect_logs(&u);
 		do_fresh(&u, &rel);

@@ -36,6 +36,8 @@
 %%   permanent VSN         make_permanent(VSN) returns ok -> ok TEXT
 %%   remove VSN            remove_release(VSN) returns ok -> ok TEXT
 %%   stop                  init:stop() on the node, which goes down -> ok
+%%                         WAS (running: it was up, booted or booting,
+%%                         not stopping)
 %%   tree                  the supervision trees of the release's own
 %%                         applications -> ok ENTRY ; ENTRY ; ...
 %%
@@ -173,6 +175,14 @@ command(["permanent", Vsn], S) ->
     {{ok, [expect(S, make_permanent, [Vsn], ok)]}, S};
 command(["stop"], #{node := Node, timeout := T} = S) ->
     true = erlang:monitor_node(Node, true),
+    %% Whether the node was up, booted or booting (not stopping, nor
+    %% down): a second stop finding it so tells that it restarted in
+    %% place.
+    Was = case rpc:call(Node, init, get_status, [], T) of
+              {started, _} -> "running";
+              {starting, _} -> "running";
+              _ -> "not-running"
+          end,
     note(S, notice, "init:stop()", []),
     case rpc:call(Node, init, stop, [], T) of
         ok -> ok;
@@ -180,7 +190,7 @@ command(["stop"], #{node := Node, timeout := T} = S) ->
         Other -> fail("init:stop() on the node returned ~s", [term(Other)])
     end,
     receive
-        {nodedown, Node} -> {{ok, []}, S}
+        {nodedown, Node} -> {{ok, [Was]}, S}
     after T ->
             fail("the node did not go down within ~s after init:stop()", [secs(T)])
     end;

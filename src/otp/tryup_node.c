@@ -532,8 +532,11 @@ tu_stop_node(struct run *u, const char *done)
 			buf_init(&why);
 			if (sv_otp_ctl_call(&u->ctl, &a, &why, "stop",
 			    (const char *)NULL) == 0) {
+				/* up again, not still stopping: it restarted */
+				if (strcmp(a.f[0], "ok") == 0 && a.n > 1 &&
+				    strcmp(a.f[1], "running") == 0)
+					again++;
 				sv_otp_ctl_answer_release(&a);
-				again++;
 			}
 			buf_release(&why);
 			ask = sv_now() + STOP_ASK_AGAIN;
