@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "adapt/sha256.h"
 #include "base/err.h"
@@ -258,5 +259,10 @@ void sv_test_change_hook(int rootfd, const char *path);
 /* True if the symlink at path with this target stays inside the tree
  * (relative, and never climbing above the root). */
 bool sv_symlink_inside(const char *path, const char *target);
+
+/* The target of the symlink name in directory dfd (AT_FDCWD: name is a
+ * path), st its lstat, as a string the caller frees; NULL with errno set
+ * if it cannot be read, or EAGAIN if it changed since st. */
+char *sv_symlink_read(int dfd, const char *name, const struct stat *st);
 
 #endif

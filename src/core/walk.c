@@ -67,24 +67,37 @@ special_kind(mode_t m)
 
 static int walk_dir(struct walk *w, int dfd, struct buf *rel);
 
+char *
+sv_symlink_read(int dfd, const char *name, const struct stat *st)
+{
+	char *target = xmalloc((size_t)st->st_size + 1);
+	ssize_t n = readlinkat(dfd, name, target, (size_t)st->st_size + 1);
+
+	if (n < 0 || n > st->st_size) {
+		if (n >= 0)
+			errno = EAGAIN;
+		free(target);
+		return NULL;
+	}
+	target[n] = '\0';
+	return target;
+}
+
 /* The symlink name of dfd (st its lstat) as ent's target, checked to
  * stay inside the tree. */
 static int
 walk_symlink(struct walk *w, int dfd, const char *name, const char *rel,
     const struct stat *st, struct sv_entry **entp)
 {
-	char *target = xmalloc((size_t)st->st_size + 1);
-	ssize_t n = readlinkat(dfd, name, target, (size_t)st->st_size + 1);
+	char *target = sv_symlink_read(dfd, name, st);
 	struct sv_entry *ent;
 
-	if (n < 0 || n > st->st_size) {
+	if (target == NULL) {
 		sv_err_set(w->e, SV_INPUT, "cannot read symlink '%s/%s': %s",
-		    w->root, rel, n < 0 ? strerror(errno) :
-		    "it changed while read");
-		free(target);
+		    w->root, rel, errno == EAGAIN ? "it changed while read" :
+		    strerror(errno));
 		return SV_INPUT;
 	}
-	target[n] = '\0';
 	if (!sv_symlink_inside(rel, target)) {
 		sv_err_set(w->e, SV_INPUT, "symlink '%s/%s' -> '%s' leads "
 		    "outside the tree", w->root, rel, target);
@@ -94,8 +107,8 @@ walk_symlink(struct walk *w, int dfd, const char *name, const char *rel,
 	ent = sv_index_add(w->idx, rel, SV_ENTRY_SYMLINK);
 	ent->mode = 0777;
 	ent->target = target;
-	ent->size = (uint64_t)n;
-	sv_sha256(target, (size_t)n, ent->sha256);
+	ent->size = strlen(target);
+	sv_sha256(target, (size_t)ent->size, ent->sha256);
 	*entp = ent;
 	return SV_OK;
 }

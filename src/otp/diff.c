@@ -431,13 +431,12 @@ classify(void *self, struct sv_plan *p, const struct sv_index *old,
 				    "configuration, read at boot only (an upgrade "
 				    "applies sys.config)");
 			else if (strcmp(base, "env.sh") == 0 ||
-			    strcmp(base, "env.bat") == 0)
-				sv_change_classify(c, SV_LEVEL_RESTART,
-				    strcmp(base, "env.sh") == 0 ? "env.sh: the "
-				    "start script's environment, read at boot "
-				    "only" : "env.bat: the start script's "
-				    "environment, read at boot only");
-			else
+			    strcmp(base, "env.bat") == 0) {
+				buf_reset(&b);
+				buf_addf(&b, "%s: the start script's environment, "
+				    "read at boot only", base);
+				sv_change_classify(c, SV_LEVEL_RESTART, b.s);
+			} else
 				sv_change_classify(c, SV_LEVEL_NONE, "release "
 				    "metadata");
 			continue;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#include <fcntl.h>
 
 #include "base/buf.h"
 #include "base/outfile.h"
@@ -433,21 +433,6 @@ out:
 	return status;
 }
 
-/* The target of the symlink at path (st its lstat), or NULL. */
-static char *
-link_target(const char *path, const struct stat *st)
-{
-	char *t = xmalloc((size_t)st->st_size + 1);
-	ssize_t n = readlink(path, t, (size_t)st->st_size + 1);
-
-	if (n < 0 || n > st->st_size) {
-		free(t);
-		return NULL;
-	}
-	t[n] = '\0';
-	return t;
-}
-
 int
 sv_otp_release_self_contained(const struct sv_otp_release *r,
     struct sv_err *e)
@@ -466,7 +451,7 @@ sv_otp_release_self_contained(const struct sv_otp_release *r,
 			continue;
 		buf_reset(&rel);
 		buf_addf(&rel, "lib/%s-%s", a->name, a->vsn);
-		target = link_target(a->dir, &st);
+		target = sv_symlink_read(AT_FDCWD, a->dir, &st);
 		if (target == NULL || sv_symlink_inside(rel.s, target)) {
 			free(target);
 			continue;

@@ -258,13 +258,13 @@ render_config(#{root := Root, node := Node, timeout := T}, Vsn) ->
                       L when is_list(L) -> env_map(L);
                       Other -> fail("os:getenv() on the node: ~s", [term(Other)])
                   end,
-            {ok, Bin} = file:read_file(Src),
+            Bin = file_ok(file:read_file(Src), "read", Src),
             Text = render(Bin, Env, []),
             Tmp = Out ++ ".smoothver-tmp",
-            ok = file:write_file(Tmp, Text),
+            file_ok(file:write_file(Tmp, Text), "write", Tmp, Tmp),
             case file:consult(Tmp) of
                 {ok, [Terms]} when is_list(Terms) ->
-                    ok = file:rename(Tmp, Out),
+                    file_ok(file:rename(Tmp, Out), "rename to " ++ Out, Tmp, Tmp),
                     text("releases/~s/sys.config rendered from sys.config.src "
                          "with the node's environment; ", [Vsn]);
                 Bad ->
@@ -283,6 +283,16 @@ render_config(#{root := Root, node := Node, timeout := T}, Vsn) ->
         _ ->
             ""
     end.
+
+%% The value of a file operation's result, or a failure naming the file
+%% (Partial, a file left half-made, is removed first).
+file_ok(Result, What, Path) -> file_ok(Result, What, Path, none).
+
+file_ok(ok, _, _, _) -> ok;
+file_ok({ok, V}, _, _, _) -> V;
+file_ok({error, R}, What, Path, Partial) ->
+    Partial =:= none orelse file:delete(Partial),
+    fail("cannot ~s '~s': ~s", [What, Path, file:format_error(R)]).
 
 env_map(L) ->
     maps:from_list([begin
